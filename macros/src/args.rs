@@ -1,0 +1,490 @@
+//! Parsing `#[trace_genai(...)]` arguments into [`Args`].
+//!
+//! Grammar (comma-separated, at most one trailing comma):
+//!
+//! ```text
+//! operation                      chat | text_completion | generate_content | embeddings
+//!                                | retrieval | execute_tool | create_agent | invoke_agent
+//!                                | invoke_workflow
+//! key = expr                     a GenAI attribute (see KEYS)
+//! name = "literal"               the span name of a non-GenAI span
+//! kind = client | server | internal | producer | consumer
+//! fields(key = expr, a.b = expr, "any.key" = expr)
+//! crate = path                   where the runtime lives, for re-exporting crates
+//! ```
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::ext::IdentExt as _;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Expr, ExprLit, Ident, Lit, LitStr, Token};
+
+use crate::errors::Errors;
+
+/// The type a key's value is recorded as.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ValueType {
+    Str,
+    F64,
+    I64,
+    StrArray,
+    /// An int recorded only when it is not 1.
+    ChoiceCount,
+}
+
+impl ValueType {
+    fn expected(self) -> &'static str {
+        match self {
+            ValueType::Str => "a string, e.g. `\"gpt-4o\"` or `req.model.as_str()`",
+            ValueType::F64 => "a number, e.g. `0.7` or `req.temperature`",
+            ValueType::I64 | ValueType::ChoiceCount => "an integer, e.g. `256` or `req.max_tokens`",
+            ValueType::StrArray => "a list of strings, e.g. `[\"END\"]` or `&req.stop`",
+        }
+    }
+}
+
+/// A GenAI attribute the macro knows, with the semconv constant it maps to.
+#[derive(Debug)]
+pub(crate) struct KeySpec {
+    /// The key as written in the attribute.
+    pub(crate) name: &'static str,
+    /// The constant in the runtime's `semconv` module.
+    pub(crate) semconv: &'static str,
+    pub(crate) ty: ValueType,
+}
+
+macro_rules! keys {
+    ($($name:literal => $semconv:literal : $ty:ident,)*) => {
+        /// Every key, in the order attributes are recorded (sampling-relevant first).
+        pub(crate) const KEYS: &[KeySpec] = &[
+            $(KeySpec { name: $name, semconv: $semconv, ty: ValueType::$ty },)*
+        ];
+    };
+}
+
+keys! {
+    "provider" => "GEN_AI_PROVIDER_NAME": Str,
+    "model" => "GEN_AI_REQUEST_MODEL": Str,
+    "server_address" => "SERVER_ADDRESS": Str,
+    "server_port" => "SERVER_PORT": I64,
+    "agent" => "GEN_AI_AGENT_NAME": Str,
+    "tool" => "GEN_AI_TOOL_NAME": Str,
+    "workflow" => "GEN_AI_WORKFLOW_NAME": Str,
+    "data_source" => "GEN_AI_DATA_SOURCE_ID": Str,
+    "agent_id" => "GEN_AI_AGENT_ID": Str,
+    "agent_description" => "GEN_AI_AGENT_DESCRIPTION": Str,
+    "agent_version" => "GEN_AI_AGENT_VERSION": Str,
+    "tool_call_id" => "GEN_AI_TOOL_CALL_ID": Str,
+    "tool_type" => "GEN_AI_TOOL_TYPE": Str,
+    "tool_description" => "GEN_AI_TOOL_DESCRIPTION": Str,
+    "conversation_id" => "GEN_AI_CONVERSATION_ID": Str,
+    "output_type" => "GEN_AI_OUTPUT_TYPE": Str,
+    "prompt_name" => "GEN_AI_PROMPT_NAME": Str,
+    "temperature" => "GEN_AI_REQUEST_TEMPERATURE": F64,
+    "top_p" => "GEN_AI_REQUEST_TOP_P": F64,
+    "top_k" => "GEN_AI_REQUEST_TOP_K": F64,
+    "max_tokens" => "GEN_AI_REQUEST_MAX_TOKENS": I64,
+    "seed" => "GEN_AI_REQUEST_SEED": I64,
+    "stop_sequences" => "GEN_AI_REQUEST_STOP_SEQUENCES": StrArray,
+    "frequency_penalty" => "GEN_AI_REQUEST_FREQUENCY_PENALTY": F64,
+    "presence_penalty" => "GEN_AI_REQUEST_PRESENCE_PENALTY": F64,
+    "choice_count" => "GEN_AI_REQUEST_CHOICE_COUNT": ChoiceCount,
+    "dimension_count" => "GEN_AI_EMBEDDINGS_DIMENSION_COUNT": I64,
+}
+
+/// A GenAI operation.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct OperationSpec {
+    pub(crate) name: &'static str,
+    /// The variant of the runtime's `Operation` enum.
+    pub(crate) variant: &'static str,
+    /// The key whose value completes the span name.
+    pub(crate) subject: &'static str,
+}
+
+pub(crate) const OPERATIONS: &[OperationSpec] = &[
+    OperationSpec {
+        name: "chat",
+        variant: "Chat",
+        subject: "model",
+    },
+    OperationSpec {
+        name: "text_completion",
+        variant: "TextCompletion",
+        subject: "model",
+    },
+    OperationSpec {
+        name: "generate_content",
+        variant: "GenerateContent",
+        subject: "model",
+    },
+    OperationSpec {
+        name: "embeddings",
+        variant: "Embeddings",
+        subject: "model",
+    },
+    OperationSpec {
+        name: "retrieval",
+        variant: "Retrieval",
+        subject: "data_source",
+    },
+    OperationSpec {
+        name: "execute_tool",
+        variant: "ExecuteTool",
+        subject: "tool",
+    },
+    OperationSpec {
+        name: "create_agent",
+        variant: "CreateAgent",
+        subject: "agent",
+    },
+    OperationSpec {
+        name: "invoke_agent",
+        variant: "InvokeAgent",
+        subject: "agent",
+    },
+    OperationSpec {
+        name: "invoke_workflow",
+        variant: "InvokeWorkflow",
+        subject: "workflow",
+    },
+];
+
+const KINDS: &[(&str, &str)] = &[
+    ("client", "Client"),
+    ("server", "Server"),
+    ("internal", "Internal"),
+    ("producer", "Producer"),
+    ("consumer", "Consumer"),
+];
+
+/// A `key = value` argument.
+pub(crate) struct KeyArg {
+    pub(crate) spec: &'static KeySpec,
+    pub(crate) value: Expr,
+}
+
+/// A `fields(...)` entry.
+pub(crate) struct FieldArg {
+    pub(crate) key: LitStr,
+    pub(crate) value: Expr,
+}
+
+/// The parsed and checked arguments.
+#[derive(Default)]
+pub(crate) struct Args {
+    pub(crate) operation: Option<(Ident, &'static OperationSpec)>,
+    pub(crate) name: Option<LitStr>,
+    /// The `SpanKind` variant, with the token that chose it.
+    pub(crate) kind: Option<(Ident, &'static str)>,
+    pub(crate) crate_path: Option<syn::Path>,
+    pub(crate) keys: Vec<KeyArg>,
+    pub(crate) fields: Vec<FieldArg>,
+    /// The first token of each argument seen, to report duplicates.
+    seen: Vec<(String, Span)>,
+}
+
+impl Args {
+    pub(crate) fn key(&self, name: &str) -> Option<&KeyArg> {
+        self.keys.iter().find(|arg| arg.spec.name == name)
+    }
+
+    /// The runtime path: `::trace_genai` or the `crate = …` override.
+    pub(crate) fn krate(&self) -> TokenStream {
+        self.crate_path
+            .as_ref()
+            .map_or_else(|| quote!(::trace_genai), ToTokens::to_token_stream)
+    }
+
+    /// Records that `name` was given, reporting a duplicate once.
+    fn mark_seen(&mut self, errors: &mut Errors, name: &str, token: &dyn ToTokens) -> bool {
+        if let Some((_, first)) = self.seen.iter().find(|(seen, _)| seen == name) {
+            let mut error = syn::Error::new_spanned(token, format!("duplicate argument `{name}`"));
+            error.combine(syn::Error::new(
+                *first,
+                format!("`{name}` was first given here"),
+            ));
+            errors.push(error);
+            false
+        } else {
+            let span = token
+                .to_token_stream()
+                .into_iter()
+                .next()
+                .map_or_else(Span::call_site, |t| t.span());
+            self.seen.push((name.to_owned(), span));
+            true
+        }
+    }
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = Args::default();
+        let mut errors = Errors::default();
+        while !input.is_empty() {
+            parse_one(input, &mut args, &mut errors)?;
+            if input.is_empty() {
+                break;
+            }
+            if !input.peek(Token![,]) {
+                return Err(input.error("expected `,` between arguments"));
+            }
+            input.parse::<Token![,]>()?;
+        }
+        errors.finish()?;
+        Ok(args)
+    }
+}
+
+fn parse_one(input: ParseStream<'_>, args: &mut Args, errors: &mut Errors) -> syn::Result<()> {
+    if input.peek(Token![crate]) {
+        let token: Token![crate] = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let path = input.call(syn::Path::parse_mod_style)?;
+        if args.mark_seen(errors, "crate", &token) {
+            args.crate_path = Some(path);
+        }
+        return Ok(());
+    }
+    if !input.peek(Ident::peek_any) {
+        return Err(input.error(
+            "expected an operation such as `chat`, or `key = value`; see the documentation of #[trace_genai] for the keys",
+        ));
+    }
+    let ident = input.call(Ident::parse_any)?;
+    let word = ident.to_string();
+
+    if word == "fields" && input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in input);
+        let fields = Punctuated::<FieldInput, Token![,]>::parse_terminated(&content)?;
+        for field in fields {
+            if args
+                .fields
+                .iter()
+                .any(|f| f.key.value() == field.key.value())
+            {
+                errors.spanned(
+                    &field.key,
+                    format!("duplicate field `{}`", field.key.value()),
+                );
+                continue;
+            }
+            args.fields.push(FieldArg {
+                key: field.key,
+                value: field.value,
+            });
+        }
+        return Ok(());
+    }
+
+    if !input.peek(Token![=]) {
+        if let Some(operation) = OPERATIONS.iter().find(|op| op.name == word) {
+            if let Some((first, _)) = &args.operation {
+                let mut error = syn::Error::new_spanned(
+                    &ident,
+                    format!("only one operation per span: `{first}` is already given"),
+                );
+                error.combine(syn::Error::new_spanned(first, "first operation given here"));
+                errors.push(error);
+            } else {
+                args.operation = Some((ident, operation));
+            }
+        } else if KEYS.iter().any(|key| key.name == word)
+            || ["name", "kind"].contains(&word.as_str())
+        {
+            errors.spanned(&ident, format!("expected `{word} = …`"));
+        } else if word == "fields" {
+            errors.spanned(&ident, "expected `fields(key = value, …)`");
+        } else {
+            errors.spanned(
+                &ident,
+                format!(
+                    "unknown operation `{word}`; expected one of {}",
+                    list(OPERATIONS.iter().map(|op| op.name))
+                ),
+            );
+        }
+        return Ok(());
+    }
+
+    input.parse::<Token![=]>()?;
+    match word.as_str() {
+        "name" => {
+            let value: Expr = input.parse()?;
+            match value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(lit), ..
+                }) => {
+                    if args.mark_seen(errors, "name", &ident) {
+                        args.name = Some(lit);
+                    }
+                }
+                other => errors.spanned(other, "expected a string literal: `name = \"my_span\"`"),
+            }
+        }
+        "kind" => {
+            let value: Ident = input.parse().map_err(|error| {
+                syn::Error::new(
+                    error.span(),
+                    format!(
+                        "expected a span kind: one of {}",
+                        list(KINDS.iter().map(|k| k.0))
+                    ),
+                )
+            })?;
+            match KINDS.iter().find(|(name, _)| value == name) {
+                Some((_, variant)) => {
+                    if args.mark_seen(errors, "kind", &ident) {
+                        args.kind = Some((value, variant));
+                    }
+                }
+                None => errors.spanned(
+                    &value,
+                    format!(
+                        "unknown span kind `{value}`; expected one of {}",
+                        list(KINDS.iter().map(|k| k.0))
+                    ),
+                ),
+            }
+        }
+        _ => {
+            let value: Expr = input.parse()?;
+            match KEYS.iter().find(|key| key.name == word) {
+                Some(spec) => {
+                    if let Err(error) = check_literal(spec, &value) {
+                        errors.push(error);
+                    } else if args.mark_seen(errors, spec.name, &ident) {
+                        args.keys.push(KeyArg { spec, value });
+                    }
+                }
+                None => errors.spanned(
+                    &ident,
+                    format!(
+                        "unknown argument `{word}`; expected one of {}, or `fields({word} = …)` for a custom attribute",
+                        list(KEYS.iter().map(|key| key.name).chain(["name", "kind", "fields", "crate"]))
+                    ),
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rejects literals of the wrong type; expressions are checked by the compiler.
+fn check_literal(spec: &KeySpec, value: &Expr) -> syn::Result<()> {
+    let Expr::Lit(ExprLit { lit, .. }) = value else {
+        return Ok(());
+    };
+    let fits = matches!(
+        (spec.ty, lit),
+        (ValueType::Str, Lit::Str(_))
+            | (ValueType::F64, Lit::Float(_) | Lit::Int(_))
+            | (ValueType::I64 | ValueType::ChoiceCount, Lit::Int(_))
+    );
+    if fits {
+        Ok(())
+    } else {
+        Err(syn::Error::new_spanned(
+            lit,
+            format!("`{}` expects {}", spec.name, spec.ty.expected()),
+        ))
+    }
+}
+
+fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `key = value` inside `fields(...)`: a dotted path of identifiers or a string literal.
+struct FieldInput {
+    key: LitStr,
+    value: Expr,
+}
+
+impl Parse for FieldInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let key = if input.peek(LitStr) {
+            input.parse::<LitStr>()?
+        } else if input.peek(Ident::peek_any) {
+            let first = input.call(Ident::parse_any)?;
+            let mut key = first.unraw().to_string();
+            while input.peek(Token![.]) {
+                input.parse::<Token![.]>()?;
+                key.push('.');
+                key.push_str(&input.call(Ident::parse_any)?.unraw().to_string());
+            }
+            LitStr::new(&key, first.span())
+        } else {
+            return Err(
+                input.error("expected a field name: `my.key = value` or `\"my.key\" = value`")
+            );
+        };
+        if key.value().is_empty() {
+            return Err(syn::Error::new_spanned(
+                &key,
+                "a field name cannot be empty",
+            ));
+        }
+        if !input.peek(Token![=]) {
+            return Err(input.error(format!("expected `= value` after field `{}`", key.value())));
+        }
+        input.parse::<Token![=]>()?;
+        let value = input.parse()?;
+        Ok(FieldInput { key, value })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(tokens: TokenStream) -> syn::Result<Args> {
+        syn::parse2(tokens)
+    }
+
+    #[test]
+    fn parses_operation_keys_and_fields() {
+        let args = parse(quote!(
+            chat,
+            provider = "openai",
+            model = req.model.as_str(),
+            fields(app.tier = "gold", top = 3),
+        ))
+        .unwrap();
+        assert_eq!(args.operation.as_ref().map(|(_, op)| op.name), Some("chat"));
+        assert_eq!(args.keys.len(), 2);
+        assert!(args.key("model").is_some());
+        let fields: Vec<String> = args.fields.iter().map(|f| f.key.value()).collect();
+        assert_eq!(fields, ["app.tier", "top"]);
+    }
+
+    #[test]
+    fn reports_every_mistake_at_once() {
+        let error = parse(quote!(chatt, temperature = "hot", bogus = 1))
+            .err()
+            .unwrap();
+        let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].starts_with("unknown operation `chatt`"));
+        assert!(messages[1].starts_with("`temperature` expects a number"));
+        assert!(messages[2].starts_with("unknown argument `bogus`"));
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_once() {
+        let error = parse(quote!(model = "a", model = "b")).err().unwrap();
+        assert!(error.to_string().contains("duplicate argument `model`"));
+    }
+
+    #[test]
+    fn missing_comma_is_an_error() {
+        let error = parse(quote!(chat model = "a")).err().unwrap();
+        assert_eq!(error.to_string(), "expected `,` between arguments");
+    }
+}

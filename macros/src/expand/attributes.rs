@@ -1,0 +1,170 @@
+//! Lowers the arguments to the span start: a `SpanMeta` and the attribute pushes.
+//!
+//! Input:
+//!
+//! ```text
+//! #[trace_genai(chat, provider = "openai", model = req.model.as_str(), temperature = req.temperature)]
+//! ```
+//!
+//! Output (`P` is `::trace_genai::__private`):
+//!
+//! ```text
+//! if P::enabled() {
+//!     let mut attrs = P::attributes(4);
+//!     P::push_static_str(&mut attrs, P::semconv::GEN_AI_OPERATION_NAME, "chat");
+//!     P::push_static_str(&mut attrs, P::semconv::GEN_AI_PROVIDER_NAME, "openai");
+//!     P::push_str(&mut attrs, P::semconv::GEN_AI_REQUEST_MODEL, P::IntoStrValue::into_str_value(&(req.model.as_str())));
+//!     P::push_f64(&mut attrs, P::semconv::GEN_AI_REQUEST_TEMPERATURE, P::IntoF64Value::into_f64_value(&(req.temperature)));
+//!     P::SpanGuard::start(&P::SpanMeta { name: "chat", operation: Some(P::Operation::Chat),
+//!         kind: P::Operation::Chat.default_kind(), subject_key: Some(P::semconv::GEN_AI_REQUEST_MODEL) }, attrs)
+//! } else {
+//!     P::SpanGuard::disabled()
+//! }
+//! ```
+//!
+//! Values are taken by reference, so an argument used as a value is never moved.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned as _;
+use syn::{Expr, ExprLit, Lit};
+
+use crate::args::{Args, KEYS, ValueType};
+use crate::expand::function_name;
+use crate::item::MaybeItemFn;
+
+/// The expression that starts the span (or a disabled guard).
+pub(crate) fn span_start(
+    args: &Args,
+    function: &MaybeItemFn,
+    private: &TokenStream,
+) -> TokenStream {
+    let attrs = Ident::new("trace_genai_attributes", Span::mixed_site());
+    let mut pushes = Vec::new();
+    let mut name = args
+        .name
+        .as_ref()
+        .map_or_else(|| function_name(function), syn::LitStr::value);
+    let mut subject_key = quote!(::core::option::Option::None);
+
+    let operation = args.operation.as_ref().map(|(_, spec)| *spec);
+    if let Some(spec) = operation {
+        let variant = format_ident!("{}", spec.variant);
+        pushes.push(quote! {
+            #private::push_static_str(&mut #attrs, #private::semconv::GEN_AI_OPERATION_NAME, #private::Operation::#variant.as_str());
+        });
+        name = match args.key(spec.subject).map(|arg| &arg.value) {
+            Some(Expr::Lit(ExprLit {
+                lit: Lit::Str(subject),
+                ..
+            })) if !subject.value().is_empty() => format!("{} {}", spec.name, subject.value()),
+            _ => spec.name.to_owned(),
+        };
+        match args.key(spec.subject).map(|arg| &arg.value) {
+            Some(Expr::Lit(_)) => {}
+            Some(_) => {
+                let key = semconv_key(spec.subject);
+                subject_key = quote!(::core::option::Option::Some(#private::semconv::#key));
+            }
+            None if spec.name == "execute_tool" => {
+                // A tool is usually the function itself: name it after the function.
+                let tool = function_name(function);
+                name = format!("execute_tool {tool}");
+                pushes.push(quote! {
+                    #private::push_static_str(&mut #attrs, #private::semconv::GEN_AI_TOOL_NAME, #tool);
+                });
+            }
+            None => {}
+        }
+    }
+
+    for spec in KEYS {
+        let Some(arg) = args.key(spec.name) else {
+            continue;
+        };
+        let key = format_ident!("{}", spec.semconv);
+        let key = quote!(#private::semconv::#key);
+        let value = &arg.value;
+        let span = value.span();
+        pushes.push(match (spec.ty, value) {
+            (ValueType::Str, Expr::Lit(ExprLit { lit: Lit::Str(lit), .. })) => quote! {
+                #private::push_static_str(&mut #attrs, #key, #lit);
+            },
+            (ValueType::Str, _) => quote_spanned! {span=>
+                #private::push_str(&mut #attrs, #key, #private::IntoStrValue::into_str_value(&(#value)));
+            },
+            (ValueType::F64, _) => quote_spanned! {span=>
+                #private::push_f64(&mut #attrs, #key, #private::IntoF64Value::into_f64_value(&(#value)));
+            },
+            (ValueType::I64, _) => quote_spanned! {span=>
+                #private::push_i64(&mut #attrs, #key, #private::IntoI64Value::into_i64_value(&(#value)));
+            },
+            (ValueType::ChoiceCount, _) => quote_spanned! {span=>
+                #private::push_choice_count(&mut #attrs, #private::IntoI64Value::into_i64_value(&(#value)));
+            },
+            (ValueType::StrArray, _) => quote_spanned! {span=>
+                #private::push_str_array(&mut #attrs, #key, #private::IntoStrArrayValue::into_str_array_value(&(#value)));
+            },
+        });
+    }
+
+    for field in &args.fields {
+        let key = &field.key;
+        let value = &field.value;
+        pushes.push(if let Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) = value {
+            quote! {
+                #private::push_static_str(&mut #attrs, #key, #lit);
+            }
+        } else {
+            quote_spanned! {value.span()=>
+                #private::push_value(&mut #attrs, #key, #private::IntoAttributeValue::into_attribute_value(&(#value)));
+            }
+        });
+    }
+
+    let kind = match (&args.kind, operation) {
+        (Some((_, variant)), _) => {
+            let variant = format_ident!("{}", variant);
+            quote!(#private::SpanKind::#variant)
+        }
+        (None, Some(spec)) => {
+            let variant = format_ident!("{}", spec.variant);
+            quote!(#private::Operation::#variant.default_kind())
+        }
+        (None, None) => quote!(#private::SpanKind::Internal),
+    };
+    let operation = operation.map_or_else(
+        || quote!(::core::option::Option::None),
+        |spec| {
+            let variant = format_ident!("{}", spec.variant);
+            quote!(::core::option::Option::Some(#private::Operation::#variant))
+        },
+    );
+    let capacity = pushes.len();
+
+    quote! {
+        if #private::enabled() {
+            let mut #attrs = #private::attributes(#capacity);
+            #(#pushes)*
+            #private::SpanGuard::start(
+                &#private::SpanMeta {
+                    name: #name,
+                    operation: #operation,
+                    kind: #kind,
+                    subject_key: #subject_key,
+                },
+                #attrs,
+            )
+        } else {
+            #private::SpanGuard::disabled()
+        }
+    }
+}
+
+fn semconv_key(name: &str) -> Ident {
+    let spec = KEYS.iter().find(|spec| spec.name == name);
+    format_ident!(
+        "{}",
+        spec.map_or("GEN_AI_REQUEST_MODEL", |spec| spec.semconv)
+    )
+}

@@ -1,0 +1,31 @@
+//! The `#[trace_genai]` attribute macro.
+//!
+//! Use it through the `trace-genai` crate, which re-exports it and provides the runtime
+//! the expansion calls: `use trace_genai::trace_genai;`. The documentation of the macro,
+//! with every argument, is on its re-export there.
+
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::todo,
+    clippy::unimplemented,
+    clippy::dbg_macro,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
+mod args;
+mod errors;
+mod expand;
+mod item;
+
+use proc_macro::TokenStream;
+
+/// Wraps a function in an OpenTelemetry span that follows the GenAI semantic conventions.
+///
+/// See the `trace-genai` crate for the full reference.
+#[proc_macro_attribute]
+pub fn trace_genai(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::trace_genai(args.into(), item.into()).into()
+}

@@ -1,0 +1,1220 @@
+//! Console span exporter: finished spans printed for people.
+//!
+//! [`ConsoleFormat::Tree`] prints one indented tree per trace once its root
+//! span has ended:
+//!
+//! ```text
+//! trace 4bf92f3577b34da6a3ce929d0e0e4736 (service: agent-demo)
+//! └─ invoke_agent planner  internal  12.31 ms  ok
+//!    gen_ai.operation.name=invoke_agent  gen_ai.agent.name=planner
+//!    ├─ chat gpt-4o  client  3.10 ms  ok
+//!    │  gen_ai.operation.name=chat  gen_ai.request.model=gpt-4o
+//!    └─ chat gpt-4o  client  2.90 ms  ERROR error.type=my_app::ApiError "rate limited"
+//!       gen_ai.operation.name=chat  gen_ai.request.model=gpt-4o
+//! ```
+//!
+//! Each span shows its name, kind, duration and status, then at most two
+//! lines of attributes (`gen_ai.*` first, then `server.*`, then the rest)
+//! and one line per span event. Spans whose root never ends are printed on
+//! `force_flush`, on `shutdown`, or when more than 4096 spans are waiting.
+//!
+//! [`ConsoleFormat::JsonLines`] prints one JSON object per span and line, as
+//! soon as the span is exported.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use opentelemetry::trace::{Event, SpanId, SpanKind, Status, TraceId};
+use opentelemetry::{Array, Key, KeyValue, Value};
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use serde_json::{Map, Value as Json, json};
+
+/// Output format of the console exporter; lives in [`crate::config`] so
+/// configuration works without the `console` feature.
+pub use crate::config::ConsoleFormat;
+
+/// Spans waiting for their root before the oldest traces are printed anyway.
+const MAX_BUFFERED_SPANS: usize = 4096;
+/// Target width of an attribute line, tree prefix included.
+const LINE_WIDTH: usize = 100;
+/// Attribute lines never get narrower than this, however deep the tree.
+const MIN_TEXT_WIDTH: usize = 40;
+/// Attribute lines per span; the last one ends with `… +N more` on overflow.
+const MAX_ATTRIBUTE_LINES: usize = 2;
+/// String attribute values longer than this are cut with `…`.
+const MAX_VALUE_CHARS: usize = 60;
+/// Error descriptions longer than this are cut with `…`.
+const MAX_DESCRIPTION_CHARS: usize = 120;
+/// Separator between `key=value` pairs.
+const PAIR_SEPARATOR: &str = "  ";
+/// Shown in the headline of failed spans rather than on attribute lines.
+const ERROR_TYPE: &str = "error.type";
+
+/// A span exporter printing finished spans for people, on stdout or any
+/// [`Write`] sink.
+///
+/// Write errors are ignored: telemetry output never fails the application.
+pub struct ConsoleExporter {
+    format: ConsoleFormat,
+    service: Option<String>,
+    state: Mutex<State>,
+}
+
+struct State {
+    writer: Box<dyn Write + Send>,
+    pending: PendingTraces,
+    is_shutdown: bool,
+}
+
+impl ConsoleExporter {
+    /// Creates an exporter writing to stdout.
+    #[must_use]
+    pub fn new(format: ConsoleFormat) -> Self {
+        // `Stdout::write_all` holds the stdout lock for the whole call, so a
+        // batch is never interleaved with the application's own output.
+        Self::with_writer(format, io::stdout())
+    }
+
+    /// Creates an exporter writing to `writer`, e.g. a file or a test buffer.
+    #[must_use]
+    pub fn with_writer<W: Write + Send + 'static>(format: ConsoleFormat, writer: W) -> Self {
+        Self {
+            format,
+            service: None,
+            state: Mutex::new(State {
+                writer: Box::new(writer),
+                pending: PendingTraces::default(),
+                is_shutdown: false,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn export_now(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let mut state = self.lock();
+        if state.is_shutdown {
+            return Err(OTelSdkError::AlreadyShutdown);
+        }
+        let service = self.service.as_deref();
+        let mut out = String::new();
+        match self.format {
+            ConsoleFormat::Tree => {
+                for span in batch {
+                    if let Some(spans) = state.pending.add(span) {
+                        render_trace(&mut out, service, &spans);
+                    }
+                    while let Some(spans) = state.pending.evict_over(MAX_BUFFERED_SPANS) {
+                        render_trace(&mut out, service, &spans);
+                    }
+                }
+            }
+            ConsoleFormat::JsonLines => {
+                for span in &batch {
+                    out.push_str(&span_json(span, service));
+                    out.push('\n');
+                }
+            }
+        }
+        state.write(&out);
+        Ok(())
+    }
+
+    /// Prints every buffered span, as partial trees.
+    fn flush_pending(&self) {
+        let mut state = self.lock();
+        let mut out = String::new();
+        while let Some(spans) = state.pending.pop_oldest() {
+            render_trace(&mut out, self.service.as_deref(), &spans);
+        }
+        state.write(&out);
+    }
+}
+
+impl State {
+    fn write(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        // Telemetry must never hurt the application: write errors are dropped.
+        let _ = self
+            .writer
+            .write_all(text.as_bytes())
+            .and_then(|()| self.writer.flush());
+    }
+}
+
+impl fmt::Debug for ConsoleExporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConsoleExporter")
+            .field("format", &self.format)
+            .field("service", &self.service)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SpanExporter for ConsoleExporter {
+    fn export(
+        &self,
+        batch: Vec<SpanData>,
+    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
+        std::future::ready(self.export_now(batch))
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        self.flush_pending();
+        self.lock().is_shutdown = true;
+        Ok(())
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.flush_pending();
+        Ok(())
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.service = resource
+            .get(&Key::from_static_str("service.name"))
+            .map(|name| name.to_string());
+    }
+}
+
+/// Spans waiting for the root of their trace, oldest trace first.
+#[derive(Default)]
+struct PendingTraces {
+    traces: HashMap<TraceId, PendingTrace>,
+    /// Arrival order of the traces in `traces`, by sequence number.
+    arrival: BTreeMap<u64, TraceId>,
+    next_seq: u64,
+    span_count: usize,
+}
+
+struct PendingTrace {
+    seq: u64,
+    spans: Vec<SpanData>,
+}
+
+impl PendingTraces {
+    /// Buffers `span`; if it is a local root, returns it instead, together
+    /// with its buffered descendants.
+    fn add(&mut self, span: SpanData) -> Option<Vec<SpanData>> {
+        if !is_local_root(&span) {
+            self.buffer(span);
+            return None;
+        }
+        let mut spans = self.take_descendants(&span);
+        spans.push(span);
+        Some(spans)
+    }
+
+    fn buffer(&mut self, span: SpanData) {
+        let trace_id = span.span_context.trace_id();
+        let trace = self.traces.entry(trace_id).or_insert_with(|| {
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            self.arrival.insert(seq, trace_id);
+            PendingTrace {
+                seq,
+                spans: Vec::new(),
+            }
+        });
+        trace.spans.push(span);
+        self.span_count += 1;
+    }
+
+    /// Removes and returns the buffered spans below `root`.
+    fn take_descendants(&mut self, root: &SpanData) -> Vec<SpanData> {
+        let trace_id = root.span_context.trace_id();
+        let Some(trace) = self.traces.get_mut(&trace_id) else {
+            return Vec::new();
+        };
+        let mut members = HashSet::from([root.span_context.span_id()]);
+        let mut taken = Vec::new();
+        loop {
+            let (children, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut trace.spans)
+                .into_iter()
+                .partition(|span| members.contains(&span.parent_span_id));
+            trace.spans = rest;
+            if children.is_empty() {
+                break;
+            }
+            members.extend(children.iter().map(|span| span.span_context.span_id()));
+            taken.extend(children);
+        }
+        self.span_count -= taken.len();
+        if trace.spans.is_empty() {
+            let seq = trace.seq;
+            self.traces.remove(&trace_id);
+            self.arrival.remove(&seq);
+        }
+        taken
+    }
+
+    /// Removes and returns the spans of the oldest trace, if any.
+    fn pop_oldest(&mut self) -> Option<Vec<SpanData>> {
+        let (_, trace_id) = self.arrival.pop_first()?;
+        let trace = self.traces.remove(&trace_id)?;
+        self.span_count -= trace.spans.len();
+        Some(trace.spans)
+    }
+
+    /// Like [`Self::pop_oldest`], but only while more than `limit` spans wait.
+    fn evict_over(&mut self, limit: usize) -> Option<Vec<SpanData>> {
+        if self.span_count > limit {
+            self.pop_oldest()
+        } else {
+            None
+        }
+    }
+}
+
+/// Whether `span` is the top of the local part of its trace.
+fn is_local_root(span: &SpanData) -> bool {
+    span.parent_span_id == SpanId::INVALID || span.parent_span_is_remote
+}
+
+fn duration(span: &SpanData) -> Duration {
+    span.end_time
+        .duration_since(span.start_time)
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------
+// Tree format
+// ---------------------------------------------------------------------------
+
+/// Children of each span, sorted by start time.
+type ChildrenIndex<'a> = HashMap<SpanId, Vec<&'a SpanData>>;
+
+/// Renders the spans of one trace; spans whose parent is not among them are
+/// the tops of the tree.
+fn render_trace(out: &mut String, service: Option<&str>, spans: &[SpanData]) {
+    let Some(first) = spans.first() else {
+        return;
+    };
+    let ids: HashSet<SpanId> = spans
+        .iter()
+        .map(|span| span.span_context.span_id())
+        .collect();
+    let mut tops = Vec::new();
+    let mut children = ChildrenIndex::new();
+    for span in spans {
+        if is_local_root(span) || !ids.contains(&span.parent_span_id) {
+            tops.push(span);
+        } else {
+            children.entry(span.parent_span_id).or_default().push(span);
+        }
+    }
+    tops.sort_by_key(|span| span.start_time);
+    for siblings in children.values_mut() {
+        siblings.sort_by_key(|span| span.start_time);
+    }
+
+    push_line(
+        out,
+        "",
+        &trace_header(first.span_context.trace_id(), service),
+    );
+    render_tree(out, tops, children);
+    out.push('\n');
+}
+
+/// `trace <id> (service: <name>)`.
+fn trace_header(trace_id: TraceId, service: Option<&str>) -> String {
+    match service {
+        Some(service) => format!("trace {trace_id} (service: {service})"),
+        None => format!("trace {trace_id}"),
+    }
+}
+
+/// Prints `tops` and their descendants depth first. Iterative, so deep
+/// traces cannot overflow the stack; each span's children are taken out of
+/// `children` when printed, so even colliding span ids cannot loop.
+fn render_tree(out: &mut String, tops: Vec<&SpanData>, mut children: ChildrenIndex<'_>) {
+    // Siblings still to print, with the tree prefix they hang from.
+    let mut stack = vec![(tops.into_iter(), String::new())];
+    while let Some((siblings, prefix)) = stack.last_mut() {
+        let Some(span) = siblings.next() else {
+            stack.pop();
+            continue;
+        };
+        let (branch, indent) = if siblings.as_slice().is_empty() {
+            ("└─ ", "   ")
+        } else {
+            ("├─ ", "│  ")
+        };
+        push_line(out, &format!("{prefix}{branch}"), &headline(span));
+
+        let inner = format!("{prefix}{indent}");
+        let width = text_width(&inner);
+        for line in wrap_pairs(&attribute_pairs(span), width, MAX_ATTRIBUTE_LINES) {
+            push_line(out, &inner, &line);
+        }
+        for event in span.events.iter() {
+            push_line(out, &inner, &event_line(event, width));
+        }
+        if let Some(grandchildren) = children.remove(&span.span_context.span_id()) {
+            stack.push((grandchildren.into_iter(), inner));
+        }
+    }
+}
+
+fn push_line(out: &mut String, prefix: &str, text: &str) {
+    out.push_str(prefix);
+    out.push_str(text);
+    out.push('\n');
+}
+
+/// Room left for text after a tree prefix.
+fn text_width(prefix: &str) -> usize {
+    LINE_WIDTH
+        .saturating_sub(prefix.chars().count())
+        .max(MIN_TEXT_WIDTH)
+}
+
+/// `name  kind  duration  status`.
+fn headline(span: &SpanData) -> String {
+    let mut parts = vec![
+        span.name.to_string(),
+        kind_name(&span.span_kind).to_owned(),
+        format_duration(duration(span)),
+    ];
+    parts.extend(status_text(span));
+    parts.join("  ")
+}
+
+/// `ok`, `ERROR error.type=… "description"`, or nothing when unset.
+fn status_text(span: &SpanData) -> Option<String> {
+    match &span.status {
+        Status::Unset => None,
+        Status::Ok => Some("ok".to_owned()),
+        Status::Error { description } => {
+            let mut parts = vec!["ERROR".to_owned()];
+            parts.extend(
+                span.attributes
+                    .iter()
+                    .find(|kv| kv.key.as_str() == ERROR_TYPE)
+                    .map(format_pair),
+            );
+            if !description.is_empty() {
+                parts.push(format!(
+                    "{:?}",
+                    truncate(description, MAX_DESCRIPTION_CHARS)
+                ));
+            }
+            Some(parts.join(" "))
+        }
+    }
+}
+
+fn kind_name(kind: &SpanKind) -> &'static str {
+    match kind {
+        SpanKind::Client => "client",
+        SpanKind::Server => "server",
+        SpanKind::Producer => "producer",
+        SpanKind::Consumer => "consumer",
+        SpanKind::Internal => "internal",
+    }
+}
+
+/// `850 µs`, `12.31 ms`, `1.20 s`.
+fn format_duration(duration: Duration) -> String {
+    if duration < Duration::from_micros(1) {
+        format!("{} ns", duration.as_nanos())
+    } else if duration < Duration::from_millis(1) {
+        format!("{} µs", duration.as_micros())
+    } else if duration < Duration::from_secs(1) {
+        format!("{:.2} ms", duration.as_secs_f64() * 1e3)
+    } else {
+        format!("{:.2} s", duration.as_secs_f64())
+    }
+}
+
+/// The span's `key=value` pairs in display order; `error.type` is left out
+/// when the headline already shows it.
+fn attribute_pairs(span: &SpanData) -> Vec<String> {
+    let is_error = matches!(span.status, Status::Error { .. });
+    let mut attributes: Vec<&KeyValue> = span
+        .attributes
+        .iter()
+        .filter(|kv| !(is_error && kv.key.as_str() == ERROR_TYPE))
+        .collect();
+    attributes.sort_by_key(|kv| key_rank(kv.key.as_str()));
+    attributes.into_iter().map(format_pair).collect()
+}
+
+/// Display rank of an attribute key; equal ranks keep the recorded order.
+fn key_rank(key: &str) -> u8 {
+    if key == "gen_ai.operation.name" {
+        0
+    } else if key.starts_with("gen_ai.") {
+        1
+    } else if key.starts_with("server.") {
+        2
+    } else {
+        3
+    }
+}
+
+/// `• name  key=value  …` on a single line.
+fn event_line(event: &Event, width: usize) -> String {
+    let mut line = format!("• {}", event.name);
+    let pairs: Vec<String> = event.attributes.iter().map(format_pair).collect();
+    let room = width.saturating_sub(line.chars().count() + PAIR_SEPARATOR.len());
+    if let Some(attributes) = wrap_pairs(&pairs, room, 1).first() {
+        line.push_str(PAIR_SEPARATOR);
+        line.push_str(attributes);
+    }
+    line
+}
+
+/// Lays `pairs` out on at most `max_lines` lines of `width` characters; when
+/// they do not all fit, the last line ends with `… +N more`. A pair wider
+/// than `width` gets a line of its own.
+fn wrap_pairs(pairs: &[String], width: usize, max_lines: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut rest = pairs;
+    while !rest.is_empty() {
+        let fitting = pairs_fitting(rest, width);
+        if fitting < rest.len() && lines.len() + 1 >= max_lines {
+            lines.push(line_with_more(rest, width));
+            break;
+        }
+        let (line, remaining) = rest.split_at(fitting.max(1));
+        lines.push(line.join(PAIR_SEPARATOR));
+        rest = remaining;
+    }
+    lines
+}
+
+/// As many leading `rest` pairs as fit in `width`, then `… +N more`.
+fn line_with_more(rest: &[String], width: usize) -> String {
+    let more = |count: usize| format!("… +{count} more");
+    let reserved = more(rest.len()).chars().count() + PAIR_SEPARATOR.len();
+    let shown = pairs_fitting(rest, width.saturating_sub(reserved));
+    let mut line = rest[..shown].join(PAIR_SEPARATOR);
+    if shown > 0 {
+        line.push_str(PAIR_SEPARATOR);
+    }
+    line.push_str(&more(rest.len() - shown));
+    line
+}
+
+/// How many leading pairs fit on a line of `width` characters.
+fn pairs_fitting(pairs: &[String], width: usize) -> usize {
+    let mut used = 0;
+    for (index, pair) in pairs.iter().enumerate() {
+        let separator = if index == 0 { 0 } else { PAIR_SEPARATOR.len() };
+        used += separator + pair.chars().count();
+        if used > width {
+            return index;
+        }
+    }
+    pairs.len()
+}
+
+fn format_pair(kv: &KeyValue) -> String {
+    format!("{}={}", kv.key, format_value(&kv.value))
+}
+
+fn format_value(value: &Value) -> String {
+    match value {
+        Value::String(text) => format_text(text.as_str()),
+        Value::Array(array) => format_array(array),
+        other => other.to_string(),
+    }
+}
+
+fn format_array(array: &Array) -> String {
+    fn display_all<T: fmt::Display>(items: &[T]) -> Vec<String> {
+        items.iter().map(ToString::to_string).collect()
+    }
+    let items = match array {
+        Array::Bool(items) => display_all(items),
+        Array::I64(items) => display_all(items),
+        Array::F64(items) => display_all(items),
+        Array::String(items) => items
+            .iter()
+            .map(|item| format_text(item.as_str()))
+            .collect(),
+        other => return other.to_string(),
+    };
+    format!("[{}]", items.join(", "))
+}
+
+/// Strings stay bare unless empty or holding whitespace or control
+/// characters (then quoted and escaped, so the layout never breaks).
+fn format_text(text: &str) -> String {
+    let text = truncate(text, MAX_VALUE_CHARS);
+    if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        format!("{text:?}")
+    } else {
+        text.into_owned()
+    }
+}
+
+/// The first `max_chars` characters of `text`, with `…` if any were cut.
+fn truncate(text: &str, max_chars: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max_chars) {
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+        None => Cow::Borrowed(text),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// JSON lines format
+// ---------------------------------------------------------------------------
+
+/// One span as a single-line JSON object, fields in reading order.
+fn span_json(span: &SpanData, service: Option<&str>) -> String {
+    let mut fields = vec![
+        ("trace_id", json!(span.span_context.trace_id().to_string())),
+        ("span_id", json!(span.span_context.span_id().to_string())),
+    ];
+    if span.parent_span_id != SpanId::INVALID {
+        fields.push(("parent_span_id", json!(span.parent_span_id.to_string())));
+    }
+    fields.extend([
+        ("name", json!(span.name)),
+        ("kind", json!(kind_name(&span.span_kind))),
+        ("start_time_unix_nano", json!(unix_nanos(span.start_time))),
+        ("end_time_unix_nano", json!(unix_nanos(span.end_time))),
+        ("duration_ms", json!(duration_ms(duration(span)))),
+        ("status", status_json(&span.status)),
+        ("attributes", attributes_json(&span.attributes)),
+        ("events", span.events.iter().map(event_json).collect()),
+    ]);
+    if let Some(service) = service {
+        fields.push(("service", json!(service)));
+    }
+    fields.push(("scope", json!(span.instrumentation_scope.name())));
+    ordered_object(&fields)
+}
+
+/// Serializes `fields` as a JSON object in the given order (a
+/// [`serde_json::Map`] would sort the keys).
+fn ordered_object(fields: &[(&str, Json)]) -> String {
+    let members: Vec<String> = fields
+        .iter()
+        .map(|(key, value)| format!("{}:{value}", Json::from(*key)))
+        .collect();
+    format!("{{{}}}", members.join(","))
+}
+
+/// Milliseconds, to the microsecond.
+fn duration_ms(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1e6).round() / 1e3
+}
+
+fn unix_nanos(time: SystemTime) -> u64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+        })
+}
+
+fn status_json(status: &Status) -> Json {
+    match status {
+        Status::Unset => json!({ "code": "unset" }),
+        Status::Ok => json!({ "code": "ok" }),
+        Status::Error { description } => json!({ "code": "error", "description": description }),
+    }
+}
+
+fn event_json(event: &Event) -> Json {
+    json!({
+        "name": event.name,
+        "time_unix_nano": unix_nanos(event.timestamp),
+        "attributes": attributes_json(&event.attributes),
+    })
+}
+
+fn attributes_json(attributes: &[KeyValue]) -> Json {
+    Json::Object(
+        attributes
+            .iter()
+            .map(|kv| (kv.key.to_string(), value_json(&kv.value)))
+            .collect::<Map<_, _>>(),
+    )
+}
+
+fn value_json(value: &Value) -> Json {
+    match value {
+        Value::Bool(flag) => Json::Bool(*flag),
+        Value::I64(number) => Json::from(*number),
+        Value::F64(number) => f64_json(*number),
+        Value::String(text) => Json::from(text.as_str()),
+        Value::Array(array) => array_json(array),
+        other => Json::from(other.to_string()),
+    }
+}
+
+fn array_json(array: &Array) -> Json {
+    match array {
+        Array::Bool(items) => items.iter().copied().map(Json::Bool).collect(),
+        Array::I64(items) => items.iter().copied().map(Json::from).collect(),
+        Array::F64(items) => items.iter().copied().map(f64_json).collect(),
+        Array::String(items) => items.iter().map(|item| Json::from(item.as_str())).collect(),
+        other => Json::from(other.to_string()),
+    }
+}
+
+/// Finite doubles as JSON numbers, `NaN` and infinities as strings.
+fn f64_json(number: f64) -> Json {
+    serde_json::Number::from_f64(number)
+        .map_or_else(|| Json::from(number.to_string()), Json::Number)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use std::future::Future;
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Waker};
+
+    use opentelemetry::InstrumentationScope;
+    use opentelemetry::trace::{SpanContext, TraceFlags, TraceState};
+    use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
+
+    use super::*;
+
+    const TRACE: u128 = 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736;
+    const OTHER_TRACE: u128 = 0x0af7_6519_16cd_43dd_8448_eb21_1c80_319c;
+
+    /// A writer the test can read back.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Buffer {
+        /// Everything written since the last call.
+        fn take(&self) -> String {
+            String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap()
+        }
+    }
+
+    fn exporter(format: ConsoleFormat) -> (ConsoleExporter, Buffer) {
+        let buffer = Buffer::default();
+        (ConsoleExporter::with_writer(format, buffer.clone()), buffer)
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let mut context = Context::from_waker(Waker::noop());
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+                return output;
+            }
+        }
+    }
+
+    fn export(exporter: &ConsoleExporter, batch: Vec<SpanData>) {
+        block_on(exporter.export(batch)).unwrap();
+    }
+
+    fn at_ms(ms: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000) + Duration::from_millis(ms)
+    }
+
+    /// An internal span of `TRACE` lasting from `start_ms` to `end_ms`.
+    fn span(id: u64, parent: u64, name: &'static str, start_ms: u64, end_ms: u64) -> SpanData {
+        SpanData {
+            span_context: SpanContext::new(
+                TraceId::from(TRACE),
+                SpanId::from(id),
+                TraceFlags::SAMPLED,
+                false,
+                TraceState::default(),
+            ),
+            parent_span_id: SpanId::from(parent),
+            parent_span_is_remote: false,
+            span_kind: SpanKind::Internal,
+            name: name.into(),
+            start_time: at_ms(start_ms),
+            end_time: at_ms(end_ms),
+            attributes: Vec::new(),
+            dropped_attributes_count: 0,
+            events: SpanEvents::default(),
+            links: SpanLinks::default(),
+            status: Status::Unset,
+            instrumentation_scope: InstrumentationScope::builder("test-scope").build(),
+        }
+    }
+
+    fn strings(items: &[&'static str]) -> Value {
+        Value::Array(Array::String(
+            items.iter().map(|&item| item.into()).collect(),
+        ))
+    }
+
+    fn in_trace(mut span: SpanData, trace: u128) -> SpanData {
+        span.span_context = SpanContext::new(
+            TraceId::from(trace),
+            span.span_context.span_id(),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::default(),
+        );
+        span
+    }
+
+    #[test]
+    fn children_arriving_before_their_parent_across_batches_form_one_tree() {
+        let (exporter, output) = exporter(ConsoleFormat::Tree);
+        export(
+            &exporter,
+            vec![span(4, 2, "leaf", 2, 3), span(2, 1, "first", 1, 4)],
+        );
+        assert_eq!(output.take(), "");
+
+        export(
+            &exporter,
+            vec![span(3, 1, "second", 5, 6), span(1, 0, "root", 0, 10)],
+        );
+        assert_eq!(
+            output.take(),
+            "trace 4bf92f3577b34da6a3ce929d0e0e4736\n\
+             └─ root  internal  10.00 ms\n   \
+                ├─ first  internal  3.00 ms\n   \
+                │  └─ leaf  internal  1.00 ms\n   \
+                └─ second  internal  1.00 ms\n\
+             \n"
+        );
+
+        exporter.force_flush().unwrap();
+        assert_eq!(output.take(), "", "the trace left the buffer");
+    }
+
+    #[test]
+    fn siblings_are_sorted_by_start_time() {
+        let (exporter, output) = exporter(ConsoleFormat::Tree);
+        export(
+            &exporter,
+            vec![
+                span(3, 1, "late", 5, 6),
+                span(2, 1, "early", 1, 2),
+                span(1, 0, "root", 0, 10),
+            ],
+        );
+        let text = output.take();
+        assert!(
+            text.find("early").unwrap() < text.find("late").unwrap(),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_remote_parent_makes_a_local_root() {
+        let (exporter, output) = exporter(ConsoleFormat::Tree);
+        let mut server = span(1, 99, "handle", 0, 2);
+        server.parent_span_is_remote = true;
+        server.span_kind = SpanKind::Server;
+        export(&exporter, vec![span(2, 1, "work", 0, 1), server]);
+        assert_eq!(
+            output.take(),
+            "trace 4bf92f3577b34da6a3ce929d0e0e4736\n\
+             └─ handle  server  2.00 ms\n   \
+                └─ work  internal  1.00 ms\n\
+             \n"
+        );
+    }
+
+    #[test]
+    fn a_root_takes_only_its_own_subtree() {
+        let (exporter, output) = exporter(ConsoleFormat::Tree);
+        export(
+            &exporter,
+            vec![
+                span(2, 1, "mine", 0, 1),
+                span(12, 11, "other", 0, 1),
+                span(1, 0, "root", 0, 2),
+            ],
+        );
+        assert!(!output.take().contains("other"));
+        exporter.force_flush().unwrap();
+        assert_eq!(
+            output.take(),
+            "trace 4bf92f3577b34da6a3ce929d0e0e4736\n└─ other  internal  1.00 ms\n\n"
+        );
+    }
+
+    #[test]
+    fn colliding_span_ids_cannot_loop() {
+        let (exporter, output) = exporter(ConsoleFormat::Tree);
+        export(
+            &exporter,
+            vec![
+                span(2, 1, "child", 1, 2),
+                span(1, 2, "clash", 1, 2),
+                span(1, 0, "root", 0, 3),
+            ],
+        );
+        assert_eq!(
+            output.take(),
+            "trace 4bf92f3577b34da6a3ce929d0e0e4736\n\
+             └─ root  internal  3.00 ms\n   \
+                └─ child  internal  1.00 ms\n      \
+                   └─ clash  internal  1.00 ms\n\
+             \n"
+        );
+    }
+
+    #[test]
+    fn deep_traces_render_fully() {
+        let (exporter, output) = exporter(ConsoleFormat::Tree);
+        let mut chain: Vec<SpanData> = (2..=1000)
+            .rev()
+            .map(|id| span(id, id - 1, "step", 0, 1))
+            .collect();
+        chain.push(span(1, 0, "root", 0, 1));
+        export(&exporter, chain);
+        let text = output.take();
+        assert_eq!(text.lines().count(), 1002);
+        assert!(text.ends_with(&format!(
+            "{}└─ step  internal  1.00 ms\n\n",
+            "   ".repeat(999)
+        )));
+    }
+
+    #[test]
+    fn force_flush_prints_orphans_as_tops() {
+        let (exporter, output) = exporter(ConsoleFormat::Tree);
+        export(
+            &exporter,
+            vec![
+                span(3, 2, "grandchild", 2, 3),
+                span(2, 1, "child", 1, 4),
+                span(5, 9, "stray", 0, 1),
+                in_trace(span(7, 8, "elsewhere", 0, 1), OTHER_TRACE),
+            ],
+        );
+        assert_eq!(output.take(), "");
+
+        exporter.force_flush().unwrap();
+        assert_eq!(
+            output.take(),
+            "trace 4bf92f3577b34da6a3ce929d0e0e4736\n\
+             ├─ stray  internal  1.00 ms\n\
+             └─ child  internal  3.00 ms\n   \
+                └─ grandchild  internal  1.00 ms\n\
+             \n\
+             trace 0af7651916cd43dd8448eb211c80319c\n\
+             └─ elsewhere  internal  1.00 ms\n\
+             \n"
+        );
+        exporter.force_flush().unwrap();
+        assert_eq!(output.take(), "");
+    }
+
+    #[test]
+    fn shutdown_flushes_and_refuses_later_exports() {
+        let (exporter, output) = exporter(ConsoleFormat::Tree);
+        export(&exporter, vec![span(2, 1, "child", 0, 1)]);
+        exporter.shutdown().unwrap();
+        assert!(output.take().contains("└─ child"));
+        assert!(matches!(
+            block_on(exporter.export(vec![span(1, 0, "root", 0, 1)])),
+            Err(OTelSdkError::AlreadyShutdown)
+        ));
+        assert_eq!(output.take(), "");
+    }
+
+    #[test]
+    fn oldest_traces_are_printed_when_the_buffer_overflows() {
+        let (exporter, output) = exporter(ConsoleFormat::Tree);
+        let old: Vec<SpanData> = (1..=4000)
+            .map(|id| in_trace(span(id, 99_999, "old", 0, 1), OTHER_TRACE))
+            .collect();
+        export(&exporter, old);
+        let newer: Vec<SpanData> = (10_001..=10_096)
+            .map(|id| span(id, 99_999, "newer", 0, 1))
+            .collect();
+        export(&exporter, newer);
+        assert_eq!(output.take(), "", "4096 spans still fit");
+
+        export(
+            &exporter,
+            vec![in_trace(span(20_000, 99_999, "newest", 0, 1), 7)],
+        );
+        let text = output.take();
+        assert!(
+            text.starts_with("trace 0af7651916cd43dd8448eb211c80319c\n"),
+            "{text}"
+        );
+        assert_eq!(text.matches("─ old").count(), 4000);
+        assert!(!text.contains("newer"));
+
+        exporter.force_flush().unwrap();
+        let text = output.take();
+        assert_eq!(text.matches("─ newer").count(), 96);
+        assert_eq!(text.matches("─ newest").count(), 1);
+        assert!(
+            text.find("newer").unwrap() < text.find("newest").unwrap(),
+            "oldest first"
+        );
+    }
+
+    #[test]
+    fn headline_shows_ok_and_error_status() {
+        let (exporter, output) = exporter(ConsoleFormat::Tree);
+        let mut ok = span(2, 1, "chat gpt-4o", 0, 3);
+        ok.span_kind = SpanKind::Client;
+        ok.status = Status::Ok;
+        let mut failed = span(3, 1, "chat gpt-4o", 4, 6);
+        failed.span_kind = SpanKind::Client;
+        failed.status = Status::error("rate limited");
+        failed.attributes = vec![
+            KeyValue::new("error.type", "my_app::ApiError"),
+            KeyValue::new("gen_ai.operation.name", "chat"),
+        ];
+        let mut bare_error = span(4, 1, "tool", 7, 8);
+        bare_error.status = Status::error("");
+        export(
+            &exporter,
+            vec![ok, failed, bare_error, span(1, 0, "root", 0, 9)],
+        );
+        assert_eq!(
+            output.take(),
+            "trace 4bf92f3577b34da6a3ce929d0e0e4736\n\
+             └─ root  internal  9.00 ms\n   \
+                ├─ chat gpt-4o  client  3.00 ms  ok\n   \
+                ├─ chat gpt-4o  client  2.00 ms  ERROR error.type=my_app::ApiError \"rate limited\"\n   \
+                │  gen_ai.operation.name=chat\n   \
+                └─ tool  internal  1.00 ms  ERROR\n\
+             \n"
+        );
+    }
+
+    #[test]
+    fn error_type_stays_on_attribute_lines_without_error_status() {
+        let mut root = span(1, 0, "root", 0, 1);
+        root.attributes = vec![KeyValue::new("error.type", "timeout")];
+        assert_eq!(attribute_pairs(&root), ["error.type=timeout"]);
+    }
+
+    #[test]
+    fn attributes_are_ordered_gen_ai_then_server_then_rest() {
+        let mut root = span(1, 0, "root", 0, 1);
+        root.attributes = vec![
+            KeyValue::new("app.user", "u1"),
+            KeyValue::new("server.address", "api.openai.com"),
+            KeyValue::new("gen_ai.request.model", "gpt-4o"),
+            KeyValue::new("server.port", 443),
+            KeyValue::new("gen_ai.operation.name", "chat"),
+            KeyValue::new("gen_ai.provider.name", "openai"),
+        ];
+        assert_eq!(
+            attribute_pairs(&root),
+            [
+                "gen_ai.operation.name=chat",
+                "gen_ai.request.model=gpt-4o",
+                "gen_ai.provider.name=openai",
+                "server.address=api.openai.com",
+                "server.port=443",
+                "app.user=u1",
+            ]
+        );
+    }
+
+    #[test]
+    fn values_are_formatted_for_reading() {
+        let long = "x".repeat(61);
+        let cases = [
+            (Value::from("gpt-4o"), "gpt-4o".to_owned()),
+            (Value::from("two words"), "\"two words\"".to_owned()),
+            (Value::from("line\nbreak"), "\"line\\nbreak\"".to_owned()),
+            (Value::from(""), "\"\"".to_owned()),
+            (Value::from(long), format!("{}…", "x".repeat(60))),
+            (Value::from(0.2), "0.2".to_owned()),
+            (Value::from(42_i64), "42".to_owned()),
+            (Value::from(true), "true".to_owned()),
+            (Value::Array(vec![1_i64, 2].into()), "[1, 2]".to_owned()),
+            (
+                strings(&["stop", "length cap"]),
+                "[stop, \"length cap\"]".to_owned(),
+            ),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(format_value(&value), expected);
+        }
+    }
+
+    #[test]
+    fn attribute_lines_wrap_at_100_columns_and_count_the_rest() {
+        let (exporter, output) = exporter(ConsoleFormat::Tree);
+        let mut root = span(1, 0, "root", 0, 1);
+        root.attributes = (0..12)
+            .map(|index| KeyValue::new(format!("attribute.number.{index:02}"), "value-value"))
+            .collect();
+        export(&exporter, vec![root]);
+        let text = output.take();
+        let pair = |index: usize| format!("attribute.number.{index:02}=value-value");
+        let pairs = |range: std::ops::Range<usize>| range.map(pair).collect::<Vec<_>>().join("  ");
+        // Each pair is 31 columns: three fill the 97 columns beside the prefix.
+        assert_eq!(
+            text,
+            format!(
+                "trace 4bf92f3577b34da6a3ce929d0e0e4736\n\
+                 └─ root  internal  1.00 ms\n   \
+                    {}\n   \
+                    {}  … +7 more\n\
+                 \n",
+                pairs(0..3),
+                pairs(3..5),
+            )
+        );
+        assert!(text.lines().all(|line| line.chars().count() <= LINE_WIDTH));
+    }
+
+    #[test]
+    fn wrapping_keeps_everything_when_it_fits_in_two_lines() {
+        let pairs: Vec<String> = ["a=1", "b=2", "c=3"].map(String::from).into();
+        assert_eq!(wrap_pairs(&pairs, 8, 2), ["a=1  b=2", "c=3"]);
+        assert_eq!(wrap_pairs(&pairs, 3, 2), ["a=1", "… +2 more"]);
+        assert_eq!(wrap_pairs(&pairs, 100, 2), ["a=1  b=2  c=3"]);
+        assert_eq!(wrap_pairs(&[], 100, 2), Vec::<String>::new());
+        let wide = vec!["k=".repeat(30), "b=2".to_owned()];
+        assert_eq!(wrap_pairs(&wide, 10, 2), [wide[0].clone(), wide[1].clone()]);
+    }
+
+    #[test]
+    fn events_get_a_line_each() {
+        let (exporter, output) = exporter(ConsoleFormat::Tree);
+        let mut child = span(2, 1, "tool", 0, 1);
+        child.events.events = vec![
+            Event::new("retry", at_ms(0), vec![KeyValue::new("attempt", 2)], 0),
+            Event::new("done", at_ms(1), Vec::new(), 0),
+        ];
+        export(&exporter, vec![child, span(1, 0, "root", 0, 2)]);
+        assert_eq!(
+            output.take(),
+            "trace 4bf92f3577b34da6a3ce929d0e0e4736\n\
+             └─ root  internal  2.00 ms\n   \
+                └─ tool  internal  1.00 ms\n      \
+                   • retry  attempt=2\n      \
+                   • done\n\
+             \n"
+        );
+    }
+
+    #[test]
+    fn the_service_name_comes_from_the_resource() {
+        let (mut exporter, output) = exporter(ConsoleFormat::Tree);
+        exporter.set_resource(
+            &Resource::builder_empty()
+                .with_service_name("agent-demo")
+                .build(),
+        );
+        export(&exporter, vec![span(1, 0, "root", 0, 1)]);
+        assert!(
+            output.take().starts_with(
+                "trace 4bf92f3577b34da6a3ce929d0e0e4736 (service: agent-demo)\n└─ root"
+            )
+        );
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(format_duration(Duration::from_nanos(640)), "640 ns");
+        assert_eq!(format_duration(Duration::from_micros(850)), "850 µs");
+        assert_eq!(format_duration(Duration::from_micros(12_310)), "12.31 ms");
+        assert_eq!(format_duration(Duration::from_millis(1_200)), "1.20 s");
+    }
+
+    #[test]
+    fn json_lines_are_typed_and_printed_at_once() {
+        let (mut exporter, output) = exporter(ConsoleFormat::JsonLines);
+        exporter.set_resource(
+            &Resource::builder_empty()
+                .with_service_name("agent-demo")
+                .build(),
+        );
+        let mut child = span(2, 1, "chat gpt-4o", 1, 2);
+        child.span_kind = SpanKind::Client;
+        child.status = Status::error("boom");
+        child.attributes = vec![
+            KeyValue::new("gen_ai.request.model", "gpt-4o"),
+            KeyValue::new("gen_ai.usage.input_tokens", 42),
+            KeyValue::new("gen_ai.request.temperature", 0.5),
+            KeyValue::new("stream", true),
+            KeyValue::new("weird", f64::NAN),
+            KeyValue::new("gen_ai.response.finish_reasons", strings(&["stop"])),
+        ];
+        child.events.events = vec![Event::new(
+            "retry",
+            at_ms(1),
+            vec![KeyValue::new("attempt", 2)],
+            0,
+        )];
+        export(&exporter, vec![child, span(1, 0, "root", 0, 3)]);
+
+        let text = output.take();
+        let lines: Vec<Json> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert!(
+            text.starts_with(r#"{"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"#),
+            "fields keep their reading order: {text}"
+        );
+        let child = &lines[0];
+        assert_eq!(child["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(child["span_id"], "0000000000000002");
+        assert_eq!(child["parent_span_id"], "0000000000000001");
+        assert_eq!(child["name"], "chat gpt-4o");
+        assert_eq!(child["kind"], "client");
+        assert_eq!(child["start_time_unix_nano"], 1_700_000_000_001_000_000_u64);
+        assert_eq!(child["end_time_unix_nano"], 1_700_000_000_002_000_000_u64);
+        assert_eq!(child["duration_ms"], 1.0);
+        assert_eq!(
+            child["status"],
+            json!({ "code": "error", "description": "boom" })
+        );
+        assert_eq!(
+            child["attributes"],
+            json!({
+                "gen_ai.request.model": "gpt-4o",
+                "gen_ai.usage.input_tokens": 42,
+                "gen_ai.request.temperature": 0.5,
+                "stream": true,
+                "weird": "NaN",
+                "gen_ai.response.finish_reasons": ["stop"],
+            })
+        );
+        assert!(child["attributes"]["gen_ai.usage.input_tokens"].is_i64());
+        assert_eq!(
+            child["events"],
+            json!([{
+                "name": "retry",
+                "time_unix_nano": 1_700_000_000_001_000_000_u64,
+                "attributes": { "attempt": 2 },
+            }])
+        );
+        assert_eq!(child["service"], "agent-demo");
+        assert_eq!(child["scope"], "test-scope");
+
+        let root = &lines[1];
+        assert!(root.get("parent_span_id").is_none());
+        assert_eq!(root["status"], json!({ "code": "unset" }));
+    }
+}

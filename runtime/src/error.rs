@@ -1,0 +1,40 @@
+//! Errors of telemetry set-up and shutdown.
+//!
+//! Only set-up returns errors. Code running inside instrumented functions never does:
+//! failures there are dropped so that telemetry never changes the behaviour of the app.
+
+use opentelemetry_sdk::error::OTelSdkError;
+
+/// Why telemetry could not be installed. Each variant says what to fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InitError {
+    /// An environment variable has a value trace-genai does not understand.
+    #[error("environment variable {var}={value:?} is invalid: {expected}")]
+    InvalidEnv {
+        /// The variable's name.
+        var: &'static str,
+        /// The value found.
+        value: String,
+        /// What the variable accepts.
+        expected: &'static str,
+    },
+    /// A builder argument is invalid.
+    #[error("invalid telemetry configuration: {0}")]
+    InvalidConfig(String),
+    /// A destination was requested whose cargo feature is not compiled in.
+    #[error(
+        "the {exporter} exporter was requested but trace-genai was built without it: enable the cargo feature `{feature}` of trace-genai"
+    )]
+    FeatureNotEnabled {
+        /// The exporter asked for.
+        exporter: &'static str,
+        /// The cargo feature that provides it.
+        feature: &'static str,
+    },
+}
+
+/// Why telemetry did not shut down cleanly (some spans may not have been exported).
+#[derive(Debug, thiserror::Error)]
+#[error("telemetry shutdown failed: {0}")]
+pub struct ShutdownError(#[from] pub(crate) OTelSdkError);

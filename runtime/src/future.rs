@@ -1,0 +1,87 @@
+//! [`Instrumented`]: the future adapter that carries a span across every poll of an
+//! `async fn`.
+//!
+//! No thread-local guard is held across `.await`: the span's [`Context`] is attached for
+//! the duration of each `poll` and detached before it returns, so the task can move
+//! between threads and concurrent tasks never see each other's spans.
+//!
+//! [`Context`]: opentelemetry::Context
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
+use pin_project_lite::pin_project;
+
+use crate::span::SpanGuard;
+
+pin_project! {
+    /// A future that runs `inner` inside the span of `guard` and ends the span when
+    /// `inner` completes, panics, or is dropped unfinished.
+    ///
+    /// `record` sees the output before the span ends; the expansion uses it to record
+    /// errors from the function's declared return type.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Instrumented<F, R> {
+        #[pin]
+        inner: F,
+        guard: Option<SpanGuard>,
+        record: Option<R>,
+        polling: bool,
+    }
+
+    impl<F, R> PinnedDrop for Instrumented<F, R> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            // Without a panic, the guard's own drop marks the span as cancelled.
+            if let Some(mut guard) = this.guard.take()
+                && *this.polling
+            {
+                // `inner.poll` unwound: the body panicked, even if the executor caught the
+                // panic and drops this future later, outside the unwinding.
+                guard.end_panicked();
+            }
+        }
+    }
+}
+
+impl<F, R> Instrumented<F, R>
+where
+    F: Future,
+    R: FnOnce(&F::Output, &mut SpanGuard),
+{
+    /// Wraps `inner` so that it runs inside `guard`'s span.
+    pub fn new(guard: SpanGuard, inner: F, record: R) -> Self {
+        Instrumented {
+            inner,
+            guard: Some(guard),
+            record: Some(record),
+            polling: false,
+        }
+    }
+}
+
+impl<F, R> Future for Instrumented<F, R>
+where
+    F: Future,
+    R: FnOnce(&F::Output, &mut SpanGuard),
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let _entered = this.guard.as_ref().and_then(SpanGuard::enter);
+        *this.polling = true;
+        let poll = this.inner.poll(cx);
+        *this.polling = false;
+        if let Poll::Ready(output) = &poll
+            && let Some(mut guard) = this.guard.take()
+        {
+            if let Some(record) = this.record.take() {
+                record(output, &mut guard);
+            }
+            guard.finish();
+        }
+        poll
+    }
+}

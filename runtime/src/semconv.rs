@@ -1,0 +1,117 @@
+//! Attribute keys and values of the OpenTelemetry GenAI semantic conventions.
+//!
+//! The keys are copied from the GenAI conventions **v1.41.0**
+//! (`semantic-conventions@v1.41.0:model/gen-ai/registry.yaml`), the last release that
+//! backends understand today. They are owned here rather than taken from
+//! `opentelemetry-semantic-conventions`, whose `GEN_AI_*` constants are all deprecated
+//! since the conventions moved to their own repository. Stable keys that are not GenAI
+//! specific (`error.type`, `server.address`, `server.port`) come from that crate.
+//!
+//! Every key trace-genai emits is listed here, so that a rename is a deliberate change
+//! of this file (and of the test that lists every key).
+
+/// The version of the semantic conventions these keys follow.
+pub const SCHEMA_URL: &str = "https://opentelemetry.io/schemas/1.41.0";
+
+/// `gen_ai.operation.name`: the name of the operation being performed (string).
+pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
+/// `gen_ai.provider.name`: the GenAI provider as identified by the instrumentation (string).
+pub const GEN_AI_PROVIDER_NAME: &str = "gen_ai.provider.name";
+/// `gen_ai.request.model`: the name of the model a request is made to (string).
+pub const GEN_AI_REQUEST_MODEL: &str = "gen_ai.request.model";
+/// `gen_ai.request.temperature` (double).
+pub const GEN_AI_REQUEST_TEMPERATURE: &str = "gen_ai.request.temperature";
+/// `gen_ai.request.top_p` (double).
+pub const GEN_AI_REQUEST_TOP_P: &str = "gen_ai.request.top_p";
+/// `gen_ai.request.top_k` (double in v1.41).
+pub const GEN_AI_REQUEST_TOP_K: &str = "gen_ai.request.top_k";
+/// `gen_ai.request.max_tokens` (int).
+pub const GEN_AI_REQUEST_MAX_TOKENS: &str = "gen_ai.request.max_tokens";
+/// `gen_ai.request.seed` (int).
+pub const GEN_AI_REQUEST_SEED: &str = "gen_ai.request.seed";
+/// `gen_ai.request.stop_sequences` (string array).
+pub const GEN_AI_REQUEST_STOP_SEQUENCES: &str = "gen_ai.request.stop_sequences";
+/// `gen_ai.request.frequency_penalty` (double).
+pub const GEN_AI_REQUEST_FREQUENCY_PENALTY: &str = "gen_ai.request.frequency_penalty";
+/// `gen_ai.request.presence_penalty` (double).
+pub const GEN_AI_REQUEST_PRESENCE_PENALTY: &str = "gen_ai.request.presence_penalty";
+/// `gen_ai.request.choice.count` (int, recorded only when it is not 1).
+pub const GEN_AI_REQUEST_CHOICE_COUNT: &str = "gen_ai.request.choice.count";
+/// `gen_ai.request.stream` (bool, set only for streaming requests).
+pub const GEN_AI_REQUEST_STREAM: &str = "gen_ai.request.stream";
+/// `gen_ai.output.type`: the requested output modality, `text`, `json`, `image`, `speech` (string).
+pub const GEN_AI_OUTPUT_TYPE: &str = "gen_ai.output.type";
+/// `gen_ai.conversation.id`: the session or thread id (string).
+pub const GEN_AI_CONVERSATION_ID: &str = "gen_ai.conversation.id";
+/// `gen_ai.agent.id`: a stable hosted-agent id (string).
+pub const GEN_AI_AGENT_ID: &str = "gen_ai.agent.id";
+/// `gen_ai.agent.name` (string).
+pub const GEN_AI_AGENT_NAME: &str = "gen_ai.agent.name";
+/// `gen_ai.agent.description` (string).
+pub const GEN_AI_AGENT_DESCRIPTION: &str = "gen_ai.agent.description";
+/// `gen_ai.agent.version` (string).
+pub const GEN_AI_AGENT_VERSION: &str = "gen_ai.agent.version";
+/// `gen_ai.workflow.name` (string, low cardinality).
+pub const GEN_AI_WORKFLOW_NAME: &str = "gen_ai.workflow.name";
+/// `gen_ai.tool.name` (string).
+pub const GEN_AI_TOOL_NAME: &str = "gen_ai.tool.name";
+/// `gen_ai.tool.call.id` (string).
+pub const GEN_AI_TOOL_CALL_ID: &str = "gen_ai.tool.call.id";
+/// `gen_ai.tool.type`: `function`, `extension` or `datastore` (string).
+pub const GEN_AI_TOOL_TYPE: &str = "gen_ai.tool.type";
+/// `gen_ai.tool.description` (string).
+pub const GEN_AI_TOOL_DESCRIPTION: &str = "gen_ai.tool.description";
+/// `gen_ai.data_source.id`: the GenAI system's id for a data source (string).
+pub const GEN_AI_DATA_SOURCE_ID: &str = "gen_ai.data_source.id";
+/// `gen_ai.embeddings.dimension.count` (int).
+pub const GEN_AI_EMBEDDINGS_DIMENSION_COUNT: &str = "gen_ai.embeddings.dimension.count";
+/// `gen_ai.prompt.name` (string).
+pub const GEN_AI_PROMPT_NAME: &str = "gen_ai.prompt.name";
+
+/// `server.address` (string, stable).
+pub const SERVER_ADDRESS: &str = opentelemetry_semantic_conventions::attribute::SERVER_ADDRESS;
+/// `server.port` (int, stable).
+pub const SERVER_PORT: &str = opentelemetry_semantic_conventions::attribute::SERVER_PORT;
+/// `error.type` (string, stable): a low-cardinality description of the error class.
+pub const ERROR_TYPE: &str = opentelemetry_semantic_conventions::attribute::ERROR_TYPE;
+
+/// `error.type` value for a span whose function panicked.
+pub const ERROR_TYPE_PANIC: &str = "panic";
+/// `error.type` value for a span whose future was dropped before it completed.
+pub const ERROR_TYPE_CANCELLED: &str = "cancelled";
+/// `error.type` fallback when no better value is known.
+pub const ERROR_TYPE_OTHER: &str = "_OTHER";
+
+/// Every key trace-genai emits, for documentation and for the test that pins them.
+pub const ALL_KEYS: &[&str] = &[
+    GEN_AI_OPERATION_NAME,
+    GEN_AI_PROVIDER_NAME,
+    GEN_AI_REQUEST_MODEL,
+    GEN_AI_REQUEST_TEMPERATURE,
+    GEN_AI_REQUEST_TOP_P,
+    GEN_AI_REQUEST_TOP_K,
+    GEN_AI_REQUEST_MAX_TOKENS,
+    GEN_AI_REQUEST_SEED,
+    GEN_AI_REQUEST_STOP_SEQUENCES,
+    GEN_AI_REQUEST_FREQUENCY_PENALTY,
+    GEN_AI_REQUEST_PRESENCE_PENALTY,
+    GEN_AI_REQUEST_CHOICE_COUNT,
+    GEN_AI_REQUEST_STREAM,
+    GEN_AI_OUTPUT_TYPE,
+    GEN_AI_CONVERSATION_ID,
+    GEN_AI_AGENT_ID,
+    GEN_AI_AGENT_NAME,
+    GEN_AI_AGENT_DESCRIPTION,
+    GEN_AI_AGENT_VERSION,
+    GEN_AI_WORKFLOW_NAME,
+    GEN_AI_TOOL_NAME,
+    GEN_AI_TOOL_CALL_ID,
+    GEN_AI_TOOL_TYPE,
+    GEN_AI_TOOL_DESCRIPTION,
+    GEN_AI_DATA_SOURCE_ID,
+    GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
+    GEN_AI_PROMPT_NAME,
+    SERVER_ADDRESS,
+    SERVER_PORT,
+    ERROR_TYPE,
+];

@@ -1,0 +1,268 @@
+//! The span guard behind every `#[trace_genai]` function.
+//!
+//! [`SpanGuard`] starts the span with its name, kind and request attributes, carries its
+//! [`Context`], records the outcome, and ends the span exactly once: when the function
+//! returns, when it panics, or, for async functions, when the future is dropped before it
+//! completes. All span logic lives here; the macro expansion only calls it.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use opentelemetry::trace::{SpanBuilder, SpanKind, Status, TraceContextExt, Tracer};
+use opentelemetry::{Context, InstrumentationScope, KeyValue, global};
+
+use crate::operation::Operation;
+use crate::semconv;
+
+/// The instrumentation scope of every span trace-genai creates.
+static SCOPE: LazyLock<InstrumentationScope> = LazyLock::new(|| {
+    InstrumentationScope::builder(env!("CARGO_PKG_NAME"))
+        .with_version(env!("CARGO_PKG_VERSION"))
+        .with_schema_url(semconv::SCHEMA_URL)
+        .build()
+});
+
+/// What the macro knows about a span at compile time.
+#[derive(Debug, Clone)]
+pub struct SpanMeta {
+    /// The span name when no dynamic subject is given: the function name, the `name = …`
+    /// argument, the bare operation, or `"{operation} {subject}"` for a literal subject.
+    pub name: &'static str,
+    /// The GenAI operation, if any.
+    pub operation: Option<Operation>,
+    /// The span kind.
+    pub kind: SpanKind,
+    /// The attribute whose value completes the span name (`"{operation} {value}"`), when
+    /// it is only known at run time.
+    pub subject_key: Option<&'static str>,
+}
+
+/// How an instrumented call ended, for the span's status and `error.type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    /// Still running, or returned a value that is not an error.
+    Pending,
+    /// Returned an error of this `error.type`.
+    Error(Cow<'static, str>),
+}
+
+/// A started span, ended exactly once when the guard is finished or dropped.
+///
+/// A guard whose function never finished is ended on drop with status `Error` and an
+/// `error.type` of [`semconv::ERROR_TYPE_PANIC`] when the thread is unwinding from a
+/// panic, or [`semconv::ERROR_TYPE_CANCELLED`] otherwise (a future dropped before it
+/// completed).
+#[derive(Debug)]
+pub struct SpanGuard {
+    /// The context holding the span, or `None` when tracing is disabled.
+    cx: Option<Context>,
+    outcome: Outcome,
+    finished: bool,
+}
+
+impl SpanGuard {
+    /// Starts a span as a child of the current context.
+    ///
+    /// The span is named `"{operation} {subject}"` when `meta.subject_key` names an
+    /// attribute with a non-empty string value, and `meta.name` otherwise.
+    #[must_use]
+    pub fn start(meta: &SpanMeta, attributes: Vec<KeyValue>) -> Self {
+        let subject = meta.subject_key.and_then(|key| {
+            attributes
+                .iter()
+                .find(|attribute| attribute.key.as_str() == key)
+                .map(|attribute| attribute.value.as_str())
+                .filter(|subject| !subject.is_empty())
+        });
+        let name: Cow<'static, str> = match (meta.operation, subject) {
+            (Some(operation), Some(subject)) => {
+                Cow::Owned(format!("{} {subject}", operation.as_str()))
+            }
+            _ => Cow::Borrowed(meta.name),
+        };
+        let tracer = global::tracer_with_scope(SCOPE.clone());
+        let parent = Context::current();
+        let span = tracer.build_with_context(
+            SpanBuilder::from_name(name)
+                .with_kind(meta.kind.clone())
+                .with_attributes(attributes),
+            &parent,
+        );
+        SpanGuard {
+            cx: Some(parent.with_span(span)),
+            outcome: Outcome::Pending,
+            finished: false,
+        }
+    }
+
+    /// A guard that records nothing, for when tracing is disabled.
+    #[must_use]
+    pub const fn disabled() -> Self {
+        SpanGuard {
+            cx: None,
+            outcome: Outcome::Pending,
+            finished: false,
+        }
+    }
+
+    /// The context that holds this span, to make it the parent of work done elsewhere.
+    #[must_use]
+    pub fn context(&self) -> Option<&Context> {
+        self.cx.as_ref()
+    }
+
+    /// Makes this span the current one until the returned guard is dropped.
+    #[must_use]
+    pub fn enter(&self) -> Option<opentelemetry::ContextGuard> {
+        self.cx.as_ref().map(|cx| cx.clone().attach())
+    }
+
+    /// Marks the call as failed with the given `error.type`.
+    pub fn set_error(&mut self, error_type: Cow<'static, str>) {
+        self.outcome = Outcome::Error(error_type);
+    }
+
+    /// Whether this guard records anything.
+    #[must_use]
+    pub fn is_recording(&self) -> bool {
+        self.cx.as_ref().is_some_and(|cx| cx.span().is_recording())
+    }
+
+    /// Ends the span after the function returned.
+    pub fn finish(mut self) {
+        self.finished = true;
+        // `Drop` ends the span.
+    }
+
+    fn end(&mut self) {
+        let Some(cx) = self.cx.take() else {
+            return;
+        };
+        let error_type = if self.finished {
+            match std::mem::replace(&mut self.outcome, Outcome::Pending) {
+                Outcome::Pending => None,
+                Outcome::Error(error_type) => Some(error_type),
+            }
+        } else if std::thread::panicking() {
+            Some(Cow::Borrowed(semconv::ERROR_TYPE_PANIC))
+        } else {
+            Some(Cow::Borrowed(semconv::ERROR_TYPE_CANCELLED))
+        };
+        let span = cx.span();
+        if let Some(error_type) = error_type {
+            span.set_status(Status::error(status_description(&error_type)));
+            span.set_attribute(KeyValue::new(semconv::ERROR_TYPE, error_type));
+        }
+        span.end();
+    }
+
+    /// Ends the span as panicked, for async functions whose poll panicked.
+    pub(crate) fn end_panicked(&mut self) {
+        self.outcome = Outcome::Error(Cow::Borrowed(semconv::ERROR_TYPE_PANIC));
+        self.finished = true;
+        self.end();
+    }
+}
+
+/// The status description for an `error.type`. The error's own text is left out: provider
+/// errors often echo the prompt.
+fn status_description(error_type: &str) -> &'static str {
+    match error_type {
+        semconv::ERROR_TYPE_PANIC => "the instrumented function panicked",
+        semconv::ERROR_TYPE_CANCELLED => "the future was dropped before it completed",
+        _ => "",
+    }
+}
+
+impl Drop for SpanGuard {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
+/// The `error.type` an error reports on the span of the function that returned it.
+///
+/// Without this trait, `error.type` is the error's type name
+/// (`core::any::type_name`, e.g. `my_app::ApiError`). Implement it to report something
+/// more useful and still low-cardinality: a provider error code (`"429"`,
+/// `"rate_limit_exceeded"`), `"timeout"`, or an enum variant name.
+///
+/// ```
+/// use std::borrow::Cow;
+///
+/// #[derive(Debug)]
+/// enum ApiError { RateLimited, Timeout }
+///
+/// impl trace_genai::ErrorType for ApiError {
+///     fn error_type(&self) -> Cow<'static, str> {
+///         match self {
+///             ApiError::RateLimited => "rate_limited".into(),
+///             ApiError::Timeout => "timeout".into(),
+///         }
+///     }
+/// }
+/// ```
+pub trait ErrorType {
+    /// The low-cardinality `error.type` value for this error.
+    fn error_type(&self) -> Cow<'static, str>;
+}
+
+impl ErrorType for std::io::Error {
+    fn error_type(&self) -> Cow<'static, str> {
+        Cow::Owned(format!("{:?}", self.kind()))
+    }
+}
+
+/// Return-value inspection, chosen at compile time from the function's return type.
+///
+/// The expansion calls `(&&&ReturnValue(&ret)).record_outcome(&mut guard)`. Method
+/// resolution picks the most specific implementation that applies (autoderef
+/// specialization): a `Result` whose error implements [`ErrorType`], any other
+/// `Result`, and finally any value at all, which records nothing.
+pub(crate) mod outcome {
+    use std::borrow::Cow;
+
+    use super::{ErrorType, SpanGuard};
+
+    /// A borrowed return value.
+    #[derive(Debug)]
+    pub struct ReturnValue<'a, T>(pub &'a T);
+
+    /// `Result<T, E>` where `E: ErrorType`.
+    pub trait ResultWithErrorType {
+        /// Records the outcome on the guard.
+        fn record_outcome(&self, guard: &mut SpanGuard);
+    }
+
+    impl<T, E: ErrorType> ResultWithErrorType for &&ReturnValue<'_, Result<T, E>> {
+        fn record_outcome(&self, guard: &mut SpanGuard) {
+            if let Err(error) = self.0 {
+                guard.set_error(error.error_type());
+            }
+        }
+    }
+
+    /// Any `Result<T, E>`: `error.type` is the type name of `E`.
+    pub trait AnyResult {
+        /// Records the outcome on the guard.
+        fn record_outcome(&self, guard: &mut SpanGuard);
+    }
+
+    impl<T, E> AnyResult for &ReturnValue<'_, Result<T, E>> {
+        fn record_outcome(&self, guard: &mut SpanGuard) {
+            if self.0.is_err() {
+                guard.set_error(Cow::Borrowed(core::any::type_name::<E>()));
+            }
+        }
+    }
+
+    /// Any other value: nothing to record.
+    pub trait AnyValue {
+        /// Records nothing.
+        fn record_outcome(&self, guard: &mut SpanGuard);
+    }
+
+    impl<T> AnyValue for ReturnValue<'_, T> {
+        fn record_outcome(&self, _guard: &mut SpanGuard) {}
+    }
+}

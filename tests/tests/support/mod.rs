@@ -1,0 +1,184 @@
+//! Test harness: one in-memory tracer provider per test binary, and helpers to find spans
+//! and assert their attributes with their OpenTelemetry types.
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of the helpers"
+)]
+
+use std::future::Future;
+use std::sync::{LazyLock, Mutex, MutexGuard, OnceLock};
+
+use opentelemetry::trace::{SpanId, SpanKind, Status};
+use opentelemetry::{Key, Value};
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor, SpanData};
+use trace_genai::config::Config;
+use trace_genai::{SamplerConfig, Telemetry};
+
+static EXPORTER: LazyLock<InMemorySpanExporter> = LazyLock::new(InMemorySpanExporter::default);
+static TELEMETRY: OnceLock<Telemetry> = OnceLock::new();
+/// Tests of one binary share the global provider: run them one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn install() -> MutexGuard<'static, ()> {
+    let serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    TELEMETRY.get_or_init(|| {
+        Telemetry::builder()
+            .with_config(Config::default())
+            .with_no_exporter()
+            .with_sampler(SamplerConfig::AlwaysOn)
+            .with_span_processor(SimpleSpanProcessor::new(EXPORTER.clone()))
+            .install()
+            .expect("install test telemetry")
+    });
+    EXPORTER.reset();
+    serial
+}
+
+/// Runs `f` and returns what it returned with every span that ended meanwhile.
+pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Spans) {
+    let _serial = install();
+    let result = f();
+    (result, finished())
+}
+
+/// Runs `future` on a multi-thread tokio runtime and returns its output and the spans.
+pub fn capture_async<F: Future>(future: F) -> (F::Output, Spans) {
+    capture(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+            .block_on(future)
+    })
+}
+
+fn finished() -> Spans {
+    Spans(EXPORTER.get_finished_spans().expect("finished spans"))
+}
+
+/// The spans one test produced, in the order they ended.
+#[derive(Debug)]
+pub struct Spans(pub Vec<SpanData>);
+
+impl Spans {
+    /// The one span with this name; fails if there are none or several.
+    #[track_caller]
+    pub fn one(&self, name: &str) -> &SpanData {
+        let matches: Vec<&SpanData> = self.0.iter().filter(|s| s.name == name).collect();
+        assert_eq!(
+            matches.len(),
+            1,
+            "expected exactly one span named {name:?}, spans: {:?}",
+            self.names()
+        );
+        matches[0]
+    }
+
+    /// Every span with this name.
+    pub fn all(&self, name: &str) -> Vec<&SpanData> {
+        self.0.iter().filter(|s| s.name == name).collect()
+    }
+
+    /// The names, in the order the spans ended.
+    pub fn names(&self) -> Vec<&str> {
+        self.0.iter().map(|s| s.name.as_ref()).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// The value of attribute `key`, if recorded.
+pub fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
+    span.attributes
+        .iter()
+        .find(|kv| kv.key == Key::new(key.to_owned()))
+        .map(|kv| &kv.value)
+}
+
+/// Asserts that attribute `key` has exactly `expected` (value and type).
+#[track_caller]
+pub fn assert_attr(span: &SpanData, key: &str, expected: impl Into<Value>) {
+    let expected = expected.into();
+    assert_eq!(
+        attr(span, key),
+        Some(&expected),
+        "attribute {key} of span {:?}; attributes: {:?}",
+        span.name,
+        span.attributes
+    );
+}
+
+/// Asserts that attribute `key` is not recorded.
+#[track_caller]
+pub fn assert_no_attr(span: &SpanData, key: &str) {
+    assert_eq!(
+        attr(span, key),
+        None,
+        "span {:?} should not have {key}",
+        span.name
+    );
+}
+
+/// Asserts that the attribute keys are exactly `keys`, in this order.
+#[track_caller]
+pub fn assert_keys(span: &SpanData, keys: &[&str]) {
+    let actual: Vec<&str> = span.attributes.iter().map(|kv| kv.key.as_str()).collect();
+    assert_eq!(actual, keys, "attribute keys of span {:?}", span.name);
+}
+
+#[track_caller]
+#[allow(clippy::needless_pass_by_value, reason = "reads better at call sites")]
+pub fn assert_kind(span: &SpanData, kind: SpanKind) {
+    assert_eq!(span.span_kind, kind, "kind of span {:?}", span.name);
+}
+
+#[track_caller]
+pub fn assert_child_of(child: &SpanData, parent: &SpanData) {
+    assert_eq!(
+        child.span_context.trace_id(),
+        parent.span_context.trace_id(),
+        "{:?} and {:?} should share a trace",
+        child.name,
+        parent.name
+    );
+    assert_eq!(
+        child.parent_span_id,
+        parent.span_context.span_id(),
+        "{:?} should be a child of {:?}",
+        child.name,
+        parent.name
+    );
+}
+
+#[track_caller]
+pub fn assert_root(span: &SpanData) {
+    assert_eq!(
+        span.parent_span_id,
+        SpanId::INVALID,
+        "{:?} should be a root",
+        span.name
+    );
+}
+
+#[track_caller]
+pub fn assert_ok(span: &SpanData) {
+    assert_eq!(span.status, Status::Unset, "status of {:?}", span.name);
+    assert_no_attr(span, "error.type");
+}
+
+#[track_caller]
+pub fn assert_error(span: &SpanData, error_type: &str) {
+    assert!(
+        matches!(span.status, Status::Error { .. }),
+        "span {:?} should have status Error, has {:?}",
+        span.name,
+        span.status
+    );
+    assert_attr(span, "error.type", error_type.to_owned());
+}
