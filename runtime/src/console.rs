@@ -55,6 +55,7 @@ const MAX_DESCRIPTION_CHARS: usize = 120;
 const PAIR_SEPARATOR: &str = "  ";
 /// Shown in the headline of failed spans rather than on attribute lines.
 const ERROR_TYPE: &str = "error.type";
+const OPERATION_NAME: &str = "gen_ai.operation.name";
 
 /// A span exporter printing finished spans for people, on stdout or any
 /// [`Write`] sink.
@@ -438,14 +439,34 @@ fn format_duration(duration: Duration) -> String {
     }
 }
 
-/// The span's `key=value` pairs in display order; `error.type` is left out
-/// when the headline already shows it.
+/// The span's `key=value` pairs in display order. Left out because the headline already
+/// shows them: `error.type` of a failed span, and for a GenAI span named
+/// `"{operation} {subject}"`, `gen_ai.operation.name` and the string attribute holding the
+/// subject (`gen_ai.request.model`, `gen_ai.tool.name`, …).
 fn attribute_pairs(span: &SpanData) -> Vec<String> {
     let is_error = matches!(span.status, Status::Error { .. });
+    let operation = span
+        .attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == OPERATION_NAME)
+        .map(|kv| kv.value.as_str());
+    let subject = operation.as_deref().and_then(|operation| {
+        span.name
+            .strip_prefix(operation)
+            .and_then(|rest| rest.strip_prefix(' '))
+    });
+    let shown_in_name = |kv: &KeyValue| match (operation.as_deref(), kv.key.as_str()) {
+        (Some(operation), OPERATION_NAME) => span.name.starts_with(operation),
+        (Some(_), key) => {
+            key.starts_with("gen_ai.")
+                && matches!(&kv.value, Value::String(value) if Some(value.as_str()) == subject)
+        }
+        (None, _) => false,
+    };
     let mut attributes: Vec<&KeyValue> = span
         .attributes
         .iter()
-        .filter(|kv| !(is_error && kv.key.as_str() == ERROR_TYPE))
+        .filter(|kv| !(shown_in_name(kv) || is_error && kv.key.as_str() == ERROR_TYPE))
         .collect();
     attributes.sort_by_key(|kv| key_rank(kv.key.as_str()));
     attributes.into_iter().map(format_pair).collect()
@@ -453,7 +474,7 @@ fn attribute_pairs(span: &SpanData) -> Vec<String> {
 
 /// Display rank of an attribute key; equal ranks keep the recorded order.
 fn key_rank(key: &str) -> u8 {
-    if key == "gen_ai.operation.name" {
+    if key == OPERATION_NAME {
         0
     } else if key.starts_with("gen_ai.") {
         1
@@ -984,7 +1005,7 @@ mod tests {
         failed.status = Status::error("rate limited");
         failed.attributes = vec![
             KeyValue::new("error.type", "my_app::ApiError"),
-            KeyValue::new("gen_ai.operation.name", "chat"),
+            KeyValue::new("gen_ai.provider.name", "openai"),
         ];
         let mut bare_error = span(4, 1, "tool", 7, 8);
         bare_error.status = Status::error("");
@@ -998,10 +1019,31 @@ mod tests {
              └─ root  internal  9.00 ms\n   \
                 ├─ chat gpt-4o  client  3.00 ms  ok\n   \
                 ├─ chat gpt-4o  client  2.00 ms  ERROR error.type=my_app::ApiError \"rate limited\"\n   \
-                │  gen_ai.operation.name=chat\n   \
+                │  gen_ai.provider.name=openai\n   \
                 └─ tool  internal  1.00 ms  ERROR\n\
              \n"
         );
+    }
+
+    #[test]
+    fn attributes_shown_in_the_name_are_left_out() {
+        let mut chat = span(1, 0, "chat gpt-4o", 0, 1);
+        chat.attributes = vec![
+            KeyValue::new("gen_ai.operation.name", "chat"),
+            KeyValue::new("gen_ai.request.model", "gpt-4o"),
+            KeyValue::new("gen_ai.response.model", "gpt-4o-2024-08-06"),
+            KeyValue::new("gen_ai.provider.name", "openai"),
+        ];
+        assert_eq!(
+            attribute_pairs(&chat),
+            [
+                "gen_ai.response.model=gpt-4o-2024-08-06",
+                "gen_ai.provider.name=openai"
+            ]
+        );
+        // A span named otherwise keeps them.
+        chat.name = "custom".into();
+        assert_eq!(attribute_pairs(&chat).len(), 4);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! completes. All span logic lives here; the macro expansion only calls it.
 
 use std::borrow::Cow;
+use std::panic::AssertUnwindSafe;
 use std::sync::LazyLock;
 
 use opentelemetry::trace::{SpanBuilder, SpanKind, Status, TraceContextExt, Tracer};
@@ -80,16 +81,19 @@ impl SpanGuard {
             }
             _ => Cow::Borrowed(meta.name),
         };
-        let tracer = global::tracer_with_scope(SCOPE.clone());
-        let parent = Context::current();
-        let span = tracer.build_with_context(
-            SpanBuilder::from_name(name)
-                .with_kind(meta.kind.clone())
-                .with_attributes(attributes),
-            &parent,
-        );
+        let builder = SpanBuilder::from_name(name)
+            .with_kind(meta.kind.clone())
+            .with_attributes(attributes);
+        // A panicking sampler or processor must not take the application down.
+        let cx = std::panic::catch_unwind(AssertUnwindSafe(move || {
+            let tracer = global::tracer_with_scope(SCOPE.clone());
+            let parent = Context::current();
+            let span = tracer.build_with_context(builder, &parent);
+            parent.with_span(span)
+        }))
+        .ok();
         SpanGuard {
-            cx: Some(parent.with_span(span)),
+            cx,
             outcome: Outcome::Pending,
             finished: false,
         }
@@ -148,12 +152,21 @@ impl SpanGuard {
         } else {
             Some(Cow::Borrowed(semconv::ERROR_TYPE_CANCELLED))
         };
-        let span = cx.span();
-        if let Some(error_type) = error_type {
-            span.set_status(Status::error(status_description(&error_type)));
-            span.set_attribute(KeyValue::new(semconv::ERROR_TYPE, error_type));
+        let end = move || {
+            let span = cx.span();
+            if let Some(error_type) = error_type {
+                span.set_status(Status::error(status_description(&error_type)));
+                span.set_attribute(KeyValue::new(semconv::ERROR_TYPE, error_type));
+            }
+            span.end();
+        };
+        if std::thread::panicking() {
+            end();
+        } else {
+            // A panicking processor or exporter must not take the application down; the
+            // span is lost instead.
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(end));
         }
-        span.end();
     }
 
     /// Ends the span as panicked, for async functions whose poll panicked.
