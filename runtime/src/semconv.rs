@@ -115,3 +115,48 @@ pub const ALL_KEYS: &[&str] = &[
     SERVER_PORT,
     ERROR_TYPE,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Renaming a key is a deliberate change: this list must be edited with it.
+    #[test]
+    fn keys_are_pinned() {
+        assert_eq!(
+            ALL_KEYS,
+            [
+                "gen_ai.operation.name",
+                "gen_ai.provider.name",
+                "gen_ai.request.model",
+                "gen_ai.request.temperature",
+                "gen_ai.request.top_p",
+                "gen_ai.request.top_k",
+                "gen_ai.request.max_tokens",
+                "gen_ai.request.seed",
+                "gen_ai.request.stop_sequences",
+                "gen_ai.request.frequency_penalty",
+                "gen_ai.request.presence_penalty",
+                "gen_ai.request.choice.count",
+                "gen_ai.request.stream",
+                "gen_ai.output.type",
+                "gen_ai.conversation.id",
+                "gen_ai.agent.id",
+                "gen_ai.agent.name",
+                "gen_ai.agent.description",
+                "gen_ai.agent.version",
+                "gen_ai.workflow.name",
+                "gen_ai.tool.name",
+                "gen_ai.tool.call.id",
+                "gen_ai.tool.type",
+                "gen_ai.tool.description",
+                "gen_ai.data_source.id",
+                "gen_ai.embeddings.dimension.count",
+                "gen_ai.prompt.name",
+                "server.address",
+                "server.port",
+                "error.type",
+            ]
+        );
+    }
+}

@@ -1,0 +1,294 @@
+//! `Telemetry::builder()` and `init()`: resource, sampler, precedence of code over the
+//! environment, flush on shutdown, and the console exporter's tree and JSON output.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use opentelemetry::{KeyValue, Value};
+use opentelemetry_sdk::trace::SpanData;
+use trace_genai::config::Config;
+use trace_genai::console::ConsoleExporter;
+use trace_genai::{ConsoleFormat, SamplerConfig, Telemetry, trace_genai};
+
+/// Each test installs its own global provider: run them one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn env(vars: &'static [(&'static str, &'static str)]) -> Config {
+    Config::from_lookup(|name| {
+        vars.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned())
+    })
+    .unwrap()
+}
+
+#[trace_genai(invoke_agent, agent = "planner")]
+fn agent() -> String {
+    let weather = tool("Paris");
+    chat(&weather)
+}
+
+#[trace_genai(chat, provider = "openai", model = "gpt-4o", temperature = 0.2)]
+fn chat(input: &str) -> String {
+    format!("answer: {input}")
+}
+
+#[trace_genai(execute_tool, tool = "get_weather")]
+fn tool(city: &str) -> String {
+    format!("sunny in {city}")
+}
+
+/// Installs with a batch-exported probe and returns what shutdown flushed.
+fn spans_after_shutdown(
+    builder: trace_genai::TelemetryBuilder,
+    run: impl FnOnce(),
+) -> Vec<SpanData> {
+    let probe = Probe::default();
+    let telemetry = builder
+        .with_no_exporter()
+        .with_span_exporter(probe.clone())
+        .install()
+        .unwrap();
+    run();
+    // Batch export happens in the background; shutdown must flush every span.
+    telemetry.shutdown().unwrap();
+    std::mem::take(&mut *probe.spans.lock().unwrap())
+}
+
+fn resource_value(
+    span_exporter_resource: &opentelemetry_sdk::Resource,
+    key: &str,
+) -> Option<Value> {
+    span_exporter_resource.get(&opentelemetry::Key::new(key.to_owned()))
+}
+
+/// An exporter that keeps every span and the resource the provider gives it, also after
+/// shutdown.
+#[derive(Debug, Clone, Default)]
+struct Probe {
+    spans: Arc<Mutex<Vec<SpanData>>>,
+    resource: Arc<Mutex<Option<opentelemetry_sdk::Resource>>>,
+}
+
+impl opentelemetry_sdk::trace::SpanExporter for Probe {
+    async fn export(&self, batch: Vec<SpanData>) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.spans.lock().unwrap().extend(batch);
+        Ok(())
+    }
+
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        *self.resource.lock().unwrap() = Some(resource.clone());
+    }
+}
+
+#[test]
+fn shutdown_flushes_every_batched_span() {
+    let _serial = serial();
+    let spans = spans_after_shutdown(Telemetry::builder().with_config(Config::default()), || {
+        for _ in 0..100 {
+            agent();
+        }
+    });
+    assert_eq!(spans.len(), 300);
+}
+
+#[test]
+fn sampler_from_environment_and_builder_precedence() {
+    let _serial = serial();
+    let off = env(&[("OTEL_TRACES_SAMPLER", "always_off")]);
+    let spans = spans_after_shutdown(Telemetry::builder().with_config(off.clone()), || {
+        agent();
+    });
+    assert!(
+        spans.is_empty(),
+        "always_off from the environment records nothing"
+    );
+
+    let spans = spans_after_shutdown(
+        Telemetry::builder()
+            .with_config(off)
+            .with_sampler(SamplerConfig::AlwaysOn),
+        || {
+            agent();
+        },
+    );
+    assert_eq!(spans.len(), 3, "the builder wins over the environment");
+}
+
+#[test]
+fn resource_service_name_precedence_and_sdk_attributes() {
+    let _serial = serial();
+    let provider_resource = |builder: trace_genai::TelemetryBuilder| {
+        let probe = Probe::default();
+        let telemetry = builder
+            .with_no_exporter()
+            .with_span_exporter(probe.clone())
+            .install()
+            .unwrap();
+        telemetry.shutdown().unwrap();
+        probe
+            .resource
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("the provider hands its resource to exporters")
+    };
+
+    let from_env = env(&[
+        ("OTEL_SERVICE_NAME", "from-env"),
+        (
+            "OTEL_RESOURCE_ATTRIBUTES",
+            "service.namespace=shop,deployment.environment.name=dev",
+        ),
+    ]);
+    let resource = provider_resource(Telemetry::builder().with_config(from_env.clone()));
+    assert_eq!(
+        resource_value(&resource, "service.name"),
+        Some("from-env".into())
+    );
+    assert_eq!(
+        resource_value(&resource, "service.namespace"),
+        Some("shop".into())
+    );
+    assert_eq!(
+        resource_value(&resource, "telemetry.sdk.language"),
+        Some("rust".into())
+    );
+    assert_eq!(
+        resource_value(&resource, "telemetry.sdk.name"),
+        Some("opentelemetry".into())
+    );
+
+    let resource = provider_resource(
+        Telemetry::builder()
+            .with_config(from_env)
+            .with_service_name("from-code")
+            .with_resource_attribute(KeyValue::new("deployment.environment.name", "prod")),
+    );
+    assert_eq!(
+        resource_value(&resource, "service.name"),
+        Some("from-code".into())
+    );
+    assert_eq!(
+        resource_value(&resource, "deployment.environment.name"),
+        Some("prod".into())
+    );
+
+    let resource = provider_resource(Telemetry::builder().with_config(Config::default()));
+    let Some(Value::String(name)) = resource_value(&resource, "service.name") else {
+        panic!("service.name must always be set");
+    };
+    assert!(name.as_str().starts_with("unknown_service:"), "{name}");
+}
+
+#[test]
+fn invalid_environment_is_a_typed_error_and_installs_nothing() {
+    let err =
+        Config::from_lookup(|name| (name == "OTEL_TRACES_SAMPLER").then(|| "mostly".to_owned()))
+            .unwrap_err();
+    assert!(matches!(
+        err,
+        trace_genai::InitError::InvalidEnv {
+            var: "OTEL_TRACES_SAMPLER",
+            ..
+        }
+    ));
+    assert_eq!(
+        err.to_string(),
+        "environment variable OTEL_TRACES_SAMPLER=\"mostly\" is invalid: one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio"
+    );
+}
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buffer {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+fn console_output(format: ConsoleFormat) -> String {
+    let buffer = Buffer::default();
+    let telemetry = Telemetry::builder()
+        .with_config(Config::default())
+        .with_service_name("agent-demo")
+        .with_no_exporter()
+        .with_span_exporter(ConsoleExporter::with_writer(format, buffer.clone()))
+        .install()
+        .unwrap();
+    agent();
+    telemetry.shutdown().unwrap();
+    buffer.text()
+}
+
+#[test]
+fn console_prints_one_tree_per_trace() {
+    let _serial = serial();
+    let text = console_output(ConsoleFormat::Tree);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("trace ") && lines[0].ends_with(" (service: agent-demo)"),
+        "{text}"
+    );
+    let structure: Vec<&str> = lines
+        .iter()
+        .filter_map(|line| {
+            let name_start = line.find("─ ")? + "─ ".len();
+            let name_end = name_start + line[name_start..].find("  ")?;
+            Some(&line[..name_end])
+        })
+        .collect();
+    assert_eq!(
+        structure,
+        [
+            "└─ invoke_agent planner",
+            "   ├─ execute_tool get_weather",
+            "   └─ chat gpt-4o",
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("gen_ai.provider.name=openai  gen_ai.request.temperature=0.2"),
+        "{text}"
+    );
+    assert!(lines[1].contains("  internal  "), "{text}");
+}
+
+#[test]
+fn console_json_lines_parse_back() {
+    let _serial = serial();
+    let text = console_output(ConsoleFormat::JsonLines);
+    let spans: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(spans.len(), 3);
+    let chat = spans.iter().find(|s| s["name"] == "chat gpt-4o").unwrap();
+    let root = spans
+        .iter()
+        .find(|s| s["name"] == "invoke_agent planner")
+        .unwrap();
+    assert_eq!(chat["kind"], "client");
+    assert_eq!(chat["service"], "agent-demo");
+    assert_eq!(chat["parent_span_id"], root["span_id"]);
+    assert_eq!(chat["trace_id"], root["trace_id"]);
+    assert_eq!(chat["attributes"]["gen_ai.request.temperature"], 0.2);
+    assert_eq!(chat["attributes"]["gen_ai.operation.name"], "chat");
+}
