@@ -102,15 +102,123 @@ mod value;
 #[path = "private.rs"]
 pub mod __private;
 
+/// Wraps a function in an OpenTelemetry span that follows the GenAI semantic conventions.
+///
+/// # Forms
+///
+/// ```
+/// use trace_genai::trace_genai;
+/// # #[derive(Debug)] struct Doc; #[derive(Debug)] struct ApiError;
+/// # struct ChatRequest { model: String, temperature: f32 }
+/// # struct Client;
+///
+/// // A span named after the function, kind INTERNAL.
+/// #[trace_genai]
+/// fn summarize(text: &str) -> String {
+///     text.chars().take(20).collect()
+/// }
+///
+/// // A custom name and custom attributes (dotted keys; values keep their type).
+/// #[trace_genai(name = "retrieve_docs", fields(custom_attribute = "value", top_k = top_k as i64))]
+/// async fn retrieve(query: &str, top_k: usize) -> Vec<Doc> {
+///     Vec::new()
+/// }
+///
+/// impl Client {
+///     // "chat gpt-4o", CLIENT, with gen_ai.provider.name, gen_ai.request.model and
+///     // gen_ai.request.temperature (a double, whatever float type the field has).
+///     #[trace_genai(chat, provider = "openai", model = req.model.as_str(), temperature = req.temperature)]
+///     async fn complete(&self, req: &ChatRequest) -> Result<String, ApiError> {
+///         Ok(String::new())
+///     }
+/// }
+///
+/// // "execute_tool get_weather", INTERNAL.
+/// #[trace_genai(execute_tool, tool = "get_weather")]
+/// fn get_weather(city: &str) -> Result<String, ApiError> {
+///     Ok(format!("sunny in {city}"))
+/// }
+/// ```
+///
+/// # Arguments
+///
+/// Comma-separated, in any order:
+///
+/// - **an operation**: `chat`, `text_completion`, `generate_content`, `embeddings`,
+///   `retrieval`, `execute_tool`, `create_agent`, `invoke_agent`, `invoke_workflow`. It
+///   sets `gen_ai.operation.name`, the span kind, and the span name
+///   `"{operation} {subject}"`, where the subject is the value of `model`, `data_source`,
+///   `tool`, `agent` or `workflow` (see [`Operation`]). Without a subject the span is named
+///   after the bare operation; an `execute_tool` without `tool` is named after the
+///   function.
+/// - **GenAI keys**, `key = value`, each recorded with the type the conventions give it:
+///   `provider`, `model`, `server_address`, `agent`, `agent_id`, `agent_description`,
+///   `agent_version`, `tool`, `tool_call_id`, `tool_type`, `tool_description`,
+///   `workflow`, `data_source`, `conversation_id`, `output_type`, `prompt_name`
+///   (strings, through [`IntoStrValue`]); `temperature`, `top_p`, `top_k`,
+///   `frequency_penalty`, `presence_penalty` (doubles, [`IntoF64Value`]); `max_tokens`,
+///   `seed`, `server_port`, `choice_count` (ints, [`IntoI64Value`]; `choice_count` only
+///   when not 1), `dimension_count`; `stop_sequences` (string array,
+///   [`IntoStrArrayValue`]).
+/// - `name = "literal"`: the span name of a span without an operation.
+/// - `kind = client | server | internal | producer | consumer`: overrides the kind.
+/// - `fields(key = value, …)`: custom attributes; keys are dotted identifiers or string
+///   literals, values go through [`IntoAttributeValue`].
+/// - `crate = path`: the path of this crate, for crates that re-export it.
+///
+/// A value is a literal or an expression over the arguments (including `self`). It is
+/// evaluated once before the body, only when telemetry is enabled, and taken by
+/// reference, so arguments are never moved. `None` records nothing. Arguments are never
+/// captured implicitly.
+///
+/// # Outcome
+///
+/// Every span ends exactly once. `Err(e)` sets status `Error` and `error.type` (from
+/// [`ErrorType`] if `E` implements it, else the type name of `E`); a panic sets
+/// `error.type = "panic"` and keeps unwinding; an `async fn` future dropped before it
+/// completes sets `error.type = "cancelled"`. The error's text is never recorded.
+///
+/// # Async
+///
+/// The span covers every poll of the future. Its context is attached only while the
+/// future is being polled, so nested instrumented calls become children, and concurrent
+/// tasks never see each other's spans. `#[async_trait]` methods are supported (put
+/// `#[trace_genai]` on the method inside the `#[async_trait]` impl), as are native
+/// `async fn` in traits.
+///
+/// # What it expands to
+///
+/// Roughly, for a sync function (`P` is `trace_genai::__private`, not public API):
+///
+/// ```text
+/// fn get_weather(city: &str) -> Result<String, ApiError> {
+///     let mut guard = if P::enabled() {
+///         let mut attrs = P::attributes(2);
+///         P::push_static_str(&mut attrs, GEN_AI_OPERATION_NAME, "execute_tool");
+///         P::push_static_str(&mut attrs, GEN_AI_TOOL_NAME, "get_weather");
+///         P::SpanGuard::start(&P::SpanMeta { name: "execute_tool get_weather", … }, attrs)
+///     } else {
+///         P::SpanGuard::disabled()
+///     };
+///     let ret = {
+///         let _entered = guard.enter();
+///         P::call_once(move || { /* the original body */ })
+///     };
+///     (&&&P::ReturnValue(&ret)).record_outcome(&mut guard); // Err → status + error.type
+///     guard.finish();
+///     ret
+/// }
+/// ```
+///
+/// An `async fn` body becomes `P::Instrumented::new(guard, async move { body }, record).await`.
 #[doc(inline)]
 pub use trace_genai_macros::trace_genai;
 
 pub use config::{ConsoleFormat, SamplerConfig};
 pub use error::{InitError, ShutdownError};
-pub use future::Instrumented;
 pub use operation::Operation;
 pub use provider::{Telemetry, TelemetryBuilder};
-pub use span::{ErrorType, SpanGuard};
+pub use span::ErrorType;
 pub use value::{IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue};
 
 /// Re-export of the `opentelemetry` API crate trace-genai is built on, so applications can
