@@ -1,0 +1,12 @@
+// A type error in a sync body points at the user's line, not at the attribute.
+use trace_genai::trace_genai;
+
+#[trace_genai(chat, model = "gpt-4o")]
+fn ask(question: &str) -> usize {
+    let words: u32 = question.len();
+    words as usize
+}
+
+fn main() {
+    ask("hi");
+}

@@ -1,0 +1,11 @@
+// In an async fn, a tail expression of the wrong type is blamed on the expression and the declared return type.
+use trace_genai::trace_genai;
+
+#[trace_genai]
+async fn count(text: &str) -> usize {
+    text
+}
+
+fn main() {
+    let _ = count("hi");
+}
