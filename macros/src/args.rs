@@ -13,7 +13,7 @@
 //! crate = path                   where the runtime lives, for re-exporting crates
 //! ```
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream};
@@ -181,8 +181,8 @@ pub(crate) struct Args {
     pub(crate) crate_path: Option<syn::Path>,
     pub(crate) keys: Vec<KeyArg>,
     pub(crate) fields: Vec<FieldArg>,
-    /// The first token of each argument seen, to report duplicates.
-    seen: Vec<(String, Span)>,
+    /// The arguments seen, to report duplicates.
+    seen: Vec<String>,
 }
 
 impl Args {
@@ -197,23 +197,13 @@ impl Args {
             .map_or_else(|| quote!(::trace_genai), ToTokens::to_token_stream)
     }
 
-    /// Records that `name` was given, reporting a duplicate once.
+    /// Records that `name` was given; a second time is reported as a duplicate.
     fn mark_seen(&mut self, errors: &mut Errors, name: &str, token: &dyn ToTokens) -> bool {
-        if let Some((_, first)) = self.seen.iter().find(|(seen, _)| seen == name) {
-            let mut error = syn::Error::new_spanned(token, format!("duplicate argument `{name}`"));
-            error.combine(syn::Error::new(
-                *first,
-                format!("`{name}` was first given here"),
-            ));
-            errors.push(error);
+        if self.seen.iter().any(|seen| seen == name) {
+            errors.spanned(token, format!("duplicate argument `{name}`: give it once"));
             false
         } else {
-            let span = token
-                .to_token_stream()
-                .into_iter()
-                .next()
-                .map_or_else(Span::call_site, |t| t.span());
-            self.seen.push((name.to_owned(), span));
+            self.seen.push(name.to_owned());
             true
         }
     }
@@ -223,15 +213,32 @@ impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut args = Args::default();
         let mut errors = Errors::default();
-        while !input.is_empty() {
-            parse_one(input, &mut args, &mut errors)?;
-            if input.is_empty() {
-                break;
+        // A syntax error stops parsing; it is reported with the mistakes found before it.
+        let syntax = (|| {
+            while !input.is_empty() {
+                parse_one(input, &mut args, &mut errors)?;
+                if input.is_empty() {
+                    break;
+                }
+                if !input.peek(Token![,]) {
+                    return Err(input.error("expected `,` between arguments"));
+                }
+                input.parse::<Token![,]>()?;
             }
-            if !input.peek(Token![,]) {
-                return Err(input.error("expected `,` between arguments"));
-            }
-            input.parse::<Token![,]>()?;
+            Ok(())
+        })();
+        if let Err(error) = syntax {
+            errors.push(error);
+        }
+        if let (Some(name), Some((_, operation))) = (&args.name, &args.operation) {
+            errors.spanned(
+                name,
+                format!(
+                    "`name` cannot be combined with `{op}`: the conventions name this span `{op} {{{subject}}}`; remove `name`, or the operation for a span that is not a GenAI operation",
+                    op = operation.name,
+                    subject = operation.subject,
+                ),
+            );
         }
         errors.finish()?;
         Ok(args)
@@ -242,7 +249,12 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args, errors: &mut Errors) -> sy
     if input.peek(Token![crate]) {
         let token: Token![crate] = input.parse()?;
         input.parse::<Token![=]>()?;
-        let path = input.call(syn::Path::parse_mod_style)?;
+        let path = input.call(syn::Path::parse_mod_style).map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                "expected a path: `crate = my_crate::trace_genai`",
+            )
+        })?;
         if args.mark_seen(errors, "crate", &token) {
             args.crate_path = Some(path);
         }
@@ -326,6 +338,17 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args, errors: &mut Errors) -> sy
             }
         }
         "kind" => {
+            if let Ok(quoted) = input.fork().parse::<LitStr>() {
+                input.parse::<LitStr>()?;
+                errors.spanned(
+                    &quoted,
+                    format!(
+                        "write the span kind without quotes: `kind = {}`",
+                        quoted.value()
+                    ),
+                );
+                return Ok(());
+            }
             let value: Ident = input.parse().map_err(|error| {
                 syn::Error::new(
                     error.span(),
@@ -344,7 +367,8 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args, errors: &mut Errors) -> sy
                 None => errors.spanned(
                     &value,
                     format!(
-                        "unknown span kind `{value}`; expected one of {}",
+                        "unknown span kind `{value}`{}; expected one of {}",
+                        did_you_mean(&value.to_string(), KINDS.iter().map(|k| k.0)),
                         list(KINDS.iter().map(|k| k.0))
                     ),
                 ),
@@ -363,8 +387,8 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args, errors: &mut Errors) -> sy
                 None => errors.spanned(
                     &ident,
                     format!(
-                        "unknown argument `{word}`; expected one of {}, or `fields({word} = …)` for a custom attribute",
-                        list(KEYS.iter().map(|key| key.name).chain(["name", "kind", "fields", "crate"]))
+                        "unknown argument `{word}`{}; expected a GenAI key such as `provider`, `model`, `temperature`, `max_tokens` (see the documentation of #[trace_genai] for all), `name`, `kind`, `crate`, or `fields({word} = …)` for a custom attribute",
+                        did_you_mean(&word, KEYS.iter().map(|key| key.name).chain(["name", "kind", "fields", "crate"]))
                     ),
                 ),
             }
@@ -392,6 +416,31 @@ fn check_literal(spec: &KeySpec, value: &Expr) -> syn::Result<()> {
             format!("`{}` expects {}", spec.name, spec.ty.expected()),
         ))
     }
+}
+
+/// `" (did you mean `model`?)"` when a known name is at most two edits away.
+fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    candidates
+        .map(|candidate| (edit_distance(word, candidate), candidate))
+        .filter(|(distance, _)| *distance <= 2)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| format!(" (did you mean `{candidate}`?)"))
+        .unwrap_or_default()
+}
+
+/// Levenshtein distance.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, a_char) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, b_char) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(a_char != *b_char);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
@@ -432,7 +481,10 @@ impl Parse for FieldInput {
             ));
         }
         if !input.peek(Token![=]) {
-            return Err(input.error(format!("expected `= value` after field `{}`", key.value())));
+            return Err(syn::Error::new_spanned(
+                &key,
+                format!("expected `{} = value`", key.value()),
+            ));
         }
         input.parse::<Token![=]>()?;
         let value = input.parse()?;
@@ -480,6 +532,16 @@ mod tests {
     fn duplicate_keys_are_reported_once() {
         let error = parse(quote!(model = "a", model = "b")).err().unwrap();
         assert!(error.to_string().contains("duplicate argument `model`"));
+    }
+
+    #[test]
+    fn suggestions_for_near_misses() {
+        assert_eq!(edit_distance("modle", "model"), 2);
+        assert_eq!(
+            did_you_mean("modle", KEYS.iter().map(|k| k.name)),
+            " (did you mean `model`?)"
+        );
+        assert_eq!(did_you_mean("zzzzzz", KEYS.iter().map(|k| k.name)), "");
     }
 
     #[test]

@@ -20,14 +20,19 @@ pub(crate) fn trace_genai(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(function) => function,
         Err(error) => return with_error(&not_a_function(&item, error), item),
     };
-    let args = match syn::parse2::<Args>(args) {
-        Ok(args) => args,
-        Err(error) => return with_error(&error, function.into_token_stream()),
+    // Report the function's own mistakes together with the argument mistakes.
+    let checked = match (syn::parse2::<Args>(args), validate_item(&function)) {
+        (Ok(args), Ok(())) => Ok(args),
+        (Ok(_), Err(error)) | (Err(error), Ok(())) => Err(error),
+        (Err(mut error), Err(item_error)) => {
+            error.combine(item_error);
+            Err(error)
+        }
     };
-    if let Err(error) = validate(&args, &function) {
-        return with_error(&error, function.into_token_stream());
+    match checked {
+        Ok(args) => body::expand(&args, &function),
+        Err(error) => with_error(&error, function.into_token_stream()),
     }
-    body::expand(&args, &function)
 }
 
 /// The original item after the error, so the user sees one error rather than a cascade
@@ -39,43 +44,44 @@ fn with_error(error: &syn::Error, item: TokenStream) -> TokenStream {
 }
 
 fn not_a_function(item: &TokenStream, parse_error: syn::Error) -> syn::Error {
-    let has_fn = item
-        .clone()
-        .into_iter()
-        .any(|token| matches!(&token, proc_macro2::TokenTree::Ident(ident) if ident == "fn"));
-    if has_fn {
+    use proc_macro2::TokenTree;
+    let tokens: Vec<TokenTree> = item.clone().into_iter().collect();
+    let is_word = |token: &TokenTree, word: &str| matches!(token, TokenTree::Ident(i) if i == word);
+    let first = tokens
+        .iter()
+        .find(|token| !matches!(token, TokenTree::Punct(p) if p.as_char() == '#'));
+    let span = first.map_or_else(Span::call_site, TokenTree::span);
+    if first.is_some_and(|token| is_word(token, "safe")) {
+        return syn::Error::new(
+            span,
+            "#[trace_genai] cannot instrument a function declared in an `extern` block: it has no body",
+        );
+    }
+    // `fn name`: a function whose signature or body is malformed; syn's error says where.
+    let is_function = tokens
+        .windows(2)
+        .any(|pair| is_word(&pair[0], "fn") && matches!(pair[1], TokenTree::Ident(_)));
+    if is_function {
         return parse_error;
     }
-    let span = item
-        .clone()
-        .into_iter()
-        .find(|token| !matches!(token, proc_macro2::TokenTree::Punct(p) if p.as_char() == '#'))
-        .map_or_else(Span::call_site, |token| token.span());
-    syn::Error::new(
-        span,
-        "#[trace_genai] can only be applied to functions and methods",
-    )
+    let message = if first.is_some_and(|token| is_word(token, "impl"))
+        || tokens.iter().any(|token| is_word(token, "trait"))
+    {
+        "#[trace_genai] can only be applied to functions and methods: put it on the methods inside this block"
+    } else {
+        "#[trace_genai] can only be applied to functions and methods"
+    };
+    syn::Error::new(span, message)
 }
 
-/// Rules that involve both the arguments and the function.
-fn validate(args: &Args, function: &MaybeItemFn) -> syn::Result<()> {
+/// Rules about the function alone.
+fn validate_item(function: &MaybeItemFn) -> syn::Result<()> {
     let mut errors = Errors::default();
     if let Some(constness) = &function.sig.constness {
         errors.spanned(
             constness,
             "#[trace_genai] cannot instrument a `const fn`: spans are created at run time",
         );
-    }
-    if let (Some(name), Some((operation, spec))) = (&args.name, &args.operation) {
-        let mut error = syn::Error::new_spanned(
-            name,
-            format!(
-                "`name` cannot be combined with `{}`: the conventions name this span `{} {{{}}}`",
-                spec.name, spec.name, spec.subject
-            ),
-        );
-        error.combine(syn::Error::new_spanned(operation, "operation given here"));
-        errors.push(error);
     }
     errors.finish()
 }

@@ -7,6 +7,7 @@
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
+use syn::token::Brace;
 use syn::{AttrStyle, Attribute, Block, Signature, Stmt, Visibility};
 
 /// A function whose body may not parse.
@@ -15,6 +16,9 @@ pub(crate) struct MaybeItemFn {
     pub(crate) inner_attrs: Vec<Attribute>,
     pub(crate) vis: Visibility,
     pub(crate) sig: Signature,
+    /// The body's braces, kept with their original span: rustc reports some lints (such
+    /// as `dead_code`) only when the body's span comes from the user's code.
+    pub(crate) brace_token: Brace,
     pub(crate) body: Body,
 }
 
@@ -48,7 +52,7 @@ impl Parse for MaybeItemFn {
             return Err(input.error("#[trace_genai] needs a function body"));
         }
         let content;
-        syn::braced!(content in input);
+        let brace_token = syn::braced!(content in input);
         let inner_attrs = content.call(Attribute::parse_inner)?;
         let raw: TokenStream = content.parse()?;
         let body = match syn::parse2::<BlockContents>(raw.clone()) {
@@ -60,6 +64,7 @@ impl Parse for MaybeItemFn {
             inner_attrs,
             vis,
             sig,
+            brace_token,
             body,
         })
     }
@@ -73,7 +78,7 @@ impl ToTokens for MaybeItemFn {
         }
         self.vis.to_tokens(tokens);
         self.sig.to_tokens(tokens);
-        syn::token::Brace::default().surround(tokens, |tokens| {
+        self.brace_token.surround(tokens, |tokens| {
             for attr in &self.inner_attrs {
                 attr.to_tokens(tokens);
             }

@@ -14,6 +14,10 @@ use opentelemetry::{Array, StringValue, Value};
 ///
 /// Implemented for `&str`, `String`, `&String`, `Cow<str>`, `Box<str>`, `Arc<str>` and
 /// `Option`s of those.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be recorded as a string attribute",
+    label = "expected a string, e.g. `\"gpt-4o\"` or `req.model.as_str()` (or an `Option` of one)"
+)]
 pub trait IntoStrValue {
     /// The string value, or `None` to record nothing.
     fn into_str_value(self) -> Option<StringValue>;
@@ -22,6 +26,10 @@ pub trait IntoStrValue {
 /// A value recorded as a double attribute (`gen_ai.request.temperature`, …).
 ///
 /// Implemented for the float and integer primitives, references to them and `Option`s.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be recorded as a double attribute",
+    label = "expected a number, e.g. `0.7` or `req.temperature` (or an `Option` of one)"
+)]
 pub trait IntoF64Value {
     /// The double value, or `None` to record nothing.
     fn into_f64_value(self) -> Option<f64>;
@@ -31,6 +39,10 @@ pub trait IntoF64Value {
 ///
 /// Implemented for the integer primitives, references to them and `Option`s. Values
 /// beyond `i64::MAX` saturate.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be recorded as an int attribute",
+    label = "expected an integer, e.g. `256` or `req.max_tokens` (or an `Option` of one)"
+)]
 pub trait IntoI64Value {
     /// The int value, or `None` to record nothing.
     fn into_i64_value(self) -> Option<i64>;
@@ -39,6 +51,10 @@ pub trait IntoI64Value {
 /// A value recorded as a string-array attribute (`gen_ai.request.stop_sequences`).
 ///
 /// Implemented for slices, arrays and `Vec`s of string types, and `Option`s of those.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be recorded as a string-array attribute",
+    label = "expected a list of strings, e.g. `[\"END\"]` or `&req.stop` (or an `Option` of one)"
+)]
 pub trait IntoStrArrayValue {
     /// The array value, or `None` to record nothing.
     fn into_str_array_value(self) -> Option<Vec<StringValue>>;
@@ -48,6 +64,10 @@ pub trait IntoStrArrayValue {
 ///
 /// Implemented for `bool`, the numeric primitives, the string types, `Vec`s and slices
 /// of those, `opentelemetry::Value`, references and `Option`s.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be recorded as an attribute value",
+    label = "expected a bool, number, string, or a list of one of those (or an `Option`)"
+)]
 pub trait IntoAttributeValue {
     /// The attribute value, or `None` to record nothing.
     fn into_attribute_value(self) -> Option<Value>;
@@ -88,6 +108,12 @@ impl IntoStrValue for &Cow<'_, str> {
 impl IntoStrValue for Box<str> {
     fn into_str_value(self) -> Option<StringValue> {
         Some(StringValue::from(String::from(self)))
+    }
+}
+
+impl IntoStrValue for &Box<str> {
+    fn into_str_value(self) -> Option<StringValue> {
+        (**self).into_str_value()
     }
 }
 
@@ -320,6 +346,12 @@ impl IntoAttributeValue for Value {
     }
 }
 
+impl IntoAttributeValue for &Value {
+    fn into_attribute_value(self) -> Option<Value> {
+        Some(self.clone())
+    }
+}
+
 macro_rules! attribute_via_str {
     ($($ty:ty),*) => {
         $(
@@ -371,23 +403,46 @@ impl<const N: usize> IntoAttributeValue for [&str; N] {
     }
 }
 
-impl IntoAttributeValue for Vec<i64> {
+impl<const N: usize> IntoAttributeValue for &[&str; N] {
     fn into_attribute_value(self) -> Option<Value> {
-        Some(Value::Array(Array::I64(self)))
+        self.into_str_array_value()
+            .map(|v| Value::Array(Array::String(v)))
     }
 }
 
-impl IntoAttributeValue for Vec<f64> {
-    fn into_attribute_value(self) -> Option<Value> {
-        Some(Value::Array(Array::F64(self)))
-    }
+macro_rules! attribute_arrays {
+    ($($variant:ident($ty:ty)),*) => {
+        $(
+            impl IntoAttributeValue for Vec<$ty> {
+                fn into_attribute_value(self) -> Option<Value> {
+                    Some(Value::Array(Array::$variant(self)))
+                }
+            }
+            impl IntoAttributeValue for &[$ty] {
+                fn into_attribute_value(self) -> Option<Value> {
+                    Some(Value::Array(Array::$variant(self.to_vec())))
+                }
+            }
+            impl IntoAttributeValue for &Vec<$ty> {
+                fn into_attribute_value(self) -> Option<Value> {
+                    self.as_slice().into_attribute_value()
+                }
+            }
+            impl<const N: usize> IntoAttributeValue for [$ty; N] {
+                fn into_attribute_value(self) -> Option<Value> {
+                    Some(Value::Array(Array::$variant(self.to_vec())))
+                }
+            }
+            impl<const N: usize> IntoAttributeValue for &[$ty; N] {
+                fn into_attribute_value(self) -> Option<Value> {
+                    Some(Value::Array(Array::$variant(self.to_vec())))
+                }
+            }
+        )*
+    };
 }
 
-impl IntoAttributeValue for Vec<bool> {
-    fn into_attribute_value(self) -> Option<Value> {
-        Some(Value::Array(Array::Bool(self)))
-    }
-}
+attribute_arrays!(I64(i64), F64(f64), Bool(bool));
 
 forward_ref_and_option!(IntoAttributeValue::into_attribute_value -> Value;
     bool, f32, f64, i8, i16, i32, i64, u8, u16, u32, u64, usize, isize, i128, u128);
@@ -430,6 +485,26 @@ mod tests {
         assert_eq!(u64::MAX.into_i64_value(), Some(i64::MAX));
         assert_eq!(i128::MIN.into_i64_value(), Some(i64::MIN));
         assert_eq!(40_usize.into_f64_value(), Some(40.0));
+    }
+
+    #[test]
+    fn arrays_of_every_type_by_reference() {
+        assert_eq!(
+            (&vec![1_i64, 2]).into_attribute_value(),
+            Some(Value::Array(Array::I64(vec![1, 2])))
+        );
+        assert_eq!(
+            (&[0.5_f64]).into_attribute_value(),
+            Some(Value::Array(Array::F64(vec![0.5])))
+        );
+        assert_eq!(
+            (&vec![true]).into_attribute_value(),
+            Some(Value::Array(Array::Bool(vec![true])))
+        );
+        assert_eq!(
+            (&["a", "b"]).into_attribute_value(),
+            Some(Value::Array(Array::String(vec!["a".into(), "b".into()])))
+        );
     }
 
     #[test]

@@ -159,7 +159,7 @@ fn async_err_propagates_with_question_mark() {
 
 #[trace_genai(name = "slow")]
 async fn slow() -> u32 {
-    tokio::time::sleep(Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_mins(1)).await;
     1
 }
 
@@ -266,7 +266,7 @@ where
 {
     inputs
         .into_iter()
-        .map(|s| s.as_ref().len() as f32)
+        .map(|s| f32::from(u8::try_from(s.as_ref().len()).unwrap_or(u8::MAX)))
         .collect()
 }
 
@@ -310,11 +310,11 @@ trait ChatModel {
     async fn answer(&self, question: &str) -> Result<String, ApiError>;
 }
 
-struct Local;
+struct Local(&'static str);
 
 impl ChatModel for Local {
     fn model(&self) -> &str {
-        "local-llm"
+        self.0
     }
 
     #[trace_genai(chat, provider = "local", model = self.model())]
@@ -348,7 +348,7 @@ impl Tool for Calculator {
 
 #[test]
 fn native_async_fn_in_trait() {
-    let (answer, spans) = capture_async(async { Local.answer("hi").await });
+    let (answer, spans) = capture_async(async { Local("local-llm").answer("hi").await });
     assert_eq!(answer.unwrap(), "HI");
     let span = spans.one("chat local-llm");
     assert_attr(span, "gen_ai.provider.name", "local");

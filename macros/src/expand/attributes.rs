@@ -86,6 +86,8 @@ pub(crate) fn span_start(
         let key = quote!(#private::semconv::#key);
         let value = &arg.value;
         let span = value.span();
+        // Type errors in the value point at the value, not at the attribute.
+        let private = &respan(private, span);
         pushes.push(match (spec.ty, value) {
             (ValueType::Str, Expr::Lit(ExprLit { lit: Lit::Str(lit), .. })) => quote! {
                 #private::push_static_str(&mut #attrs, #key, #lit);
@@ -116,6 +118,7 @@ pub(crate) fn span_start(
                 #private::push_static_str(&mut #attrs, #key, #lit);
             }
         } else {
+            let private = respan(private, value.span());
             quote_spanned! {value.span()=>
                 #private::push_value(&mut #attrs, #key, #private::IntoAttributeValue::into_attribute_value(&(#value)));
             }
@@ -159,6 +162,25 @@ pub(crate) fn span_start(
             #private::SpanGuard::disabled()
         }
     }
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut respanned =
+                    proc_macro2::Group::new(group.delimiter(), respan(&group.stream(), span));
+                respanned.set_span(span);
+                token = proc_macro2::TokenTree::Group(respanned);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 fn semconv_key(name: &str) -> Ident {
