@@ -13,11 +13,27 @@
 //! | `OTEL_RESOURCE_ATTRIBUTES` | extra resource attributes, `key=value,key2=value2` (percent-encoded values) | none |
 //! | `OTEL_TRACES_SAMPLER` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio` | `parentbased_always_on` |
 //! | `OTEL_TRACES_SAMPLER_ARG` | the ratio for the `*traceidratio` samplers, in `[0, 1]` | `1.0` |
-//! | `OTEL_TRACES_EXPORTER` | `console` or `none` | `console` |
+//! | `OTEL_TRACES_EXPORTER`, `OTEL_LOGS_EXPORTER`, `OTEL_METRICS_EXPORTER` | comma-separated: `console`, `otlp`, `azure_monitor`, `none` | `otlp` if an OTLP endpoint variable is set, plus `azure_monitor` if a connection string is; otherwise `console` |
+//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | base endpoint of every signal (HTTP appends `/v1/traces`, …) | `http://localhost:4317` (gRPC), `http://localhost:4318` (HTTP) |
+//! | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `…_LOGS_ENDPOINT`, `…_METRICS_ENDPOINT` | the endpoint of one signal, used as is | the base endpoint |
+//! | `OTEL_EXPORTER_OTLP_PROTOCOL` | `grpc`, `http/protobuf`, `http/json` | `grpc` |
+//! | `OTEL_EXPORTER_OTLP_HEADERS` | `key=value,…` sent with every export (percent-encoded values) | none |
+//! | `OTEL_EXPORTER_OTLP_TIMEOUT` | time limit of one export, in milliseconds | `10000` |
+//! | `OTEL_EXPORTER_OTLP_COMPRESSION` | `gzip` or `none` | `none` |
+//! | `APPLICATIONINSIGHTS_CONNECTION_STRING` | Azure Monitor connection string | none |
+//! | `OTEL_BSP_SCHEDULE_DELAY` | batch span processor delay between exports, in milliseconds | `5000` |
+//! | `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | spans kept while the exporter is busy (more are dropped), spans per export | `2048`, `512` |
+//! | `OTEL_METRIC_EXPORT_INTERVAL` | metric export interval, in milliseconds | `60000` |
 //! | `TRACE_GENAI_CONSOLE_FORMAT` | `tree` (for people) or `json` (one JSON object per span and line) | `tree` |
+
+use std::time::Duration;
 
 use opentelemetry::KeyValue;
 
+use crate::destination::{
+    ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, Secret, Signal,
+    validate_url,
+};
 use crate::error::InitError;
 
 /// `OTEL_SDK_DISABLED`.
@@ -32,8 +48,44 @@ pub const OTEL_TRACES_SAMPLER: &str = "OTEL_TRACES_SAMPLER";
 pub const OTEL_TRACES_SAMPLER_ARG: &str = "OTEL_TRACES_SAMPLER_ARG";
 /// `OTEL_TRACES_EXPORTER`.
 pub const OTEL_TRACES_EXPORTER: &str = "OTEL_TRACES_EXPORTER";
+/// `OTEL_LOGS_EXPORTER`.
+pub const OTEL_LOGS_EXPORTER: &str = "OTEL_LOGS_EXPORTER";
+/// `OTEL_METRICS_EXPORTER`.
+pub const OTEL_METRICS_EXPORTER: &str = "OTEL_METRICS_EXPORTER";
+/// `OTEL_EXPORTER_OTLP_ENDPOINT`.
+pub const OTEL_EXPORTER_OTLP_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
+/// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`.
+pub const OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+/// `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`.
+pub const OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT";
+/// `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`.
+pub const OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
+/// `OTEL_EXPORTER_OTLP_PROTOCOL`.
+pub const OTEL_EXPORTER_OTLP_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
+/// `OTEL_EXPORTER_OTLP_HEADERS`.
+pub const OTEL_EXPORTER_OTLP_HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS";
+/// `OTEL_EXPORTER_OTLP_TIMEOUT`.
+pub const OTEL_EXPORTER_OTLP_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TIMEOUT";
+/// `OTEL_EXPORTER_OTLP_COMPRESSION`.
+pub const OTEL_EXPORTER_OTLP_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_COMPRESSION";
+/// `APPLICATIONINSIGHTS_CONNECTION_STRING`.
+pub const APPLICATIONINSIGHTS_CONNECTION_STRING: &str = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+/// `OTEL_BSP_SCHEDULE_DELAY`.
+pub const OTEL_BSP_SCHEDULE_DELAY: &str = "OTEL_BSP_SCHEDULE_DELAY";
+/// `OTEL_BSP_MAX_QUEUE_SIZE`.
+pub const OTEL_BSP_MAX_QUEUE_SIZE: &str = "OTEL_BSP_MAX_QUEUE_SIZE";
+/// `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`.
+pub const OTEL_BSP_MAX_EXPORT_BATCH_SIZE: &str = "OTEL_BSP_MAX_EXPORT_BATCH_SIZE";
+/// `OTEL_METRIC_EXPORT_INTERVAL`.
+pub const OTEL_METRIC_EXPORT_INTERVAL: &str = "OTEL_METRIC_EXPORT_INTERVAL";
 /// `TRACE_GENAI_CONSOLE_FORMAT`.
 pub const TRACE_GENAI_CONSOLE_FORMAT: &str = "TRACE_GENAI_CONSOLE_FORMAT";
+
+/// Variables whose values are secrets: never repeated in errors.
+const SECRET_VARS: &[&str] = &[
+    OTEL_EXPORTER_OTLP_HEADERS,
+    APPLICATIONINSIGHTS_CONNECTION_STRING,
+];
 
 /// The sampler to install.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,14 +123,29 @@ impl SamplerConfig {
     }
 }
 
-/// Where spans go.
+/// An exporter named in `OTEL_TRACES_EXPORTER`, `OTEL_LOGS_EXPORTER` or
+/// `OTEL_METRICS_EXPORTER`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum TracesExporter {
-    /// Print spans on stdout.
+pub enum ExporterName {
+    /// `console`: print on stdout.
     Console,
-    /// Export nothing (spans are still created, so context propagates).
-    None,
+    /// `otlp`: the OTLP exporter configured by `OTEL_EXPORTER_OTLP_*`.
+    Otlp,
+    /// `azure_monitor`: Azure Monitor, with `APPLICATIONINSIGHTS_CONNECTION_STRING`.
+    AzureMonitor,
+}
+
+/// Batch processor settings (`OTEL_BSP_*`); `None` keeps the SDK default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct BatchConfig {
+    /// `OTEL_BSP_SCHEDULE_DELAY`.
+    pub schedule_delay: Option<Duration>,
+    /// `OTEL_BSP_MAX_QUEUE_SIZE`.
+    pub max_queue_size: Option<usize>,
+    /// `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`.
+    pub max_export_batch_size: Option<usize>,
 }
 
 /// How the console exporter prints spans.
@@ -104,8 +171,20 @@ pub struct Config {
     pub resource_attributes: Vec<KeyValue>,
     /// `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`.
     pub sampler: SamplerConfig,
-    /// `OTEL_TRACES_EXPORTER`.
-    pub traces_exporter: TracesExporter,
+    /// `OTEL_TRACES_EXPORTER` (`None`: not set, `Some(empty)`: `none`).
+    pub traces_exporter: Option<Vec<ExporterName>>,
+    /// `OTEL_LOGS_EXPORTER`.
+    pub logs_exporter: Option<Vec<ExporterName>>,
+    /// `OTEL_METRICS_EXPORTER`.
+    pub metrics_exporter: Option<Vec<ExporterName>>,
+    /// `OTEL_EXPORTER_OTLP_*`.
+    pub otlp: OtlpConfig,
+    /// `APPLICATIONINSIGHTS_CONNECTION_STRING`.
+    pub azure_connection_string: Option<ConnectionString>,
+    /// `OTEL_BSP_*`.
+    pub batch: BatchConfig,
+    /// `OTEL_METRIC_EXPORT_INTERVAL`.
+    pub metric_export_interval: Option<Duration>,
     /// `TRACE_GENAI_CONSOLE_FORMAT`.
     pub console_format: ConsoleFormat,
 }
@@ -117,7 +196,13 @@ impl Default for Config {
             service_name: None,
             resource_attributes: Vec::new(),
             sampler: SamplerConfig::ParentBasedAlwaysOn,
-            traces_exporter: TracesExporter::Console,
+            traces_exporter: None,
+            logs_exporter: None,
+            metrics_exporter: None,
+            otlp: OtlpConfig::default(),
+            azure_connection_string: None,
+            batch: BatchConfig::default(),
+            metric_export_interval: None,
             console_format: ConsoleFormat::Tree,
         }
     }
@@ -210,18 +295,105 @@ impl Config {
             };
         }
 
-        if let Some(value) = get(OTEL_TRACES_EXPORTER) {
-            config.traces_exporter = match value.to_ascii_lowercase().as_str() {
-                "console" => TracesExporter::Console,
-                "none" => TracesExporter::None,
+        config.traces_exporter = get(OTEL_TRACES_EXPORTER)
+            .map(|value| parse_exporters(OTEL_TRACES_EXPORTER, &value))
+            .transpose()?;
+        config.logs_exporter = get(OTEL_LOGS_EXPORTER)
+            .map(|value| parse_exporters(OTEL_LOGS_EXPORTER, &value))
+            .transpose()?;
+        config.metrics_exporter = get(OTEL_METRICS_EXPORTER)
+            .map(|value| parse_exporters(OTEL_METRICS_EXPORTER, &value))
+            .transpose()?;
+
+        for (var, slot) in [
+            (OTEL_EXPORTER_OTLP_ENDPOINT, &mut config.otlp.endpoint),
+            (
+                OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+                &mut config.otlp.traces_endpoint,
+            ),
+            (
+                OTEL_EXPORTER_OTLP_LOGS_ENDPOINT,
+                &mut config.otlp.logs_endpoint,
+            ),
+            (
+                OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+                &mut config.otlp.metrics_endpoint,
+            ),
+        ] {
+            if let Some(value) = get(var) {
+                if validate_url(&value).is_err() {
+                    return Err(InitError::InvalidEnv {
+                        var,
+                        value,
+                        expected: "an http:// or https:// URL with a host, e.g. `http://localhost:4317`",
+                    });
+                }
+                *slot = Some(value);
+            }
+        }
+        if let Some(value) = get(OTEL_EXPORTER_OTLP_PROTOCOL) {
+            config.otlp.protocol = match value.to_ascii_lowercase().as_str() {
+                "grpc" => OtlpProtocol::Grpc,
+                "http/protobuf" => OtlpProtocol::HttpProtobuf,
+                "http/json" => OtlpProtocol::HttpJson,
                 _ => {
                     return Err(InitError::InvalidEnv {
-                        var: OTEL_TRACES_EXPORTER,
+                        var: OTEL_EXPORTER_OTLP_PROTOCOL,
                         value,
-                        expected: "`console` or `none`",
+                        expected: "`grpc`, `http/protobuf` or `http/json`",
                     });
                 }
             };
+        }
+        if let Some(value) = get(OTEL_EXPORTER_OTLP_HEADERS) {
+            config.otlp.headers = parse_pairs(&value)
+                .ok_or_else(|| {
+                    invalid(
+                        OTEL_EXPORTER_OTLP_HEADERS,
+                        &value,
+                        "comma-separated `name=value` pairs",
+                    )
+                })?
+                .into_iter()
+                .map(|(name, value)| (name, Secret::new(value)))
+                .collect();
+        }
+        if let Some(value) = get(OTEL_EXPORTER_OTLP_TIMEOUT) {
+            config.otlp.timeout = Some(parse_millis(OTEL_EXPORTER_OTLP_TIMEOUT, &value)?);
+        }
+        if let Some(value) = get(OTEL_EXPORTER_OTLP_COMPRESSION) {
+            config.otlp.compression = match value.to_ascii_lowercase().as_str() {
+                "gzip" => Some(OtlpCompression::Gzip),
+                "none" => None,
+                _ => {
+                    return Err(invalid(
+                        OTEL_EXPORTER_OTLP_COMPRESSION,
+                        &value,
+                        "`gzip` or `none`",
+                    ));
+                }
+            };
+        }
+        if let Some(value) = get(APPLICATIONINSIGHTS_CONNECTION_STRING) {
+            config.azure_connection_string =
+                Some(ConnectionString::parse(&value).map_err(|reason| {
+                    invalid(APPLICATIONINSIGHTS_CONNECTION_STRING, &value, reason)
+                })?);
+        }
+
+        if let Some(value) = get(OTEL_BSP_SCHEDULE_DELAY) {
+            config.batch.schedule_delay = Some(parse_millis(OTEL_BSP_SCHEDULE_DELAY, &value)?);
+        }
+        if let Some(value) = get(OTEL_BSP_MAX_QUEUE_SIZE) {
+            config.batch.max_queue_size = Some(parse_count(OTEL_BSP_MAX_QUEUE_SIZE, &value)?);
+        }
+        if let Some(value) = get(OTEL_BSP_MAX_EXPORT_BATCH_SIZE) {
+            config.batch.max_export_batch_size =
+                Some(parse_count(OTEL_BSP_MAX_EXPORT_BATCH_SIZE, &value)?);
+        }
+        if let Some(value) = get(OTEL_METRIC_EXPORT_INTERVAL) {
+            config.metric_export_interval =
+                Some(parse_millis(OTEL_METRIC_EXPORT_INTERVAL, &value)?);
         }
 
         if let Some(value) = get(TRACE_GENAI_CONSOLE_FORMAT) {
@@ -242,6 +414,126 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The destinations of `signal`: the exporters its variable names, or, when it names
+    /// none, OTLP if an OTLP endpoint is set, Azure Monitor if a connection string is, and
+    /// otherwise the console.
+    ///
+    /// # Errors
+    ///
+    /// [`InitError::InvalidEnv`] when `azure_monitor` is named without a connection
+    /// string.
+    pub fn destinations(&self, signal: Signal) -> Result<Vec<Destination>, InitError> {
+        let (var, named) = match signal {
+            Signal::Traces => (OTEL_TRACES_EXPORTER, &self.traces_exporter),
+            Signal::Logs => (OTEL_LOGS_EXPORTER, &self.logs_exporter),
+            Signal::Metrics => (OTEL_METRICS_EXPORTER, &self.metrics_exporter),
+        };
+        named
+            .clone()
+            .unwrap_or_else(|| self.automatic_exporters())
+            .into_iter()
+            .map(|name| match name {
+                ExporterName::Console => Ok(Destination::Console(self.console_format)),
+                ExporterName::Otlp => Ok(Destination::Otlp(self.otlp.clone())),
+                ExporterName::AzureMonitor => self
+                    .azure_connection_string
+                    .clone()
+                    .map(Destination::AzureMonitor)
+                    .ok_or(InitError::InvalidEnv {
+                        var,
+                        value: "azure_monitor".to_owned(),
+                        expected: "APPLICATIONINSIGHTS_CONNECTION_STRING to be set as well",
+                    }),
+            })
+            .collect()
+    }
+}
+
+impl Config {
+    /// The exporters used when none is named: OTLP if an endpoint is set, Azure Monitor if
+    /// a connection string is, otherwise the console.
+    fn automatic_exporters(&self) -> Vec<ExporterName> {
+        let mut automatic = Vec::new();
+        if self.otlp.has_endpoint() {
+            automatic.push(ExporterName::Otlp);
+        }
+        if self.azure_connection_string.is_some() {
+            automatic.push(ExporterName::AzureMonitor);
+        }
+        if automatic.is_empty() {
+            automatic.push(ExporterName::Console);
+        }
+        automatic
+    }
+}
+
+/// An `InvalidEnv` error; secret values are not repeated.
+fn invalid(var: &'static str, value: &str, expected: &'static str) -> InitError {
+    InitError::InvalidEnv {
+        var,
+        value: if SECRET_VARS.contains(&var) {
+            "<redacted>".to_owned()
+        } else {
+            value.to_owned()
+        },
+        expected,
+    }
+}
+
+fn parse_exporters(var: &'static str, value: &str) -> Result<Vec<ExporterName>, InitError> {
+    let mut names = Vec::new();
+    for name in value
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+    {
+        match name.to_ascii_lowercase().as_str() {
+            "none" => {}
+            "console" => names.push(ExporterName::Console),
+            "otlp" => names.push(ExporterName::Otlp),
+            "azure_monitor" | "azuremonitor" => names.push(ExporterName::AzureMonitor),
+            _ => {
+                return Err(invalid(
+                    var,
+                    value,
+                    "a comma-separated list of `console`, `otlp`, `azure_monitor`, or `none`",
+                ));
+            }
+        }
+    }
+    names.dedup();
+    Ok(names)
+}
+
+fn parse_millis(var: &'static str, value: &str) -> Result<Duration, InitError> {
+    value
+        .parse::<u64>()
+        .map(Duration::from_millis)
+        .map_err(|_| invalid(var, value, "a whole number of milliseconds"))
+}
+
+fn parse_count(var: &'static str, value: &str) -> Result<usize, InitError> {
+    match value.parse::<usize>() {
+        Ok(count) if count > 0 => Ok(count),
+        _ => Err(invalid(var, value, "a positive whole number")),
+    }
+}
+
+/// `key=value,key2=value2` with percent-encoded values; `None` when malformed.
+fn parse_pairs(raw: &str) -> Option<Vec<(String, String)>> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) if !key.trim().is_empty() => {
+                Some((key.trim().to_owned(), percent_decode(value.trim())))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 fn parse_bool(var: &'static str, value: &str) -> Result<bool, InitError> {
     if value.eq_ignore_ascii_case("true") {
         Ok(true)
@@ -258,20 +550,13 @@ fn parse_bool(var: &'static str, value: &str) -> Result<bool, InitError> {
 
 /// Parses `key=value,key2=value2` with percent-encoded values (W3C Baggage octets).
 fn parse_resource_attributes(raw: &str) -> Result<Vec<(String, String)>, InitError> {
-    raw.split(',')
-        .map(str::trim)
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| match pair.split_once('=') {
-            Some((key, value)) if !key.trim().is_empty() => {
-                Ok((key.trim().to_owned(), percent_decode(value.trim())))
-            }
-            _ => Err(InitError::InvalidEnv {
-                var: OTEL_RESOURCE_ATTRIBUTES,
-                value: raw.to_owned(),
-                expected: "comma-separated `key=value` pairs",
-            }),
-        })
-        .collect()
+    parse_pairs(raw).ok_or_else(|| {
+        invalid(
+            OTEL_RESOURCE_ATTRIBUTES,
+            raw,
+            "comma-separated `key=value` pairs",
+        )
+    })
 }
 
 fn percent_decode(value: &str) -> String {

@@ -38,6 +38,7 @@ use serde_json::{Map, Value as Json, json};
 /// Output format of the console exporter; lives in [`crate::config`] so
 /// configuration works without the `console` feature.
 pub use crate::config::ConsoleFormat;
+pub use crate::console_logs::ConsoleLogExporter;
 
 /// Spans waiting for their root before the oldest traces are printed anyway.
 const MAX_BUFFERED_SPANS: usize = 4096;

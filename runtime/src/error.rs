@@ -22,6 +22,15 @@ pub enum InitError {
     /// A builder argument is invalid.
     #[error("invalid telemetry configuration: {0}")]
     InvalidConfig(String),
+    /// An exporter could not be built.
+    #[error("the {exporter} exporter could not be built: {source}")]
+    Exporter {
+        /// The exporter.
+        exporter: &'static str,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A destination was requested whose cargo feature is not compiled in.
     #[error(
         "the {exporter} exporter was requested but trace-genai was built without it: enable the cargo feature `{feature}` of trace-genai"

@@ -90,7 +90,11 @@ pub mod config;
 #[cfg(feature = "console")]
 #[cfg_attr(docsrs, doc(cfg(feature = "console")))]
 pub mod console;
+#[cfg(feature = "console")]
+mod console_logs;
+mod destination;
 mod error;
+mod exporter;
 mod future;
 mod operation;
 mod provider;
@@ -215,9 +219,12 @@ pub mod __private;
 pub use trace_genai_macros::trace_genai;
 
 pub use config::{ConsoleFormat, SamplerConfig};
+pub use destination::{
+    ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, Secret, Signal,
+};
 pub use error::{InitError, ShutdownError};
 pub use operation::Operation;
-pub use provider::{Telemetry, TelemetryBuilder};
+pub use provider::{Telemetry, TelemetryBuilder, logger_provider};
 pub use span::ErrorType;
 pub use value::{IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue};
 

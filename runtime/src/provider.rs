@@ -2,16 +2,21 @@
 //! or [`init`](crate::init) for everything from the environment.
 
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{PoisonError, RwLock};
 
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::logs::SdkLoggerProvider;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::resource::{ResourceDetector, TelemetryResourceDetector};
 use opentelemetry_sdk::trace::{
     BatchSpanProcessor, SdkTracerProvider, SpanExporter, SpanProcessor,
 };
 
-use crate::config::{Config, ConsoleFormat, SamplerConfig, TracesExporter};
+use crate::config::{Config, ConsoleFormat, SamplerConfig};
+use crate::destination::{ConnectionString, Destination, OtlpConfig, OtlpProtocol, Signal};
 use crate::error::{InitError, ShutdownError};
+use crate::exporter::{self, ExportSettings, Runtimes};
 
 const STATE_ACTIVE: u8 = 0;
 const STATE_DISABLED: u8 = 1;
@@ -19,20 +24,35 @@ const STATE_DISABLED: u8 = 1;
 /// Whether instrumented functions create spans at all. Cleared by `OTEL_SDK_DISABLED=true`.
 static STATE: AtomicU8 = AtomicU8::new(STATE_ACTIVE);
 
+/// The installed logger provider: the OpenTelemetry API has no global one.
+static LOGGER_PROVIDER: RwLock<Option<SdkLoggerProvider>> = RwLock::new(None);
+
 /// Whether instrumented functions should create spans. One relaxed atomic load.
 #[inline]
 pub(crate) fn enabled() -> bool {
     STATE.load(Ordering::Relaxed) == STATE_ACTIVE
 }
 
+/// The logger provider installed by [`TelemetryBuilder::install`], if any.
+#[must_use]
+pub fn logger_provider() -> Option<SdkLoggerProvider> {
+    LOGGER_PROVIDER
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+}
+
 /// Installed telemetry. Dropping it (or calling [`Telemetry::shutdown`]) flushes every
-/// finished span and shuts the providers down.
+/// finished span, log record and metric point, and shuts the providers down.
 ///
 /// Keep it alive for as long as the application runs, typically as a local of `main`.
 #[derive(Debug)]
 #[must_use = "dropping the Telemetry guard shuts telemetry down"]
 pub struct Telemetry {
     tracer_provider: Option<SdkTracerProvider>,
+    logger_provider: Option<SdkLoggerProvider>,
+    meter_provider: Option<SdkMeterProvider>,
+    runtimes: Runtimes,
 }
 
 impl Telemetry {
@@ -47,35 +67,70 @@ impl Telemetry {
         self.tracer_provider.as_ref()
     }
 
-    /// Exports every finished span now, without shutting down.
+    /// The installed logger provider (GenAI events), or `None` when disabled.
+    #[must_use]
+    pub fn logger_provider(&self) -> Option<&SdkLoggerProvider> {
+        self.logger_provider.as_ref()
+    }
+
+    /// The installed meter provider (GenAI metrics), or `None` when disabled.
+    #[must_use]
+    pub fn meter_provider(&self) -> Option<&SdkMeterProvider> {
+        self.meter_provider.as_ref()
+    }
+
+    /// Exports every finished span, log record and metric point now, without shutting
+    /// down.
     ///
     /// # Errors
     ///
     /// When an exporter failed or timed out.
     pub fn force_flush(&self) -> Result<(), ShutdownError> {
-        match &self.tracer_provider {
-            Some(provider) => provider.force_flush().map_err(ShutdownError),
-            None => Ok(()),
+        let mut result = Ok(());
+        if let Some(provider) = &self.tracer_provider {
+            result = result.and(provider.force_flush().map_err(ShutdownError));
         }
+        if let Some(provider) = &self.logger_provider {
+            result = result.and(provider.force_flush().map_err(ShutdownError));
+        }
+        if let Some(provider) = &self.meter_provider {
+            result = result.and(provider.force_flush().map_err(ShutdownError));
+        }
+        result
     }
 
-    /// Flushes every finished span, then shuts the providers down.
+    /// Flushes every finished span, log record and metric point, then shuts the providers
+    /// down. Each exporter gets its export timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`), so this
+    /// returns even when a collector is unreachable.
     ///
-    /// Spans created afterwards are dropped. Dropping the guard does the same and ignores
-    /// errors; call this to see them.
+    /// Telemetry created afterwards is dropped. Dropping the guard does the same and
+    /// ignores errors; call this to see them.
     ///
     /// # Errors
     ///
-    /// When an exporter failed or timed out, so some spans may be lost.
+    /// When an exporter failed or timed out, so some telemetry may be lost.
     pub fn shutdown(mut self) -> Result<(), ShutdownError> {
         self.shutdown_providers()
     }
 
     fn shutdown_providers(&mut self) -> Result<(), ShutdownError> {
-        match self.tracer_provider.take() {
-            Some(provider) => provider.shutdown().map_err(ShutdownError),
-            None => Ok(()),
+        let mut result = Ok(());
+        if let Some(provider) = self.tracer_provider.take() {
+            result = result.and(provider.shutdown().map_err(ShutdownError));
         }
+        if let Some(provider) = self.logger_provider.take() {
+            let mut installed = LOGGER_PROVIDER
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            *installed = None;
+            drop(installed);
+            result = result.and(provider.shutdown().map_err(ShutdownError));
+        }
+        if let Some(provider) = self.meter_provider.take() {
+            result = result.and(provider.shutdown().map_err(ShutdownError));
+        }
+        self.runtimes.shutdown();
+        result
     }
 }
 
@@ -84,6 +139,20 @@ impl Drop for Telemetry {
         // Errors cannot be reported from `drop`; `shutdown` returns them.
         let _ = self.shutdown_providers();
     }
+}
+
+/// A destination asked for in code, resolved at install.
+enum Requested {
+    /// The console, in the given format or the configured one.
+    Console(Option<ConsoleFormat>),
+    /// OTLP to this endpoint, over this protocol or the configured one.
+    Otlp(String, Option<OtlpProtocol>),
+    /// A complete destination.
+    Ready(Destination),
+    /// The one-string form, parsed at install.
+    Parse(String),
+    /// An Application Insights connection string, checked at install.
+    AzureMonitor(String),
 }
 
 /// Configures and installs telemetry. Created by [`Telemetry::builder`].
@@ -97,15 +166,19 @@ impl Drop for Telemetry {
 /// telemetry.shutdown()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// Destinations given here replace the ones the environment names
+/// (`OTEL_TRACES_EXPORTER`, …); the other settings of the environment
+/// (`OTEL_EXPORTER_OTLP_HEADERS`, timeouts, batch sizes) still apply.
 #[derive(Default)]
 #[must_use = "call `install()` to install telemetry"]
 pub struct TelemetryBuilder {
     service_name: Option<String>,
     resource_attributes: Vec<KeyValue>,
     sampler: Option<SamplerConfig>,
-    exporter: Option<TracesExporter>,
-    console_format: Option<ConsoleFormat>,
+    destinations: Option<Vec<Requested>>,
     processors: Vec<Box<dyn SpanProcessorObject>>,
+    root_certificates: Vec<String>,
     config: Option<Config>,
 }
 
@@ -115,8 +188,7 @@ impl std::fmt::Debug for TelemetryBuilder {
             .field("service_name", &self.service_name)
             .field("resource_attributes", &self.resource_attributes)
             .field("sampler", &self.sampler)
-            .field("exporter", &self.exporter)
-            .field("console_format", &self.console_format)
+            .field("destinations", &self.destinations.as_ref().map(Vec::len))
             .field("processors", &self.processors.len())
             .finish_non_exhaustive()
     }
@@ -147,8 +219,9 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Adds a resource attribute (`service.version`, `deployment.environment.name`, …).
-    /// Wins over the same key in `OTEL_RESOURCE_ATTRIBUTES`.
+    /// Adds a resource attribute (`service.namespace`, `service.version`,
+    /// `deployment.environment.name`, …). Wins over the same key in
+    /// `OTEL_RESOURCE_ATTRIBUTES`.
     pub fn with_resource_attribute(mut self, attribute: KeyValue) -> Self {
         self.resource_attributes.push(attribute);
         self
@@ -160,38 +233,78 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Prints spans on stdout as one tree per trace. Wins over `OTEL_TRACES_EXPORTER`.
-    pub fn with_console(mut self) -> Self {
-        self.exporter = Some(TracesExporter::Console);
+    fn with_requested(mut self, requested: Requested) -> Self {
+        self.destinations
+            .get_or_insert_with(Vec::new)
+            .push(requested);
         self
     }
 
-    /// Prints spans on stdout in the given format. Wins over `OTEL_TRACES_EXPORTER` and
-    /// `TRACE_GENAI_CONSOLE_FORMAT`.
-    pub fn with_console_format(mut self, format: ConsoleFormat) -> Self {
-        self.exporter = Some(TracesExporter::Console);
-        self.console_format = Some(format);
-        self
+    /// Adds the console: spans as one tree per trace (or JSON lines with
+    /// `TRACE_GENAI_CONSOLE_FORMAT=json`), events as lines.
+    pub fn with_console(self) -> Self {
+        self.with_requested(Requested::Console(None))
     }
 
-    /// Exports no spans through the built-in exporters: only the processors added with
+    /// Adds the console in the given format.
+    pub fn with_console_format(self, format: ConsoleFormat) -> Self {
+        self.with_requested(Requested::Console(Some(format)))
+    }
+
+    /// Adds an OTLP destination at `endpoint`, over gRPC unless
+    /// `OTEL_EXPORTER_OTLP_PROTOCOL` says otherwise. Headers, timeout and compression come
+    /// from `OTEL_EXPORTER_OTLP_*`.
+    pub fn with_otlp(self, endpoint: impl Into<String>) -> Self {
+        self.with_requested(Requested::Otlp(endpoint.into(), None))
+    }
+
+    /// Adds an OTLP destination at `endpoint` over the given protocol. For HTTP, the
+    /// signal path (`/v1/traces`, …) is appended to `endpoint`.
+    pub fn with_otlp_protocol(self, endpoint: impl Into<String>, protocol: OtlpProtocol) -> Self {
+        self.with_requested(Requested::Otlp(endpoint.into(), Some(protocol)))
+    }
+
+    /// Adds Azure Monitor / Application Insights with this connection string.
+    pub fn with_azure_monitor(self, connection_string: impl Into<String>) -> Self {
+        self.with_requested(Requested::AzureMonitor(connection_string.into()))
+    }
+
+    /// Adds a destination in its one-string form: `stdout`, an `http(s)://` URL (OTLP), or an
+    /// Application Insights connection string. See [`Destination::parse`].
+    pub fn with_destination(self, destination: impl Into<String>) -> Self {
+        self.with_requested(Requested::Parse(destination.into()))
+    }
+
+    /// Adds a fully configured destination.
+    pub fn with_destination_config(self, destination: Destination) -> Self {
+        self.with_requested(Requested::Ready(destination))
+    }
+
+    /// Uses no built-in destination: only processors added with
     /// [`with_span_processor`](Self::with_span_processor) or
-    /// [`with_span_exporter`](Self::with_span_exporter) receive them.
+    /// [`with_span_exporter`](Self::with_span_exporter) receive spans.
     pub fn with_no_exporter(mut self) -> Self {
-        self.exporter = Some(TracesExporter::None);
+        self.destinations = Some(Vec::new());
         self
     }
 
-    /// Adds a span processor, in addition to the configured exporter.
+    /// Adds a span processor, in addition to the destinations.
     pub fn with_span_processor<P: SpanProcessor + 'static>(mut self, processor: P) -> Self {
         self.processors.push(Box::new(processor));
         self
     }
 
-    /// Adds an exporter behind a batch processor (exports never block the caller), in
-    /// addition to the configured exporter.
+    /// Adds a span exporter behind a batch processor (exports never block the caller), in
+    /// addition to the destinations.
     pub fn with_span_exporter<E: SpanExporter + 'static>(self, exporter: E) -> Self {
         self.with_span_processor(BatchSpanProcessor::builder(exporter).build())
+    }
+
+    /// Trusts this PEM certificate, in addition to the system roots, for HTTPS exports to
+    /// Azure Monitor (a private CA, a TLS-inspecting proxy, a local stand-in).
+    pub fn with_root_certificate(mut self, pem: impl Into<String>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
     }
 
     /// Uses this configuration instead of reading the environment.
@@ -200,16 +313,16 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Builds the providers, installs them as the global ones, and returns the guard that
-    /// shuts them down.
+    /// Builds the tracer, logger and meter providers with one resource, installs them as
+    /// the global ones, and returns the guard that shuts them down.
     ///
     /// With `OTEL_SDK_DISABLED=true` nothing is installed: instrumented functions skip
     /// span creation entirely.
     ///
     /// # Errors
     ///
-    /// [`InitError`] when the environment holds an invalid value or an exporter cannot be
-    /// built. Nothing is installed in that case.
+    /// [`InitError`] when the environment or a builder argument is invalid, a destination's
+    /// cargo feature is off, or an exporter cannot be built. Nothing is installed then.
     pub fn install(self) -> Result<Telemetry, InitError> {
         let config = match self.config {
             Some(config) => config,
@@ -219,12 +332,31 @@ impl TelemetryBuilder {
             STATE.store(STATE_DISABLED, Ordering::Relaxed);
             return Ok(Telemetry {
                 tracer_provider: None,
+                logger_provider: None,
+                meter_provider: None,
+                runtimes: Runtimes::default(),
             });
         }
 
+        let destinations = match self.destinations {
+            Some(requested) => {
+                let resolved = requested
+                    .into_iter()
+                    .map(|requested| resolve(requested, &config))
+                    .collect::<Result<Vec<_>, _>>()?;
+                [resolved.clone(), resolved.clone(), resolved]
+            }
+            None => [
+                config.destinations(Signal::Traces)?,
+                config.destinations(Signal::Logs)?,
+                config.destinations(Signal::Metrics)?,
+            ],
+        };
+        let [traces, logs, metrics] = &destinations;
+
         let service_name = self
             .service_name
-            .or(config.service_name)
+            .or_else(|| config.service_name.clone())
             .unwrap_or_else(default_service_name);
         let resource = Resource::builder_empty()
             .with_attributes(
@@ -233,56 +365,99 @@ impl TelemetryBuilder {
                     .iter()
                     .map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
             )
-            .with_attributes(config.resource_attributes)
+            .with_attributes(config.resource_attributes.clone())
             .with_attributes(self.resource_attributes)
             .with_service_name(service_name)
             .build();
+        let settings = ExportSettings {
+            batch: config.batch,
+            metric_export_interval: config.metric_export_interval,
+            root_certificates: self.root_certificates,
+        };
+        let mut runtimes = Runtimes::default();
 
-        let mut builder = SdkTracerProvider::builder()
-            .with_resource(resource)
+        let mut tracer_builder = SdkTracerProvider::builder()
+            .with_resource(resource.clone())
             .with_sampler(self.sampler.unwrap_or(config.sampler).to_sampler());
-        match self.exporter.unwrap_or(config.traces_exporter) {
-            TracesExporter::Console => {
-                builder = add_console(
-                    builder,
-                    self.console_format.unwrap_or(config.console_format),
-                )?;
-            }
-            TracesExporter::None => {}
+        for destination in traces {
+            tracer_builder =
+                exporter::add_traces(tracer_builder, destination, &settings, &mut runtimes)?;
         }
         for processor in self.processors {
-            builder = processor.add_to(builder);
+            tracer_builder = processor.add_to(tracer_builder);
         }
-        let provider = builder.build();
-        opentelemetry::global::set_tracer_provider(provider.clone());
+
+        let mut logger_builder = SdkLoggerProvider::builder().with_resource(resource.clone());
+        for destination in logs.iter().filter(|d| exporter::receives(d, Signal::Logs)) {
+            logger_builder =
+                exporter::add_logs(logger_builder, destination, &settings, &mut runtimes)?;
+        }
+
+        let mut meter_builder = SdkMeterProvider::builder().with_resource(resource);
+        for destination in metrics
+            .iter()
+            .filter(|d| exporter::receives(d, Signal::Metrics))
+        {
+            meter_builder =
+                exporter::add_metrics(meter_builder, destination, &settings, &mut runtimes)?;
+        }
+
+        let tracer_provider = tracer_builder.build();
+        let logger_provider = logger_builder.build();
+        let meter_provider = meter_builder.build();
+        opentelemetry::global::set_tracer_provider(tracer_provider.clone());
+        opentelemetry::global::set_meter_provider(meter_provider.clone());
+        *LOGGER_PROVIDER
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(logger_provider.clone());
         STATE.store(STATE_ACTIVE, Ordering::Relaxed);
         Ok(Telemetry {
-            tracer_provider: Some(provider),
+            tracer_provider: Some(tracer_provider),
+            logger_provider: Some(logger_provider),
+            meter_provider: Some(meter_provider),
+            runtimes,
         })
     }
 }
 
-#[cfg(feature = "console")]
-#[expect(
-    clippy::unnecessary_wraps,
-    reason = "the same shape as without the feature"
-)]
-fn add_console(
-    builder: opentelemetry_sdk::trace::TracerProviderBuilder,
-    format: ConsoleFormat,
-) -> Result<opentelemetry_sdk::trace::TracerProviderBuilder, InitError> {
-    Ok(builder.with_batch_exporter(crate::console::ConsoleExporter::new(format)))
-}
-
-#[cfg(not(feature = "console"))]
-fn add_console(
-    _builder: opentelemetry_sdk::trace::TracerProviderBuilder,
-    _format: ConsoleFormat,
-) -> Result<opentelemetry_sdk::trace::TracerProviderBuilder, InitError> {
-    Err(InitError::FeatureNotEnabled {
-        exporter: "console",
-        feature: "console",
-    })
+/// Completes a destination asked for in code with the configuration.
+fn resolve(requested: Requested, config: &Config) -> Result<Destination, InitError> {
+    match requested {
+        Requested::Console(format) => Ok(Destination::Console(
+            format.unwrap_or(config.console_format),
+        )),
+        Requested::Otlp(endpoint, protocol) => {
+            crate::destination::validate_url(&endpoint).map_err(|reason| {
+                InitError::InvalidConfig(format!("OTLP endpoint {endpoint:?} {reason}"))
+            })?;
+            Ok(Destination::Otlp(OtlpConfig {
+                endpoint: Some(endpoint),
+                traces_endpoint: None,
+                logs_endpoint: None,
+                metrics_endpoint: None,
+                protocol: protocol.unwrap_or(config.otlp.protocol),
+                ..config.otlp.clone()
+            }))
+        }
+        Requested::Ready(destination) => Ok(destination),
+        Requested::Parse(text) => match Destination::parse(&text)? {
+            Destination::Console(_) => Ok(Destination::Console(config.console_format)),
+            Destination::Otlp(otlp) => Ok(Destination::Otlp(OtlpConfig {
+                headers: config.otlp.headers.clone(),
+                timeout: config.otlp.timeout,
+                compression: config.otlp.compression,
+                ..otlp
+            })),
+            other => Ok(other),
+        },
+        Requested::AzureMonitor(text) => ConnectionString::parse(&text)
+            .map(Destination::AzureMonitor)
+            .map_err(|reason| {
+                InitError::InvalidConfig(format!(
+                    "the Application Insights connection string {reason}"
+                ))
+            }),
+    }
 }
 
 /// `unknown_service:<executable name>`, the OpenTelemetry default.

@@ -1,0 +1,423 @@
+//! Where telemetry goes: the console, an OTLP endpoint, Azure Monitor, or several.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::config::ConsoleFormat;
+use crate::error::InitError;
+
+/// A telemetry destination. Traces, logs (events) and metrics go to the same ones.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Destination {
+    /// Print on stdout.
+    Console(ConsoleFormat),
+    /// Send over OTLP to a collector or a local viewer (Aspire Dashboard, Jaeger, Phoenix…).
+    Otlp(OtlpConfig),
+    /// Send to Azure Monitor / Application Insights.
+    AzureMonitor(ConnectionString),
+}
+
+impl Destination {
+    /// Parses the one-string form, the shape of Python's `telemetry.enable(destination=…)`:
+    ///
+    /// | value | destination |
+    /// |---|---|
+    /// | `stdout` or `console` | the console |
+    /// | an `http://` or `https://` URL | OTLP: gRPC, or HTTP/protobuf when the port is 4318 or the path ends in `/v1/traces` |
+    /// | `InstrumentationKey=…;IngestionEndpoint=…` | Azure Monitor |
+    ///
+    /// # Errors
+    ///
+    /// [`InitError::InvalidConfig`] when the value is none of these (the message never
+    /// repeats a connection string).
+    ///
+    /// ```
+    /// use trace_genai::{Destination, OtlpProtocol};
+    ///
+    /// let Destination::Otlp(otlp) = Destination::parse("http://localhost:4318")? else { panic!() };
+    /// assert_eq!(otlp.protocol, OtlpProtocol::HttpProtobuf);
+    /// assert!(matches!(Destination::parse("stdout")?, Destination::Console(_)));
+    /// # Ok::<(), trace_genai::InitError>(())
+    /// ```
+    pub fn parse(destination: &str) -> Result<Self, InitError> {
+        let destination = destination.trim();
+        if destination.eq_ignore_ascii_case("stdout") || destination.eq_ignore_ascii_case("console")
+        {
+            return Ok(Destination::Console(ConsoleFormat::Tree));
+        }
+        if destination.starts_with("http://") || destination.starts_with("https://") {
+            validate_url(destination).map_err(|reason| {
+                InitError::InvalidConfig(format!("destination {destination:?} {reason}"))
+            })?;
+            let after_scheme = destination.split_once("://").map_or("", |(_, rest)| rest);
+            let authority = after_scheme.split('/').next().unwrap_or_default();
+            let http = authority.ends_with(":4318")
+                || destination.trim_end_matches('/').ends_with("/v1/traces");
+            let (endpoint, signal_endpoint) =
+                if destination.trim_end_matches('/').ends_with("/v1/traces") {
+                    (None, Some(destination.to_owned()))
+                } else {
+                    (Some(destination.to_owned()), None)
+                };
+            return Ok(Destination::Otlp(OtlpConfig {
+                endpoint,
+                traces_endpoint: signal_endpoint,
+                protocol: if http {
+                    OtlpProtocol::HttpProtobuf
+                } else {
+                    OtlpProtocol::Grpc
+                },
+                ..OtlpConfig::default()
+            }));
+        }
+        if destination.contains('=') {
+            return ConnectionString::parse(destination)
+                .map(Destination::AzureMonitor)
+                .map_err(|reason| {
+                    InitError::InvalidConfig(format!(
+                        "Application Insights connection string {reason}"
+                    ))
+                });
+        }
+        Err(InitError::InvalidConfig(format!(
+            "destination {destination:?} is not understood: expected `stdout`, an http(s):// URL, or an Application Insights connection string"
+        )))
+    }
+}
+
+/// The OTLP transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OtlpProtocol {
+    /// OTLP over gRPC (default port 4317).
+    #[default]
+    Grpc,
+    /// OTLP over HTTP with protobuf bodies (default port 4318).
+    HttpProtobuf,
+    /// OTLP over HTTP with JSON bodies (default port 4318).
+    HttpJson,
+}
+
+impl OtlpProtocol {
+    /// The `OTEL_EXPORTER_OTLP_PROTOCOL` spelling.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OtlpProtocol::Grpc => "grpc",
+            OtlpProtocol::HttpProtobuf => "http/protobuf",
+            OtlpProtocol::HttpJson => "http/json",
+        }
+    }
+
+    /// The cargo feature that provides this transport.
+    #[must_use]
+    pub const fn feature(self) -> &'static str {
+        match self {
+            OtlpProtocol::Grpc => "otlp-grpc",
+            OtlpProtocol::HttpProtobuf | OtlpProtocol::HttpJson => "otlp-http",
+        }
+    }
+}
+
+/// Request compression of the OTLP exporter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OtlpCompression {
+    /// gzip.
+    Gzip,
+}
+
+/// The signals telemetry is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Signal {
+    /// Spans.
+    Traces,
+    /// Log records (events).
+    Logs,
+    /// Metric points.
+    Metrics,
+}
+
+impl Signal {
+    /// The path OTLP/HTTP appends to a generic endpoint.
+    #[must_use]
+    pub const fn http_path(self) -> &'static str {
+        match self {
+            Signal::Traces => "v1/traces",
+            Signal::Logs => "v1/logs",
+            Signal::Metrics => "v1/metrics",
+        }
+    }
+}
+
+/// How to reach an OTLP receiver.
+#[derive(Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct OtlpConfig {
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`: the base endpoint for every signal. For HTTP, the
+    /// signal path (`v1/traces`, …) is appended.
+    pub endpoint: Option<String>,
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, used as is.
+    pub traces_endpoint: Option<String>,
+    /// `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`, used as is.
+    pub logs_endpoint: Option<String>,
+    /// `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`, used as is.
+    pub metrics_endpoint: Option<String>,
+    /// `OTEL_EXPORTER_OTLP_PROTOCOL`.
+    pub protocol: OtlpProtocol,
+    /// `OTEL_EXPORTER_OTLP_HEADERS`: sent with every request (e.g. Aspire's `x-otlp-api-key`).
+    pub headers: Vec<(String, Secret)>,
+    /// `OTEL_EXPORTER_OTLP_TIMEOUT`: the time limit of one export.
+    pub timeout: Option<Duration>,
+    /// `OTEL_EXPORTER_OTLP_COMPRESSION`.
+    pub compression: Option<OtlpCompression>,
+}
+
+impl fmt::Debug for OtlpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OtlpConfig")
+            .field("endpoint", &self.endpoint)
+            .field("traces_endpoint", &self.traces_endpoint)
+            .field("logs_endpoint", &self.logs_endpoint)
+            .field("metrics_endpoint", &self.metrics_endpoint)
+            .field("protocol", &self.protocol)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .field("timeout", &self.timeout)
+            .field("compression", &self.compression)
+            .finish()
+    }
+}
+
+impl OtlpConfig {
+    /// The endpoint for `signal`, by the OTLP exporter rules: a signal-specific endpoint is
+    /// used as is; for HTTP, the signal path is appended to the base endpoint; the defaults
+    /// are `http://localhost:4317` (gRPC) and `http://localhost:4318/v1/{signal}` (HTTP).
+    #[must_use]
+    pub fn endpoint_for(&self, signal: Signal) -> String {
+        let specific = match signal {
+            Signal::Traces => &self.traces_endpoint,
+            Signal::Logs => &self.logs_endpoint,
+            Signal::Metrics => &self.metrics_endpoint,
+        };
+        if let Some(endpoint) = specific {
+            return endpoint.clone();
+        }
+        match (self.protocol, &self.endpoint) {
+            (OtlpProtocol::Grpc, Some(base)) => base.clone(),
+            (OtlpProtocol::Grpc, None) => "http://localhost:4317".to_owned(),
+            (_, Some(base)) => format!("{}/{}", base.trim_end_matches('/'), signal.http_path()),
+            (_, None) => format!("http://localhost:4318/{}", signal.http_path()),
+        }
+    }
+
+    /// Whether any endpoint was configured.
+    #[must_use]
+    pub fn has_endpoint(&self) -> bool {
+        self.endpoint.is_some()
+            || self.traces_endpoint.is_some()
+            || self.logs_endpoint.is_some()
+            || self.metrics_endpoint.is_some()
+    }
+}
+
+/// A value that must never be printed: a header value or an instrumentation key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    #[must_use]
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, to hand to an exporter.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// An Application Insights connection string
+/// (`InstrumentationKey=…;IngestionEndpoint=https://…`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConnectionString {
+    value: Secret,
+    ingestion_endpoint: Option<String>,
+}
+
+impl ConnectionString {
+    /// Checks a connection string: it must hold an `InstrumentationKey`.
+    ///
+    /// # Errors
+    ///
+    /// A reason (that never repeats the string) when it is malformed.
+    pub fn parse(value: &str) -> Result<Self, &'static str> {
+        let mut key = None;
+        let mut ingestion_endpoint = None;
+        for part in value
+            .split(';')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+        {
+            let Some((name, part_value)) = part.split_once('=') else {
+                return Err("is malformed: expected `Name=value` pairs separated by `;`");
+            };
+            if name.trim().eq_ignore_ascii_case("InstrumentationKey") {
+                key = Some(part_value.trim());
+            } else if name.trim().eq_ignore_ascii_case("IngestionEndpoint") {
+                ingestion_endpoint = Some(part_value.trim().to_owned());
+            }
+        }
+        match key {
+            Some(key) if !key.is_empty() => Ok(ConnectionString {
+                value: Secret::new(value.trim()),
+                ingestion_endpoint,
+            }),
+            _ => Err(
+                "has no InstrumentationKey: copy the whole connection string from the Application Insights resource",
+            ),
+        }
+    }
+
+    /// The whole connection string, to hand to the exporter.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        self.value.expose()
+    }
+
+    /// The `IngestionEndpoint`, if given (not a secret).
+    #[must_use]
+    pub fn ingestion_endpoint(&self) -> Option<&str> {
+        self.ingestion_endpoint.as_deref()
+    }
+}
+
+impl fmt::Debug for ConnectionString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectionString")
+            .field("value", &self.value)
+            .field("ingestion_endpoint", &self.ingestion_endpoint)
+            .finish()
+    }
+}
+
+/// Checks that a URL has an http(s) scheme and a host.
+pub(crate) fn validate_url(url: &str) -> Result<(), &'static str> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err("is not a URL: expected `http://host:port` or `https://host:port`");
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return Err("has an unsupported scheme: expected `http://` or `https://`");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(host, port)| {
+            if port.is_empty() || port.parse::<u16>().is_ok() {
+                host
+            } else {
+                ""
+            }
+        });
+    if host.is_empty() || url.chars().any(char::is_whitespace) {
+        return Err("is not a valid URL: expected `http://host:port`");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_rules() {
+        let mut otlp = OtlpConfig::default();
+        assert_eq!(otlp.endpoint_for(Signal::Traces), "http://localhost:4317");
+        otlp.protocol = OtlpProtocol::HttpProtobuf;
+        assert_eq!(
+            otlp.endpoint_for(Signal::Logs),
+            "http://localhost:4318/v1/logs"
+        );
+        otlp.endpoint = Some("http://collector:4318/".to_owned());
+        assert_eq!(
+            otlp.endpoint_for(Signal::Traces),
+            "http://collector:4318/v1/traces"
+        );
+        otlp.traces_endpoint = Some("http://other:9999/custom".to_owned());
+        assert_eq!(
+            otlp.endpoint_for(Signal::Traces),
+            "http://other:9999/custom"
+        );
+        assert_eq!(
+            otlp.endpoint_for(Signal::Metrics),
+            "http://collector:4318/v1/metrics"
+        );
+        otlp.protocol = OtlpProtocol::Grpc;
+        assert_eq!(otlp.endpoint_for(Signal::Metrics), "http://collector:4318/");
+    }
+
+    #[test]
+    fn destination_strings() {
+        let Destination::Otlp(otlp) = Destination::parse("http://localhost:4317").unwrap() else {
+            panic!("expected OTLP");
+        };
+        assert_eq!(otlp.protocol, OtlpProtocol::Grpc);
+        let Destination::Otlp(otlp) =
+            Destination::parse("https://otel.example.com/v1/traces").unwrap()
+        else {
+            panic!("expected OTLP");
+        };
+        assert_eq!(otlp.protocol, OtlpProtocol::HttpProtobuf);
+        assert_eq!(
+            otlp.endpoint_for(Signal::Traces),
+            "https://otel.example.com/v1/traces"
+        );
+        let Destination::AzureMonitor(conn) = Destination::parse(
+            "InstrumentationKey=abc;IngestionEndpoint=https://x.in.ai.azure.com/",
+        )
+        .unwrap() else {
+            panic!("expected Azure");
+        };
+        assert_eq!(
+            conn.ingestion_endpoint(),
+            Some("https://x.in.ai.azure.com/")
+        );
+        assert!(!format!("{conn:?}").contains("abc"));
+        let err = Destination::parse("IngestionEndpoint=https://x/")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no InstrumentationKey"), "{err}");
+        assert!(Destination::parse("ftp://x").is_err());
+        assert!(Destination::parse("http://").is_err());
+        assert!(Destination::parse("http://host:notaport").is_err());
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let otlp = OtlpConfig {
+            headers: vec![("x-otlp-api-key".to_owned(), Secret::new("s3cr3t"))],
+            ..OtlpConfig::default()
+        };
+        let debug = format!("{otlp:?}");
+        assert!(
+            debug.contains("x-otlp-api-key") && !debug.contains("s3cr3t"),
+            "{debug}"
+        );
+    }
+}
