@@ -28,6 +28,10 @@ pub(crate) struct ExportSettings {
     pub(crate) batch: BatchConfig,
     pub(crate) metric_export_interval: Option<std::time::Duration>,
     /// PEM certificates trusted in addition to the system roots (Azure Monitor).
+    #[cfg_attr(
+        not(feature = "azure-monitor"),
+        allow(dead_code, reason = "only the Azure Monitor exporter uses it")
+    )]
     pub(crate) root_certificates: Vec<String>,
 }
 
