@@ -1,0 +1,141 @@
+//! Azure Monitor export through `trace_genai`: the real `opentelemetry-application-insights`
+//! exporter posts its envelopes to a loopback HTTPS stand-in for the ingestion endpoint.
+
+#[path = "support/azure.rs"]
+mod azure;
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use azure::AzureStandIn;
+use opentelemetry::KeyValue;
+use serde_json::Value;
+use trace_genai::config::Config;
+use trace_genai::{Telemetry, trace_genai};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[trace_genai(invoke_agent, agent = "planner")]
+fn agent() -> Result<String, std::fmt::Error> {
+    chat("hi")
+}
+
+#[trace_genai(chat, provider = "openai", model = "gpt-4o", temperature = 0.5)]
+fn chat(input: &str) -> Result<String, std::fmt::Error> {
+    if input.is_empty() {
+        return Err(std::fmt::Error);
+    }
+    Ok(format!("answer: {input}"))
+}
+
+fn dependencies(envelopes: &[Value]) -> Vec<&Value> {
+    envelopes
+        .iter()
+        .filter(|e| e["name"] == "Microsoft.ApplicationInsights.RemoteDependency")
+        .collect()
+}
+
+fn by_name<'a>(envelopes: &[&'a Value], name: &str) -> &'a Value {
+    envelopes
+        .iter()
+        .find(|e| e["data"]["baseData"]["name"] == name)
+        .unwrap_or_else(|| panic!("no envelope named {name}: {envelopes:#?}"))
+}
+
+#[test]
+fn spans_arrive_as_dependencies_with_the_cloud_role_and_parents() {
+    let _serial = serial();
+    let stand_in = AzureStandIn::start();
+    let config = Config::from_lookup(|name| {
+        (name == "APPLICATIONINSIGHTS_CONNECTION_STRING").then(|| stand_in.connection_string())
+    })
+    .unwrap();
+    // No exporter named: the connection string alone selects Azure Monitor.
+    let telemetry = Telemetry::builder()
+        .with_config(config)
+        .with_root_certificate(stand_in.ca_certificate_pem())
+        .with_service_name("travel-agent")
+        .with_resource_attribute(KeyValue::new("service.namespace", "shop"))
+        .install()
+        .unwrap();
+    agent().unwrap();
+    let _ = chat("");
+    telemetry.shutdown().unwrap();
+
+    let envelopes = stand_in.wait_for_envelopes(3, Duration::from_secs(10));
+    let deps = dependencies(&envelopes);
+    assert_eq!(deps.len(), 3, "{envelopes:#?}");
+    let root = by_name(&deps, "invoke_agent planner");
+    let child = deps
+        .iter()
+        .find(|e| {
+            e["data"]["baseData"]["name"] == "chat gpt-4o"
+                && e["tags"]["ai.operation.id"] == root["tags"]["ai.operation.id"]
+        })
+        .unwrap();
+    for envelope in &deps {
+        assert_eq!(envelope["tags"]["ai.cloud.role"], "shop.travel-agent");
+        assert_eq!(envelope["iKey"], azure::INSTRUMENTATION_KEY);
+    }
+    assert_eq!(
+        child["tags"]["ai.operation.parentId"],
+        root["data"]["baseData"]["id"]
+    );
+    assert_eq!(
+        child["data"]["baseData"]["properties"]["gen_ai.request.model"],
+        "gpt-4o"
+    );
+    assert_eq!(
+        child["data"]["baseData"]["properties"]["gen_ai.provider.name"],
+        "openai"
+    );
+    assert_ne!(child["data"]["baseData"]["success"], false);
+    let failed = deps
+        .iter()
+        .find(|e| e["data"]["baseData"]["success"] == false)
+        .unwrap();
+    assert_eq!(failed["data"]["baseData"]["name"], "chat gpt-4o");
+    assert_eq!(
+        failed["data"]["baseData"]["properties"]["error.type"],
+        "core::fmt::Error"
+    );
+}
+
+#[test]
+fn azure_and_otlp_selection_errors_are_typed() {
+    let err = Config::from_lookup(|name| {
+        (name == "APPLICATIONINSIGHTS_CONNECTION_STRING")
+            .then(|| "IngestionEndpoint=https://x/;Secretish=abc".to_owned())
+    })
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("APPLICATIONINSIGHTS_CONNECTION_STRING"),
+        "{message}"
+    );
+    assert!(message.contains("no InstrumentationKey"), "{message}");
+    assert!(
+        !message.contains("Secretish"),
+        "the value is not repeated: {message}"
+    );
+
+    let config = Config::from_lookup(|name| {
+        (name == "OTEL_TRACES_EXPORTER").then(|| "azure_monitor".to_owned())
+    })
+    .unwrap();
+    let err = Telemetry::builder()
+        .with_config(config)
+        .install()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("APPLICATIONINSIGHTS_CONNECTION_STRING to be set"),
+        "{err}"
+    );
+}
