@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! cargo run -p trace-genai-examples --example agent
+//! OTEL_SERVICE_NAME=travel-agent OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317 \
+//!     cargo run -p trace-genai-examples --example agent
 //! ```
 //!
 //! The agent (`invoke_agent`) asks a chat model (`chat`), which requests a tool call; the
@@ -179,10 +181,10 @@ impl Agent {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // Console output by default; OTEL_* variables can change that without touching code.
-    let telemetry = trace_genai::Telemetry::builder()
-        .with_service_name("travel-agent")
-        .install()?;
+    // Everything from the environment: the console by default; OTEL_EXPORTER_OTLP_ENDPOINT
+    // or APPLICATIONINSIGHTS_CONNECTION_STRING send the same trace to a collector or to
+    // Azure Monitor, without touching the code.
+    let telemetry = trace_genai::init()?;
 
     let mut agent = Agent {
         name: "travel-planner".to_owned(),

@@ -583,6 +583,7 @@ fn percent_decode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::destination::{Destination, OtlpCompression, OtlpProtocol, Signal};
 
     fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let vars: Vec<(String, String)> = vars
@@ -676,6 +677,168 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(err.to_string().contains("OTEL_TRACES_SAMPLER_ARG"), "{err}");
+    }
+
+    #[test]
+    fn exporter_selection_and_automatic_defaults() {
+        let traces = |vars: &[(&str, &str)]| -> Vec<Destination> {
+            Config::from_lookup(lookup(vars))
+                .unwrap()
+                .destinations(Signal::Traces)
+                .unwrap()
+        };
+        assert_eq!(traces(&[]), vec![Destination::Console(ConsoleFormat::Tree)]);
+        let otlp = traces(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317")]);
+        assert!(
+            matches!(&otlp[..], [Destination::Otlp(o)] if o.endpoint_for(Signal::Traces) == "http://collector:4317")
+        );
+        let logs_only = Config::from_lookup(lookup(&[(
+            "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+            "http://collector:4318/v1/logs",
+        )]))
+        .unwrap();
+        assert!(matches!(
+            &logs_only.destinations(Signal::Logs).unwrap()[..],
+            [Destination::Otlp(_)]
+        ));
+        let both = traces(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"),
+            (
+                "APPLICATIONINSIGHTS_CONNECTION_STRING",
+                "InstrumentationKey=k",
+            ),
+        ]);
+        assert!(matches!(
+            &both[..],
+            [Destination::Otlp(_), Destination::AzureMonitor(_)]
+        ));
+        let named = traces(&[
+            ("OTEL_TRACES_EXPORTER", "console, otlp"),
+            ("TRACE_GENAI_CONSOLE_FORMAT", "json"),
+        ]);
+        assert!(matches!(
+            &named[..],
+            [
+                Destination::Console(ConsoleFormat::JsonLines),
+                Destination::Otlp(_)
+            ]
+        ));
+        assert!(traces(&[("OTEL_TRACES_EXPORTER", "none")]).is_empty());
+        let config =
+            Config::from_lookup(lookup(&[("OTEL_METRICS_EXPORTER", "azure_monitor")])).unwrap();
+        let err = config
+            .destinations(Signal::Metrics)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("OTEL_METRICS_EXPORTER")
+                && err.contains("APPLICATIONINSIGHTS_CONNECTION_STRING"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn otlp_settings() {
+        let config = Config::from_lookup(lookup(&[
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "HTTP/JSON"),
+            (
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                "x-otlp-api-key=abc%3D,tenant=t1",
+            ),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "4096"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "256"),
+            ("OTEL_METRIC_EXPORT_INTERVAL", "1000"),
+        ]))
+        .unwrap();
+        assert_eq!(config.otlp.protocol, OtlpProtocol::HttpJson);
+        assert_eq!(config.otlp.headers[0].0, "x-otlp-api-key");
+        assert_eq!(config.otlp.headers[0].1.expose(), "abc=");
+        assert_eq!(config.otlp.timeout, Some(Duration::from_millis(2500)));
+        assert_eq!(config.otlp.compression, Some(OtlpCompression::Gzip));
+        assert_eq!(
+            config.batch.schedule_delay,
+            Some(Duration::from_millis(100))
+        );
+        assert_eq!(config.batch.max_queue_size, Some(4096));
+        assert_eq!(config.batch.max_export_batch_size, Some(256));
+        assert_eq!(config.metric_export_interval, Some(Duration::from_secs(1)));
+        assert_eq!(
+            config.otlp.endpoint_for(Signal::Traces),
+            "http://localhost:4318/v1/traces"
+        );
+    }
+
+    #[test]
+    fn invalid_exporter_settings_name_the_variable_and_hide_secrets() {
+        for (var, value, expected) in [
+            (
+                "OTEL_EXPORTER_OTLP_PROTOCOL",
+                "udp",
+                "`grpc`, `http/protobuf` or `http/json`",
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "localhost:4317",
+                "an http:// or https:// URL",
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "http://",
+                "an http:// or https:// URL",
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_TIMEOUT",
+                "10s",
+                "a whole number of milliseconds",
+            ),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd", "`gzip` or `none`"),
+            (
+                "OTEL_TRACES_EXPORTER",
+                "jaeger",
+                "`console`, `otlp`, `azure_monitor`, or `none`",
+            ),
+            (
+                "OTEL_LOGS_EXPORTER",
+                "stdout",
+                "`console`, `otlp`, `azure_monitor`, or `none`",
+            ),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "0", "a positive whole number"),
+            (
+                "OTEL_METRIC_EXPORT_INTERVAL",
+                "-1",
+                "a whole number of milliseconds",
+            ),
+        ] {
+            let err = Config::from_lookup(lookup(&[(var, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(var) && err.contains(value) && err.contains(expected),
+                "{err}"
+            );
+        }
+        for (var, value) in [
+            ("OTEL_EXPORTER_OTLP_HEADERS", "x-otlp-api-key"),
+            (
+                "APPLICATIONINSIGHTS_CONNECTION_STRING",
+                "Endpoint=https://secret-host/",
+            ),
+        ] {
+            let err = Config::from_lookup(lookup(&[(var, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(var) && err.contains("<redacted>"), "{err}");
+            assert!(!err.contains(value), "{err}");
+        }
+        let config = Config::from_lookup(lookup(&[(
+            "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            "InstrumentationKey=very-secret",
+        )]))
+        .unwrap();
+        assert!(!format!("{config:?}").contains("very-secret"));
     }
 
     #[test]

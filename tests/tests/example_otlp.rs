@@ -1,0 +1,67 @@
+//! The README's example, unchanged, sends its trace to any OTLP receiver when
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` is set: over gRPC (port 4317 style) and, with
+//! `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`, over HTTP.
+//!
+//! Runs the example binary that `cargo test --workspace` builds next to this test.
+
+#[path = "support/receiver.rs"]
+mod receiver;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+fn example_binary() -> PathBuf {
+    // target/<profile>/deps/<this test> → target/<profile>/examples/agent
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let binary = profile_dir.join("examples").join("agent");
+    assert!(
+        binary.exists(),
+        "{} is missing: run the tests with `cargo test --workspace --all-features`, which builds the examples",
+        binary.display()
+    );
+    binary
+}
+
+#[test]
+fn the_example_exports_its_trace_over_grpc_and_http() {
+    let receiver = receiver::OtlpReceiver::start();
+    for (protocol, endpoint) in [
+        ("grpc", receiver.grpc_endpoint()),
+        ("http/protobuf", receiver.http_endpoint()),
+    ] {
+        receiver.clear();
+        let output = Command::new(example_binary())
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)
+            .env("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
+            .env("OTEL_SERVICE_NAME", "travel-agent")
+            .env_remove("OTEL_TRACES_EXPORTER")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{protocol}: {output:?}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            !stdout.contains("└─"),
+            "{protocol}: the console is not used when OTLP is set: {stdout}"
+        );
+        let spans = receiver.wait_for_spans(4, Duration::from_secs(10));
+        let mut names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            [
+                "chat demo-llm-1",
+                "chat demo-llm-1",
+                "execute_tool get_weather",
+                "invoke_agent travel-planner"
+            ],
+            "{protocol}"
+        );
+        assert!(
+            spans
+                .iter()
+                .all(|s| s.service_name() == Some("travel-agent"))
+        );
+    }
+}
