@@ -35,10 +35,12 @@ fn status_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn run(label: &str, vars: &'static [(&'static str, &'static str)], endpoint: Option<String>) {
+const CALLS: u32 = 1_000_000;
+
+fn run(label: &str, vars: &'static [(&'static str, &'static str)], endpoint: Option<&str>) {
     let config = Config::from_lookup(|name| {
         if name == "OTEL_EXPORTER_OTLP_ENDPOINT" {
-            return endpoint.clone();
+            return endpoint.map(str::to_owned);
         }
         vars.iter()
             .find(|(k, _)| *k == name)
@@ -53,7 +55,6 @@ fn run(label: &str, vars: &'static [(&'static str, &'static str)], endpoint: Opt
         let _ = chat("warm up");
     }
     let rss_before = status_kib("VmRSS:");
-    const CALLS: u32 = 1_000_000;
     let started = Instant::now();
     for _ in 0..CALLS {
         let _ = black_box(chat("What is the weather in Paris?"));
@@ -64,7 +65,7 @@ fn run(label: &str, vars: &'static [(&'static str, &'static str)], endpoint: Opt
     let result = telemetry.shutdown();
     println!(
         "{label:<28} {:>7.0} ns/call   RSS {:>6} KiB -> {:>6} KiB (+{} KiB, peak {} KiB)   shutdown {:?} ({})",
-        elapsed.as_nanos() as f64 / f64::from(CALLS),
+        elapsed.as_secs_f64() * 1e9 / f64::from(CALLS),
         rss_before,
         rss_after,
         rss_after.saturating_sub(rss_before),
@@ -97,7 +98,7 @@ fn main() {
     run(
         "OTLP gRPC, collector down",
         &[("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")],
-        Some(dead.clone()),
+        Some(&dead),
     );
     run(
         "OTLP HTTP, collector down",
@@ -105,6 +106,6 @@ fn main() {
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000"),
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
         ],
-        Some(dead),
+        Some(&dead),
     );
 }

@@ -213,6 +213,15 @@ fn console_and_otlp_at_once() {
     assert_agent_trace(&receiver.wait_for_spans(3, WAIT), "both");
 }
 
+#[trace_genai(chat, model = "gpt-4o")]
+fn chat_with_event(logger: &opentelemetry_sdk::logs::SdkLogger) {
+    let mut record = logger.create_log_record();
+    record.set_event_name("gen_ai.evaluation.user_feedback");
+    record.add_attribute("gen_ai.evaluation.score", 1.0);
+    record.set_body(AnyValue::from("great"));
+    logger.emit(record);
+}
+
 #[test]
 fn logs_and_metrics_share_the_destination() {
     let _serial = serial();
@@ -224,14 +233,6 @@ fn logs_and_metrics_share_the_destination() {
     .install()
     .unwrap();
 
-    #[trace_genai(chat, model = "gpt-4o")]
-    fn chat_with_event(logger: &opentelemetry_sdk::logs::SdkLogger) {
-        let mut record = logger.create_log_record();
-        record.set_event_name("gen_ai.evaluation.user_feedback");
-        record.add_attribute("gen_ai.evaluation.score", 1.0);
-        record.set_body(AnyValue::from("great"));
-        logger.emit(record);
-    }
     let logger = trace_genai::logger_provider().unwrap().logger("test");
     chat_with_event(&logger);
     let meter = telemetry.meter_provider().unwrap().meter("test");
