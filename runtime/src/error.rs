@@ -43,7 +43,29 @@ pub enum InitError {
     },
 }
 
-/// Why telemetry did not shut down cleanly (some spans may not have been exported).
+/// Why telemetry did not shut down cleanly: some telemetry may not have been delivered.
 #[derive(Debug, thiserror::Error)]
-#[error("telemetry shutdown failed: {0}")]
-pub struct ShutdownError(#[from] pub(crate) OTelSdkError);
+#[non_exhaustive]
+pub enum ShutdownError {
+    /// A provider failed to flush or shut down.
+    #[error("telemetry shutdown failed: {0}")]
+    Sdk(#[from] OTelSdkError),
+    /// Spans were lost on the way to a destination, counted once for the whole run.
+    #[error(
+        "{destination}: {lost} of {ended} spans were not delivered ({failed} failed to export{last_error}, {dropped} dropped because the export queue was full)"
+    )]
+    Undelivered {
+        /// The destination, e.g. `OTLP grpc http://collector:4317`.
+        destination: String,
+        /// Spans that ended while telemetry was installed.
+        ended: u64,
+        /// Spans not delivered: `failed + dropped`.
+        lost: u64,
+        /// Spans in exports that failed (collector down, rejected, timed out).
+        failed: u64,
+        /// Spans dropped before export because the queue was full.
+        dropped: u64,
+        /// `: <the last export error>`, or empty.
+        last_error: String,
+    },
+}

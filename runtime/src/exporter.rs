@@ -44,6 +44,8 @@ pub(crate) struct Runtimes {
         feature = "azure-monitor"
     ))]
     export: Option<on_runtime::ExportRuntime>,
+    /// Delivery accounting of each network span destination.
+    deliveries: Vec<std::sync::Arc<delivery::Delivery>>,
 }
 
 impl std::fmt::Debug for Runtimes {
@@ -53,6 +55,28 @@ impl std::fmt::Debug for Runtimes {
 }
 
 impl Runtimes {
+    /// A batch processor for a network exporter, with delivery accounting.
+    #[cfg(any(
+        feature = "otlp-grpc",
+        feature = "otlp-http",
+        feature = "azure-monitor"
+    ))]
+    fn counted<E: opentelemetry_sdk::trace::SpanExporter + 'static>(
+        &mut self,
+        name: String,
+        exporter: E,
+        handle: tokio::runtime::Handle,
+        settings: &ExportSettings,
+    ) -> delivery::Counted<BatchSpanProcessor> {
+        let delivery = std::sync::Arc::new(delivery::Delivery::new(name));
+        self.deliveries.push(std::sync::Arc::clone(&delivery));
+        let exporter = delivery::Counted::new(
+            on_runtime::OnRuntime::new(exporter, handle),
+            std::sync::Arc::clone(&delivery),
+        );
+        delivery::Counted::new(span_processor(exporter, settings), delivery)
+    }
+
     #[cfg(any(
         feature = "otlp-grpc",
         feature = "otlp-http",
@@ -68,8 +92,24 @@ impl Runtimes {
         Ok(handle)
     }
 
+    /// One error per destination that lost spans.
+    pub(crate) fn undelivered(&self) -> Vec<crate::error::ShutdownError> {
+        self.deliveries.iter().filter_map(|d| d.report()).collect()
+    }
+
     /// Stops the export runtime without waiting (safe inside an async context). Call after
     /// the providers are shut down.
+    #[cfg_attr(
+        not(any(
+            feature = "otlp-grpc",
+            feature = "otlp-http",
+            feature = "azure-monitor"
+        )),
+        allow(
+            clippy::unused_self,
+            reason = "no export runtime without a network exporter"
+        )
+    )]
     pub(crate) fn shutdown(&mut self) {
         #[cfg(any(
             feature = "otlp-grpc",
@@ -122,23 +162,24 @@ fn metric_reader<E: opentelemetry_sdk::metrics::exporter::PushMetricExporter>(
     builder.build()
 }
 
+/// The exporter features, and whether each is compiled in.
+const COMPILED_FEATURES: &[(&str, bool)] = &[
+    ("console", cfg!(feature = "console")),
+    ("otlp-grpc", cfg!(feature = "otlp-grpc")),
+    ("otlp-http", cfg!(feature = "otlp-http")),
+    ("azure-monitor", cfg!(feature = "azure-monitor")),
+];
+
 /// The cargo feature a destination needs, when it is not compiled in.
 fn missing_feature(destination: &Destination) -> Option<InitError> {
-    let (exporter, feature, enabled) = match destination {
-        Destination::Console(_) => ("console", "console", cfg!(feature = "console")),
-        Destination::Otlp(otlp) => {
-            let enabled = match otlp.protocol {
-                crate::OtlpProtocol::Grpc => cfg!(feature = "otlp-grpc"),
-                _ => cfg!(feature = "otlp-http"),
-            };
-            ("OTLP", otlp.protocol.feature(), enabled)
-        }
-        Destination::AzureMonitor(_) => (
-            "Azure Monitor",
-            "azure-monitor",
-            cfg!(feature = "azure-monitor"),
-        ),
+    let (exporter, feature) = match destination {
+        Destination::Console(_) => ("console", "console"),
+        Destination::Otlp(otlp) => ("OTLP", otlp.protocol.feature()),
+        Destination::AzureMonitor(_) => ("Azure Monitor", "azure-monitor"),
     };
+    let enabled = COMPILED_FEATURES
+        .iter()
+        .any(|(name, compiled)| *name == feature && *compiled);
     (!enabled).then_some(InitError::FeatureNotEnabled { exporter, feature })
 }
 
@@ -163,19 +204,24 @@ pub(crate) fn add_traces(
         Destination::Otlp(otlp) => {
             let handle = runtimes.handle()?;
             let exporter = otlp::span_exporter(otlp, &handle)?;
-            Ok(builder.with_span_processor(span_processor(
-                on_runtime::OnRuntime::new(exporter, handle),
-                settings,
-            )))
+            let name = format!(
+                "OTLP {} {}",
+                otlp.protocol.as_str(),
+                otlp.endpoint_for(Signal::Traces)
+            );
+            Ok(builder.with_span_processor(runtimes.counted(name, exporter, handle, settings)))
         }
         #[cfg(feature = "azure-monitor")]
         Destination::AzureMonitor(connection) => {
             let handle = runtimes.handle()?;
             let exporter = azure::exporter(connection, settings, &handle)?;
-            Ok(builder.with_span_processor(span_processor(
-                on_runtime::OnRuntime::new(exporter, handle),
-                settings,
-            )))
+            let name = format!(
+                "Azure Monitor {}",
+                connection
+                    .ingestion_endpoint()
+                    .unwrap_or("(default ingestion endpoint)")
+            );
+            Ok(builder.with_span_processor(runtimes.counted(name, exporter, handle, settings)))
         }
         #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
         _ => Ok(builder),
@@ -257,6 +303,134 @@ pub(crate) fn receives(destination: &Destination, signal: Signal) -> bool {
         (destination, signal),
         (Destination::Console(_), Signal::Metrics)
     )
+}
+
+mod delivery {
+    //! Counts, per destination, spans that ended, were exported, or failed to export, so
+    //! that shutdown reports lost spans once instead of per span.
+
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex, PoisonError};
+    use std::time::Duration;
+
+    use opentelemetry::Context;
+    use opentelemetry_sdk::error::OTelSdkResult;
+    use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+
+    use crate::error::ShutdownError;
+
+    #[derive(Debug)]
+    pub(crate) struct Delivery {
+        name: String,
+        ended: AtomicU64,
+        exported: AtomicU64,
+        failed: AtomicU64,
+        last_error: Mutex<Option<String>>,
+    }
+
+    impl Delivery {
+        pub(crate) fn new(name: String) -> Self {
+            Delivery {
+                name,
+                ended: AtomicU64::new(0),
+                exported: AtomicU64::new(0),
+                failed: AtomicU64::new(0),
+                last_error: Mutex::new(None),
+            }
+        }
+
+        /// The lost spans, if any; call once every export has settled.
+        pub(crate) fn report(&self) -> Option<ShutdownError> {
+            let ended = self.ended.load(Ordering::Relaxed);
+            let exported = self.exported.load(Ordering::Relaxed);
+            let failed = self.failed.load(Ordering::Relaxed);
+            let dropped = ended.saturating_sub(exported + failed);
+            let lost = failed + dropped;
+            (lost > 0).then(|| ShutdownError::Undelivered {
+                destination: self.name.clone(),
+                ended,
+                lost,
+                failed,
+                dropped,
+                last_error: self
+                    .last_error
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .as_ref()
+                    .map(|error| format!(": {error}"))
+                    .unwrap_or_default(),
+            })
+        }
+    }
+
+    /// A span processor or exporter that counts what passes through it.
+    #[derive(Debug)]
+    pub(crate) struct Counted<T> {
+        inner: T,
+        delivery: Arc<Delivery>,
+    }
+
+    impl<T> Counted<T> {
+        pub(crate) fn new(inner: T, delivery: Arc<Delivery>) -> Self {
+            Counted { inner, delivery }
+        }
+    }
+
+    impl<P: SpanProcessor> SpanProcessor for Counted<P> {
+        fn on_start(&self, span: &mut Span, cx: &Context) {
+            self.inner.on_start(span, cx);
+        }
+
+        fn on_end(&self, span: SpanData) {
+            self.delivery.ended.fetch_add(1, Ordering::Relaxed);
+            self.inner.on_end(span);
+        }
+
+        fn force_flush(&self) -> OTelSdkResult {
+            self.inner.force_flush()
+        }
+
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            self.inner.shutdown_with_timeout(timeout)
+        }
+
+        fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+            self.inner.set_resource(resource);
+        }
+    }
+
+    impl<E: SpanExporter> SpanExporter for Counted<E> {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            let count = u64::try_from(batch.len()).unwrap_or(u64::MAX);
+            let result = self.inner.export(batch).await;
+            match &result {
+                Ok(()) => {
+                    self.delivery.exported.fetch_add(count, Ordering::Relaxed);
+                }
+                Err(error) => {
+                    self.delivery.failed.fetch_add(count, Ordering::Relaxed);
+                    *self
+                        .delivery
+                        .last_error
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner) = Some(error.to_string());
+                }
+            }
+            result
+        }
+
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            self.inner.shutdown_with_timeout(timeout)
+        }
+
+        fn force_flush(&self) -> OTelSdkResult {
+            self.inner.force_flush()
+        }
+
+        fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+            self.inner.set_resource(resource);
+        }
+    }
 }
 
 #[cfg(any(
@@ -407,8 +581,6 @@ mod on_runtime {
 mod otlp {
     //! The OTLP exporters of `opentelemetry-otlp`, configured from [`OtlpConfig`].
 
-    use std::collections::HashMap;
-
     use tokio::runtime::Handle;
 
     use crate::destination::{OtlpCompression, OtlpConfig, OtlpProtocol, Signal};
@@ -463,7 +635,7 @@ mod otlp {
                     } else {
                         opentelemetry_otlp::Protocol::HttpBinary
                     };
-                    let headers: HashMap<String, String> = config
+                    let headers: std::collections::HashMap<String, String> = config
                         .headers
                         .iter()
                         .map(|(name, value)| (name.clone(), value.expose().to_owned()))
@@ -594,5 +766,50 @@ mod azure {
                 "the Application Insights connection string was rejected: copy the whole connection string from the Application Insights resource".to_owned(),
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::destination::{ConnectionString, OtlpConfig, OtlpProtocol};
+
+    /// Run with `--no-default-features --features console` to see the errors (CI does).
+    #[test]
+    fn a_destination_without_its_feature_names_the_feature() {
+        let cases = [
+            (
+                Destination::Otlp(OtlpConfig::default()),
+                "otlp-grpc",
+                cfg!(feature = "otlp-grpc"),
+            ),
+            (
+                Destination::Otlp(OtlpConfig {
+                    protocol: OtlpProtocol::HttpJson,
+                    ..OtlpConfig::default()
+                }),
+                "otlp-http",
+                cfg!(feature = "otlp-http"),
+            ),
+            (
+                Destination::AzureMonitor(ConnectionString::parse("InstrumentationKey=k").unwrap()),
+                "azure-monitor",
+                cfg!(feature = "azure-monitor"),
+            ),
+        ];
+        for (destination, feature, compiled) in cases {
+            match missing_feature(&destination) {
+                None => assert!(compiled, "{feature}"),
+                Some(error) => {
+                    assert!(!compiled, "{feature}");
+                    assert!(
+                        error
+                            .to_string()
+                            .contains(&format!("cargo feature `{feature}`")),
+                        "{error}"
+                    );
+                }
+            }
+        }
     }
 }

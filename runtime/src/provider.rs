@@ -88,13 +88,13 @@ impl Telemetry {
     pub fn force_flush(&self) -> Result<(), ShutdownError> {
         let mut result = Ok(());
         if let Some(provider) = &self.tracer_provider {
-            result = result.and(provider.force_flush().map_err(ShutdownError));
+            result = result.and(provider.force_flush().map_err(ShutdownError::Sdk));
         }
         if let Some(provider) = &self.logger_provider {
-            result = result.and(provider.force_flush().map_err(ShutdownError));
+            result = result.and(provider.force_flush().map_err(ShutdownError::Sdk));
         }
         if let Some(provider) = &self.meter_provider {
-            result = result.and(provider.force_flush().map_err(ShutdownError));
+            result = result.and(provider.force_flush().map_err(ShutdownError::Sdk));
         }
         result
     }
@@ -116,7 +116,7 @@ impl Telemetry {
     fn shutdown_providers(&mut self) -> Result<(), ShutdownError> {
         let mut result = Ok(());
         if let Some(provider) = self.tracer_provider.take() {
-            result = result.and(provider.shutdown().map_err(ShutdownError));
+            result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
         }
         if let Some(provider) = self.logger_provider.take() {
             let mut installed = LOGGER_PROVIDER
@@ -124,13 +124,18 @@ impl Telemetry {
                 .unwrap_or_else(PoisonError::into_inner);
             *installed = None;
             drop(installed);
-            result = result.and(provider.shutdown().map_err(ShutdownError));
+            result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
         }
         if let Some(provider) = self.meter_provider.take() {
-            result = result.and(provider.shutdown().map_err(ShutdownError));
+            result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
         }
+        // Reported after the flush above, so every export has settled.
+        let undelivered = self.runtimes.undelivered();
         self.runtimes.shutdown();
-        result
+        match undelivered.into_iter().next() {
+            Some(lost) if result.is_ok() => Err(lost),
+            _ => result,
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider 
 use opentelemetry::metrics::MeterProvider as _;
 use receiver::{AttrValue, Failure, OtlpReceiver, Transport};
 use trace_genai::config::Config;
-use trace_genai::{Telemetry, TelemetryBuilder, trace_genai};
+use trace_genai::{ShutdownError, Telemetry, TelemetryBuilder, trace_genai};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -276,6 +276,7 @@ fn ten_thousand_spans_all_arrive_after_shutdown() {
     for _ in 0..10_000 {
         tool("Paris");
     }
+    // Ok: every span was delivered, so no loss is reported.
     telemetry.shutdown().unwrap();
     assert_eq!(receiver.wait_for_spans(10_000, WAIT).len(), 10_000);
 }
@@ -308,7 +309,7 @@ fn dead_collector_costs_the_caller_nothing() {
         }
         let calls = started.elapsed();
         let shutdown_started = Instant::now();
-        let _ = telemetry.shutdown();
+        let result = telemetry.shutdown();
         // Generous bounds: a call that waited for one export attempt would take 500 ms.
         assert!(
             calls < Duration::from_secs(20),
@@ -319,6 +320,27 @@ fn dead_collector_costs_the_caller_nothing() {
             "{protocol}: shutdown took {:?}",
             shutdown_started.elapsed()
         );
+        // The loss is reported once, with the counts.
+        match result {
+            Err(ShutdownError::Undelivered {
+                ended,
+                lost,
+                failed,
+                dropped,
+                ref destination,
+                ..
+            }) => {
+                assert_eq!(ended, 60_000, "{protocol}");
+                assert_eq!(lost, 60_000, "{protocol}");
+                assert_eq!(failed + dropped, 60_000, "{protocol}");
+                assert!(
+                    failed > 0 && dropped > 0,
+                    "{protocol}: {failed} failed, {dropped} dropped"
+                );
+                assert!(destination.starts_with("OTLP "), "{destination}");
+            }
+            other => panic!("{protocol}: expected an Undelivered report, got {other:?}"),
+        }
     }
 }
 
@@ -342,8 +364,15 @@ fn failing_and_slow_receivers_do_not_hang_shutdown() {
             "{failure:?}: shutdown took {:?}",
             started.elapsed()
         );
-        // Whether or not the SDK reports the lost batch, nothing panicked and the caller
-        // got control back.
-        let _ = result;
+        let Err(ShutdownError::Undelivered {
+            ended: 3,
+            failed: 3,
+            ref last_error,
+            ..
+        }) = result
+        else {
+            panic!("{failure:?}: expected 3 failed spans, got {result:?}");
+        };
+        assert!(!last_error.is_empty());
     }
 }
