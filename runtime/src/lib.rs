@@ -98,6 +98,7 @@ mod exporter;
 mod future;
 mod operation;
 mod provider;
+mod response;
 pub mod semconv;
 mod span;
 mod value;
@@ -208,7 +209,7 @@ pub mod __private;
 ///         let _entered = guard.enter();
 ///         P::call_once(move || { /* the original body */ })
 ///     };
-///     (&&&P::ReturnValue(&ret)).record_outcome(&mut guard); // Err → status + error.type
+///     (&&&&&&P::ReturnValue(&ret)).record_outcome(&mut guard); // Err → status + error.type; Ok → response
 ///     guard.finish();
 ///     ret
 /// }
@@ -225,6 +226,7 @@ pub use destination::{
 pub use error::{InitError, ShutdownError};
 pub use operation::Operation;
 pub use provider::{Telemetry, TelemetryBuilder, logger_provider};
+pub use response::{GenAiResponse, Usage};
 pub use span::ErrorType;
 pub use value::{IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue};
 

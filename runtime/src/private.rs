@@ -8,7 +8,10 @@ pub use ::opentelemetry::{Key, KeyValue, StringValue, Value};
 pub use crate::future::Instrumented;
 pub use crate::operation::Operation;
 pub use crate::semconv;
-pub use crate::span::outcome::{AnyResult, AnyValue, ResultWithErrorType, ReturnValue};
+pub use crate::span::outcome::{
+    AnyResult, AnyValue, Response, ResponseResult, ResponseResultWithErrorType,
+    ResultWithErrorType, ReturnValue,
+};
 pub use crate::span::{SpanGuard, SpanMeta};
 pub use crate::value::{
     IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue,

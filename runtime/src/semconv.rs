@@ -68,6 +68,26 @@ pub const GEN_AI_EMBEDDINGS_DIMENSION_COUNT: &str = "gen_ai.embeddings.dimension
 /// `gen_ai.prompt.name` (string).
 pub const GEN_AI_PROMPT_NAME: &str = "gen_ai.prompt.name";
 
+/// `gen_ai.response.id` (string).
+pub const GEN_AI_RESPONSE_ID: &str = "gen_ai.response.id";
+/// `gen_ai.response.model`: the model that answered (string).
+pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
+/// `gen_ai.response.finish_reasons`: one per choice (string array).
+pub const GEN_AI_RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+/// `gen_ai.usage.input_tokens` (int).
+pub const GEN_AI_USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
+/// `gen_ai.usage.output_tokens` (int).
+pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
+/// `gen_ai.usage.cache_read.input_tokens` (int).
+pub const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
+/// `gen_ai.usage.cache_creation.input_tokens` (int, v1.41 name).
+pub const GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: &str =
+    "gen_ai.usage.cache_creation.input_tokens";
+/// `gen_ai.usage.cache_write.input_tokens` (int, the genai-main name; emitted alongside).
+pub const GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: &str = "gen_ai.usage.cache_write.input_tokens";
+/// `gen_ai.usage.reasoning.output_tokens` (int).
+pub const GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
+
 /// `server.address` (string, stable).
 pub const SERVER_ADDRESS: &str = opentelemetry_semantic_conventions::attribute::SERVER_ADDRESS;
 /// `server.port` (int, stable).
@@ -111,6 +131,15 @@ pub const ALL_KEYS: &[&str] = &[
     GEN_AI_DATA_SOURCE_ID,
     GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
     GEN_AI_PROMPT_NAME,
+    GEN_AI_RESPONSE_ID,
+    GEN_AI_RESPONSE_MODEL,
+    GEN_AI_RESPONSE_FINISH_REASONS,
+    GEN_AI_USAGE_INPUT_TOKENS,
+    GEN_AI_USAGE_OUTPUT_TOKENS,
+    GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+    GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+    GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
+    GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
     SERVER_ADDRESS,
     SERVER_PORT,
     ERROR_TYPE,
@@ -153,6 +182,15 @@ mod tests {
                 "gen_ai.data_source.id",
                 "gen_ai.embeddings.dimension.count",
                 "gen_ai.prompt.name",
+                "gen_ai.response.id",
+                "gen_ai.response.model",
+                "gen_ai.response.finish_reasons",
+                "gen_ai.usage.input_tokens",
+                "gen_ai.usage.output_tokens",
+                "gen_ai.usage.cache_read.input_tokens",
+                "gen_ai.usage.cache_creation.input_tokens",
+                "gen_ai.usage.cache_write.input_tokens",
+                "gen_ai.usage.reasoning.output_tokens",
                 "server.address",
                 "server.port",
                 "error.type",

@@ -126,6 +126,64 @@ impl SpanGuard {
         self.outcome = Outcome::Error(error_type);
     }
 
+    /// Records what a response reports (id, model, finish reasons, token usage) on the
+    /// span. Unknown values are left out.
+    pub fn record_response<R: crate::response::GenAiResponse + ?Sized>(&mut self, response: &R) {
+        let Some(cx) = &self.cx else {
+            return;
+        };
+        let span = cx.span();
+        if !span.is_recording() {
+            return;
+        }
+        let mut attributes = Vec::with_capacity(8);
+        if let Some(id) = response.response_id() {
+            attributes.push(KeyValue::new(semconv::GEN_AI_RESPONSE_ID, id.to_owned()));
+        }
+        if let Some(model) = response.response_model() {
+            attributes.push(KeyValue::new(
+                semconv::GEN_AI_RESPONSE_MODEL,
+                model.to_owned(),
+            ));
+        }
+        let reasons = response.finish_reasons();
+        if !reasons.is_empty() {
+            attributes.push(KeyValue::new(
+                semconv::GEN_AI_RESPONSE_FINISH_REASONS,
+                opentelemetry::Value::Array(opentelemetry::Array::String(
+                    reasons.into_iter().map(|r| r.to_owned().into()).collect(),
+                )),
+            ));
+        }
+        let usage = response.usage();
+        let tokens = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
+        for (key, count) in [
+            (semconv::GEN_AI_USAGE_INPUT_TOKENS, usage.input_tokens),
+            (semconv::GEN_AI_USAGE_OUTPUT_TOKENS, usage.output_tokens),
+            (
+                semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+                usage.cache_read_input_tokens,
+            ),
+            (
+                semconv::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+                usage.cache_write_input_tokens,
+            ),
+            (
+                semconv::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
+                usage.cache_write_input_tokens,
+            ),
+            (
+                semconv::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+                usage.reasoning_output_tokens,
+            ),
+        ] {
+            if let Some(count) = count {
+                attributes.push(KeyValue::new(key, tokens(count)));
+            }
+        }
+        span.set_attributes(attributes);
+    }
+
     /// Whether this guard records anything.
     #[must_use]
     pub fn is_recording(&self) -> bool {
@@ -228,26 +286,82 @@ impl ErrorType for std::io::Error {
 
 /// Return-value inspection, chosen at compile time from the function's return type.
 ///
-/// The expansion calls `(&&&ReturnValue(&ret)).record_outcome(&mut guard)`. Method
+/// The expansion calls `(&&&&&&ReturnValue(&ret)).record_outcome(&mut guard)`. Method
 /// resolution picks the most specific implementation that applies (autoderef
-/// specialization): a `Result` whose error implements [`ErrorType`], any other
-/// `Result`, and finally any value at all, which records nothing.
+/// specialization), from the most to the least specific:
+///
+/// 1. `Result<T, E>` with `T: GenAiResponse` and `E: ErrorType`;
+/// 2. `Result<T, E>` with `T: GenAiResponse`;
+/// 3. `Result<T, E>` with `E: ErrorType`;
+/// 4. any `Result<T, E>` (`error.type` is the type name of `E`);
+/// 5. `T: GenAiResponse`;
+/// 6. any value, which records nothing.
 pub(crate) mod outcome {
     use std::borrow::Cow;
 
     use super::{ErrorType, SpanGuard};
+    use crate::response::GenAiResponse;
 
     /// A borrowed return value.
     #[derive(Debug)]
     pub struct ReturnValue<'a, T>(pub &'a T);
 
-    /// `Result<T, E>` where `E: ErrorType`.
-    pub trait ResultWithErrorType {
-        /// Records the outcome on the guard.
-        fn record_outcome(&self, guard: &mut SpanGuard);
+    macro_rules! level {
+        ($(#[$doc:meta])* $name:ident,) => {
+            $(#[$doc])*
+            pub trait $name {
+                /// Records the outcome on the guard.
+                fn record_outcome(&self, guard: &mut SpanGuard);
+            }
+        };
     }
 
-    impl<T, E: ErrorType> ResultWithErrorType for &&ReturnValue<'_, Result<T, E>> {
+    level!(
+        /// Level 1: `Result<T: GenAiResponse, E: ErrorType>`.
+        ResponseResultWithErrorType,
+    );
+    level!(
+        /// Level 2: `Result<T: GenAiResponse, E>`.
+        ResponseResult,
+    );
+    level!(
+        /// Level 3: `Result<T, E: ErrorType>`.
+        ResultWithErrorType,
+    );
+    level!(
+        /// Level 4: any `Result<T, E>`.
+        AnyResult,
+    );
+    level!(
+        /// Level 5: `T: GenAiResponse`.
+        Response,
+    );
+    level!(
+        /// Level 6: any value; records nothing.
+        AnyValue,
+    );
+
+    impl<T: GenAiResponse, E: ErrorType> ResponseResultWithErrorType
+        for &&&&&ReturnValue<'_, Result<T, E>>
+    {
+        fn record_outcome(&self, guard: &mut SpanGuard) {
+            match self.0 {
+                Ok(response) => guard.record_response(response),
+                Err(error) => guard.set_error(error.error_type()),
+            }
+        }
+    }
+
+    impl<T: GenAiResponse, E> ResponseResult for &&&&ReturnValue<'_, Result<T, E>> {
+        fn record_outcome(&self, guard: &mut SpanGuard) {
+            match self.0 {
+                Ok(response) => guard.record_response(response),
+                Err(_) => guard.set_error(Cow::Borrowed(core::any::type_name::<E>())),
+            }
+        }
+    }
+
+    impl<T, E: ErrorType> ResultWithErrorType for &&&ReturnValue<'_, Result<T, E>> {
         fn record_outcome(&self, guard: &mut SpanGuard) {
             if let Err(error) = self.0 {
                 guard.set_error(error.error_type());
@@ -255,13 +369,7 @@ pub(crate) mod outcome {
         }
     }
 
-    /// Any `Result<T, E>`: `error.type` is the type name of `E`.
-    pub trait AnyResult {
-        /// Records the outcome on the guard.
-        fn record_outcome(&self, guard: &mut SpanGuard);
-    }
-
-    impl<T, E> AnyResult for &ReturnValue<'_, Result<T, E>> {
+    impl<T, E> AnyResult for &&ReturnValue<'_, Result<T, E>> {
         fn record_outcome(&self, guard: &mut SpanGuard) {
             if self.0.is_err() {
                 guard.set_error(Cow::Borrowed(core::any::type_name::<E>()));
@@ -269,10 +377,10 @@ pub(crate) mod outcome {
         }
     }
 
-    /// Any other value: nothing to record.
-    pub trait AnyValue {
-        /// Records nothing.
-        fn record_outcome(&self, guard: &mut SpanGuard);
+    impl<T: GenAiResponse> Response for &ReturnValue<'_, T> {
+        fn record_outcome(&self, guard: &mut SpanGuard) {
+            guard.record_response(self.0);
+        }
     }
 
     impl<T> AnyValue for ReturnValue<'_, T> {

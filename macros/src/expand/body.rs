@@ -40,7 +40,7 @@ fn allow_glue() -> TokenStream {
 ///         let _entered = guard.enter();
 ///         P::call_once(move || { <return type hint> body })
 ///     };
-///     (&&&P::ReturnValue(&ret)).record_outcome(&mut guard);
+///     (&&&&&&P::ReturnValue(&ret)).record_outcome(&mut guard);
 ///     guard.finish();
 ///     ret
 /// }
@@ -134,15 +134,18 @@ fn returns_never(output: &ReturnType) -> bool {
     matches!(output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)))
 }
 
-/// `(&&&ReturnValue(value)).record_outcome(guard)`: picks, at compile time, the most
+/// `(&&&&&&ReturnValue(value)).record_outcome(guard)`: picks, at compile time, the most
 /// specific outcome recording for the return type (see the runtime's `span::outcome`).
 fn record_outcome(private: &TokenStream, value: &TokenStream, guard: &TokenStream) -> TokenStream {
     let allow = allow_glue();
     quote! {
         #allow
         {
-            use #private::{AnyResult as _, AnyValue as _, ResultWithErrorType as _};
-            (&&&#private::ReturnValue(#value)).record_outcome(#guard);
+            use #private::{
+                AnyResult as _, AnyValue as _, Response as _, ResponseResult as _,
+                ResponseResultWithErrorType as _, ResultWithErrorType as _,
+            };
+            (&&&&&&#private::ReturnValue(#value)).record_outcome(#guard);
         }
     }
 }

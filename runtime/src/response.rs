@@ -1,0 +1,110 @@
+//! What a return value reports about the model's response: id, model, finish reasons and
+//! token usage, recorded on the span when the function returns.
+
+/// Token counts of one response. A count that is unknown stays `None` and is not
+/// recorded (never reported as 0). Build it with [`Usage::new`] or
+/// `Usage { output_tokens: Some(7), ..Usage::default() }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    /// `gen_ai.usage.input_tokens`: all input tokens, cached ones included.
+    pub input_tokens: Option<u64>,
+    /// `gen_ai.usage.output_tokens`.
+    pub output_tokens: Option<u64>,
+    /// `gen_ai.usage.cache_read.input_tokens`: input tokens served from the cache.
+    pub cache_read_input_tokens: Option<u64>,
+    /// `gen_ai.usage.cache_creation.input_tokens` (and its newer name
+    /// `gen_ai.usage.cache_write.input_tokens`): input tokens written to the cache.
+    pub cache_write_input_tokens: Option<u64>,
+    /// `gen_ai.usage.reasoning.output_tokens`: output tokens spent on reasoning.
+    pub reasoning_output_tokens: Option<u64>,
+}
+
+impl Usage {
+    /// Input and output token counts.
+    #[must_use]
+    pub const fn new(input_tokens: u64, output_tokens: u64) -> Self {
+        Usage {
+            input_tokens: Some(input_tokens),
+            output_tokens: Some(output_tokens),
+            cache_read_input_tokens: None,
+            cache_write_input_tokens: None,
+            reasoning_output_tokens: None,
+        }
+    }
+}
+
+/// Implemented by a response type to report what it knows. `#[trace_genai]` uses it, with
+/// no extra argument, when the function returns the type or `Result` of it; every method
+/// has a default that reports nothing.
+///
+/// ```
+/// use trace_genai::{GenAiResponse, Usage, trace_genai};
+///
+/// struct Completion { id: String, model: String, text: String, input: u64, output: u64 }
+///
+/// impl GenAiResponse for Completion {
+///     fn response_id(&self) -> Option<&str> { Some(&self.id) }
+///     fn response_model(&self) -> Option<&str> { Some(&self.model) }
+///     fn finish_reasons(&self) -> Vec<&str> { vec!["stop"] }
+///     fn usage(&self) -> Usage { Usage::new(self.input, self.output) }
+/// }
+///
+/// #[trace_genai(chat, provider = "openai", model = "gpt-4o")]
+/// fn complete(prompt: &str) -> Result<Completion, std::io::Error> {
+///     Ok(Completion { id: "chatcmpl-1".into(), model: "gpt-4o-2024-08-06".into(),
+///                     text: prompt.to_uppercase(), input: 12, output: 3 })
+/// }
+/// # assert_eq!(complete("hi").unwrap().text, "HI");
+/// ```
+pub trait GenAiResponse {
+    /// `gen_ai.response.id`.
+    fn response_id(&self) -> Option<&str> {
+        None
+    }
+
+    /// `gen_ai.response.model`: the model that actually answered.
+    fn response_model(&self) -> Option<&str> {
+        None
+    }
+
+    /// `gen_ai.response.finish_reasons`: one per choice (`stop`, `length`, `tool_call`, …).
+    /// Empty records nothing.
+    fn finish_reasons(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
+    /// Token usage.
+    fn usage(&self) -> Usage {
+        Usage::default()
+    }
+}
+
+impl<T: GenAiResponse + ?Sized> GenAiResponse for &T {
+    fn response_id(&self) -> Option<&str> {
+        (**self).response_id()
+    }
+    fn response_model(&self) -> Option<&str> {
+        (**self).response_model()
+    }
+    fn finish_reasons(&self) -> Vec<&str> {
+        (**self).finish_reasons()
+    }
+    fn usage(&self) -> Usage {
+        (**self).usage()
+    }
+}
+
+impl<T: GenAiResponse + ?Sized> GenAiResponse for Box<T> {
+    fn response_id(&self) -> Option<&str> {
+        (**self).response_id()
+    }
+    fn response_model(&self) -> Option<&str> {
+        (**self).response_model()
+    }
+    fn finish_reasons(&self) -> Vec<&str> {
+        (**self).finish_reasons()
+    }
+    fn usage(&self) -> Usage {
+        (**self).usage()
+    }
+}
