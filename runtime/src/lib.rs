@@ -96,6 +96,7 @@ mod destination;
 mod error;
 mod exporter;
 mod future;
+pub mod metrics;
 mod operation;
 mod provider;
 mod response;

@@ -127,6 +127,7 @@ impl Telemetry {
             result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
         }
         if let Some(provider) = self.meter_provider.take() {
+            crate::metrics::uninstall();
             result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
         }
         // Reported after the flush above, so every export has settled.
@@ -183,6 +184,13 @@ pub struct TelemetryBuilder {
     sampler: Option<SamplerConfig>,
     destinations: Option<Vec<Requested>>,
     processors: Vec<Box<dyn SpanProcessorObject>>,
+    metric_readers: Vec<
+        Box<
+            dyn FnOnce(
+                opentelemetry_sdk::metrics::MeterProviderBuilder,
+            ) -> opentelemetry_sdk::metrics::MeterProviderBuilder,
+        >,
+    >,
     root_certificates: Vec<String>,
     config: Option<Config>,
 }
@@ -312,6 +320,19 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Adds a metric exporter behind a periodic reader (it also exports at shutdown), in
+    /// addition to the destinations.
+    pub fn with_metric_exporter<E: opentelemetry_sdk::metrics::exporter::PushMetricExporter>(
+        mut self,
+        exporter: E,
+    ) -> Self {
+        self.metric_readers.push(Box::new(move |builder| {
+            builder
+                .with_reader(opentelemetry_sdk::metrics::PeriodicReader::builder(exporter).build())
+        }));
+        self
+    }
+
     /// Uses this configuration instead of reading the environment.
     pub fn with_config(mut self, config: Config) -> Self {
         self.config = Some(config);
@@ -407,11 +428,16 @@ impl TelemetryBuilder {
                 exporter::add_metrics(meter_builder, destination, &settings, &mut runtimes)?;
         }
 
+        for add_reader in self.metric_readers {
+            meter_builder = add_reader(meter_builder);
+        }
+
         let tracer_provider = tracer_builder.build();
         let logger_provider = logger_builder.build();
         let meter_provider = meter_builder.build();
         opentelemetry::global::set_tracer_provider(tracer_provider.clone());
         opentelemetry::global::set_meter_provider(meter_provider.clone());
+        crate::metrics::install(&meter_provider, crate::span::scope());
         *LOGGER_PROVIDER
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Some(logger_provider.clone());

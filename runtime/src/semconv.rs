@@ -88,6 +88,9 @@ pub const GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: &str = "gen_ai.usage.cache_writ
 /// `gen_ai.usage.reasoning.output_tokens` (int).
 pub const GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
 
+/// `gen_ai.token.type`: `input` or `output` (metrics only).
+pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
+
 /// `server.address` (string, stable).
 pub const SERVER_ADDRESS: &str = opentelemetry_semantic_conventions::attribute::SERVER_ADDRESS;
 /// `server.port` (int, stable).
@@ -140,6 +143,7 @@ pub const ALL_KEYS: &[&str] = &[
     GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
     GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
     GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+    GEN_AI_TOKEN_TYPE,
     SERVER_ADDRESS,
     SERVER_PORT,
     ERROR_TYPE,
@@ -191,6 +195,7 @@ mod tests {
                 "gen_ai.usage.cache_creation.input_tokens",
                 "gen_ai.usage.cache_write.input_tokens",
                 "gen_ai.usage.reasoning.output_tokens",
+                "gen_ai.token.type",
                 "server.address",
                 "server.port",
                 "error.type",

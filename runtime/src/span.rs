@@ -23,6 +23,11 @@ static SCOPE: LazyLock<InstrumentationScope> = LazyLock::new(|| {
         .build()
 });
 
+/// The instrumentation scope of trace-genai's spans and metrics.
+pub(crate) fn scope() -> InstrumentationScope {
+    SCOPE.clone()
+}
+
 /// What the macro knows about a span at compile time.
 #[derive(Debug, Clone)]
 pub struct SpanMeta {
@@ -59,6 +64,8 @@ pub struct SpanGuard {
     cx: Option<Context>,
     outcome: Outcome,
     finished: bool,
+    /// Metric state of a model call, when GenAI metrics are installed.
+    metrics: Option<Box<crate::metrics::CallMetrics>>,
 }
 
 impl SpanGuard {
@@ -81,6 +88,7 @@ impl SpanGuard {
             }
             _ => Cow::Borrowed(meta.name),
         };
+        let metrics = crate::metrics::CallMetrics::start(meta.operation, &attributes);
         let builder = SpanBuilder::from_name(name)
             .with_kind(meta.kind.clone())
             .with_attributes(attributes);
@@ -96,6 +104,7 @@ impl SpanGuard {
             cx,
             outcome: Outcome::Pending,
             finished: false,
+            metrics,
         }
     }
 
@@ -106,6 +115,7 @@ impl SpanGuard {
             cx: None,
             outcome: Outcome::Pending,
             finished: false,
+            metrics: None,
         }
     }
 
@@ -129,6 +139,14 @@ impl SpanGuard {
     /// Records what a response reports (id, model, finish reasons, token usage) on the
     /// span. Unknown values are left out.
     pub fn record_response<R: crate::response::GenAiResponse + ?Sized>(&mut self, response: &R) {
+        let usage = response.usage();
+        if let Some(metrics) = &mut self.metrics {
+            metrics.record_tokens(
+                response.response_model(),
+                usage.input_tokens,
+                usage.output_tokens,
+            );
+        }
         let Some(cx) = &self.cx else {
             return;
         };
@@ -155,7 +173,6 @@ impl SpanGuard {
                 )),
             ));
         }
-        let usage = response.usage();
         let tokens = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
         for (key, count) in [
             (semconv::GEN_AI_USAGE_INPUT_TOKENS, usage.input_tokens),
@@ -210,7 +227,11 @@ impl SpanGuard {
         } else {
             Some(Cow::Borrowed(semconv::ERROR_TYPE_CANCELLED))
         };
+        let metrics = self.metrics.take();
         let end = move || {
+            if let Some(metrics) = metrics {
+                (*metrics).finish(error_type.as_deref());
+            }
             let span = cx.span();
             if let Some(error_type) = error_type {
                 span.set_status(Status::error(status_description(&error_type)));

@@ -1,0 +1,163 @@
+//! GenAI client metrics: `gen_ai.client.operation.duration` and
+//! `gen_ai.client.token.usage`, with the bucket boundaries of the conventions.
+//!
+//! Recorded for model calls (`chat`, `text_completion`, `generate_content`, `embeddings`)
+//! by the same guard that ends their span. The instruments come from the meter provider
+//! that [`TelemetryBuilder::install`](crate::TelemetryBuilder::install) builds; without it,
+//! nothing is recorded and nothing is kept per call.
+
+use std::sync::{PoisonError, RwLock};
+use std::time::Instant;
+
+use opentelemetry::metrics::{Histogram, MeterProvider as _};
+use opentelemetry::{InstrumentationScope, KeyValue};
+
+use crate::operation::Operation;
+use crate::semconv;
+
+/// `gen_ai.client.operation.duration`, seconds.
+pub const GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
+/// `gen_ai.client.token.usage`, tokens, one point per `gen_ai.token.type`.
+pub const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
+
+/// Explicit boundaries of `gen_ai.client.operation.duration` (seconds).
+pub const DURATION_BOUNDARIES: [f64; 14] = [
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+];
+/// Explicit boundaries of `gen_ai.client.token.usage` (tokens).
+pub const TOKEN_BOUNDARIES: [f64; 14] = [
+    1.0,
+    4.0,
+    16.0,
+    64.0,
+    256.0,
+    1024.0,
+    4096.0,
+    16384.0,
+    65536.0,
+    262_144.0,
+    1_048_576.0,
+    4_194_304.0,
+    16_777_216.0,
+    67_108_864.0,
+];
+
+#[derive(Debug, Clone)]
+struct Instruments {
+    duration: Histogram<f64>,
+    tokens: Histogram<u64>,
+}
+
+static INSTRUMENTS: RwLock<Option<Instruments>> = RwLock::new(None);
+
+/// Creates the instruments on `provider` (at install).
+pub(crate) fn install(
+    provider: &opentelemetry_sdk::metrics::SdkMeterProvider,
+    scope: InstrumentationScope,
+) {
+    let meter = provider.meter_with_scope(scope);
+    let instruments = Instruments {
+        duration: meter
+            .f64_histogram(GEN_AI_CLIENT_OPERATION_DURATION)
+            .with_unit("s")
+            .with_description("GenAI operation duration")
+            .with_boundaries(DURATION_BOUNDARIES.to_vec())
+            .build(),
+        tokens: meter
+            .u64_histogram(GEN_AI_CLIENT_TOKEN_USAGE)
+            .with_unit("{token}")
+            .with_description("Number of input and output tokens used")
+            .with_boundaries(TOKEN_BOUNDARIES.to_vec())
+            .build(),
+    };
+    *INSTRUMENTS.write().unwrap_or_else(PoisonError::into_inner) = Some(instruments);
+}
+
+/// Drops the instruments (at shutdown).
+pub(crate) fn uninstall() {
+    *INSTRUMENTS.write().unwrap_or_else(PoisonError::into_inner) = None;
+}
+
+/// What a model call's guard keeps to record its metrics.
+#[derive(Debug)]
+pub(crate) struct CallMetrics {
+    instruments: Instruments,
+    started: Instant,
+    attributes: Vec<KeyValue>,
+}
+
+/// The span attributes that are also metric attributes.
+const METRIC_KEYS: [&str; 4] = [
+    semconv::GEN_AI_OPERATION_NAME,
+    semconv::GEN_AI_PROVIDER_NAME,
+    semconv::GEN_AI_REQUEST_MODEL,
+    semconv::SERVER_ADDRESS,
+];
+
+impl CallMetrics {
+    /// Starts measuring a call of `operation`, if it is a model call and metrics are
+    /// installed.
+    pub(crate) fn start(
+        operation: Option<Operation>,
+        span_attributes: &[KeyValue],
+    ) -> Option<Box<Self>> {
+        if !matches!(
+            operation?,
+            Operation::Chat
+                | Operation::TextCompletion
+                | Operation::GenerateContent
+                | Operation::Embeddings
+        ) {
+            return None;
+        }
+        let instruments = INSTRUMENTS
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()?;
+        let attributes = span_attributes
+            .iter()
+            .filter(|kv| {
+                METRIC_KEYS.contains(&kv.key.as_str()) || kv.key.as_str() == semconv::SERVER_PORT
+            })
+            .cloned()
+            .collect();
+        Some(Box::new(CallMetrics {
+            instruments,
+            started: Instant::now(),
+            attributes,
+        }))
+    }
+
+    /// Records token usage (once per token type) with the response model.
+    pub(crate) fn record_tokens(
+        &mut self,
+        response_model: Option<&str>,
+        input: Option<u64>,
+        output: Option<u64>,
+    ) {
+        if let Some(model) = response_model {
+            self.attributes.push(KeyValue::new(
+                semconv::GEN_AI_RESPONSE_MODEL,
+                model.to_owned(),
+            ));
+        }
+        for (token_type, count) in [("input", input), ("output", output)] {
+            if let Some(count) = count {
+                let mut attributes = self.attributes.clone();
+                attributes.push(KeyValue::new(semconv::GEN_AI_TOKEN_TYPE, token_type));
+                self.instruments.tokens.record(count, &attributes);
+            }
+        }
+    }
+
+    /// Records the duration, with `error.type` when the call failed.
+    pub(crate) fn finish(mut self, error_type: Option<&str>) {
+        if let Some(error_type) = error_type {
+            self.attributes
+                .push(KeyValue::new(semconv::ERROR_TYPE, error_type.to_owned()));
+        }
+        self.instruments
+            .duration
+            .record(self.started.elapsed().as_secs_f64(), &self.attributes);
+    }
+}
