@@ -52,7 +52,7 @@ pub enum ShutdownError {
     Sdk(#[from] OTelSdkError),
     /// Spans were lost on the way to a destination, counted once for the whole run.
     #[error(
-        "{destination}: {lost} of {ended} spans were not delivered ({failed} failed to export{last_error}, {dropped} dropped because the export queue was full)"
+        "{destination}: {lost} of {ended} spans were not delivered ({failed} failed to export{last_error}, {dropped} dropped: the export queue was full, or their export had not finished at shutdown)"
     )]
     Undelivered {
         /// The destination, e.g. `OTLP grpc http://collector:4317`.
@@ -63,7 +63,8 @@ pub enum ShutdownError {
         lost: u64,
         /// Spans in exports that failed (collector down, rejected, timed out).
         failed: u64,
-        /// Spans dropped before export because the queue was full.
+        /// Spans never exported: dropped because the queue was full, or still queued or
+        /// in flight when shutdown gave up.
         dropped: u64,
         /// `: <the last export error>`, or empty.
         last_error: String,

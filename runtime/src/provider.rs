@@ -133,9 +133,10 @@ impl Telemetry {
         // Reported after the flush above, so every export has settled.
         let undelivered = self.runtimes.undelivered();
         self.runtimes.shutdown();
+        // The delivery report says more than the SDK's own shutdown error.
         match undelivered.into_iter().next() {
-            Some(lost) if result.is_ok() => Err(lost),
-            _ => result,
+            Some(lost) => Err(lost),
+            None => result,
         }
     }
 }
