@@ -25,6 +25,8 @@
 //! | `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | spans kept while the exporter is busy (more are dropped), spans per export | `2048`, `512` |
 //! | `OTEL_METRIC_EXPORT_INTERVAL` | metric export interval, in milliseconds | `60000` |
 //! | `TRACE_GENAI_CONSOLE_FORMAT` | `tree` (for people) or `json` (one JSON object per span and line) | `tree` |
+//! | `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` | `NO_CONTENT`, `SPAN_ONLY`, `EVENT_ONLY`, `SPAN_AND_EVENT` (any case; `true`/`1` = both, `false`/`0` = none); anything else: a warning, then no content | `NO_CONTENT` |
+//! | `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED` | `true` (any case) records content on spans and in events, when the variable above is unset | off |
 
 use std::time::Duration;
 
@@ -80,6 +82,13 @@ pub const OTEL_BSP_MAX_EXPORT_BATCH_SIZE: &str = "OTEL_BSP_MAX_EXPORT_BATCH_SIZE
 pub const OTEL_METRIC_EXPORT_INTERVAL: &str = "OTEL_METRIC_EXPORT_INTERVAL";
 /// `TRACE_GENAI_CONSOLE_FORMAT`.
 pub const TRACE_GENAI_CONSOLE_FORMAT: &str = "TRACE_GENAI_CONSOLE_FORMAT";
+
+/// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`.
+pub const OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: &str =
+    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
+/// `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED`.
+pub const AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED: &str =
+    "AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED";
 
 /// Variables whose values are secrets: never repeated in errors.
 const SECRET_VARS: &[&str] = &[
@@ -187,6 +196,12 @@ pub struct Config {
     pub metric_export_interval: Option<Duration>,
     /// `TRACE_GENAI_CONSOLE_FORMAT`.
     pub console_format: ConsoleFormat,
+    /// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`, else
+    /// `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED`.
+    pub content_capture: crate::ContentCapture,
+    /// Values that were not understood but have a safe default (an unknown content-capture
+    /// value means no content); reported once, at install, on stderr.
+    pub warnings: Vec<String>,
 }
 
 impl Default for Config {
@@ -204,6 +219,8 @@ impl Default for Config {
             batch: BatchConfig::default(),
             metric_export_interval: None,
             console_format: ConsoleFormat::Tree,
+            content_capture: crate::ContentCapture::NoContent,
+            warnings: Vec::new(),
         }
     }
 }
@@ -390,6 +407,21 @@ impl Config {
         if let Some(value) = get(OTEL_BSP_MAX_EXPORT_BATCH_SIZE) {
             config.batch.max_export_batch_size =
                 Some(parse_count(OTEL_BSP_MAX_EXPORT_BATCH_SIZE, &value)?);
+        }
+        match get(OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT) {
+            Some(value) => match crate::ContentCapture::parse(&value) {
+                Some(capture) => config.content_capture = capture,
+                None => config.warnings.push(format!(
+                    "{OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT}={value:?} is not understood (expected NO_CONTENT, SPAN_ONLY, EVENT_ONLY, SPAN_AND_EVENT, true or false): no message content will be recorded"
+                )),
+            },
+            None => {
+                if get(AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED)
+                    .is_some_and(|value| value.eq_ignore_ascii_case("true"))
+                {
+                    config.content_capture = crate::ContentCapture::SpanAndEvent;
+                }
+            }
         }
         if let Some(value) = get(OTEL_METRIC_EXPORT_INTERVAL) {
             config.metric_export_interval =
@@ -839,6 +871,45 @@ mod tests {
         )]))
         .unwrap();
         assert!(!format!("{config:?}").contains("very-secret"));
+    }
+
+    #[test]
+    fn content_capture_precedence_and_safe_default() {
+        let capture = |vars: &[(&str, &str)]| Config::from_lookup(lookup(vars)).unwrap();
+        assert_eq!(
+            capture(&[]).content_capture,
+            crate::ContentCapture::NoContent
+        );
+        assert_eq!(
+            capture(&[("AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED", "True")]).content_capture,
+            crate::ContentCapture::SpanAndEvent
+        );
+        assert_eq!(
+            capture(&[("AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED", "yes")]).content_capture,
+            crate::ContentCapture::NoContent
+        );
+        let config = capture(&[
+            (
+                "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+                "span_only",
+            ),
+            ("AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED", "true"),
+        ]);
+        assert_eq!(config.content_capture, crate::ContentCapture::SpanOnly);
+        let config = capture(&[
+            (
+                "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+                "everything",
+            ),
+            ("AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED", "true"),
+        ]);
+        assert_eq!(config.content_capture, crate::ContentCapture::NoContent);
+        assert_eq!(config.warnings.len(), 1);
+        assert!(
+            config.warnings[0].contains("\"everything\""),
+            "{:?}",
+            config.warnings
+        );
     }
 
     #[test]

@@ -92,6 +92,7 @@ pub mod config;
 pub mod console;
 #[cfg(feature = "console")]
 mod console_logs;
+mod content;
 mod destination;
 mod error;
 mod exporter;
@@ -221,6 +222,7 @@ pub mod __private;
 pub use trace_genai_macros::trace_genai;
 
 pub use config::{ConsoleFormat, SamplerConfig};
+pub use content::{ContentCapture, content_capture};
 pub use destination::{
     ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, Secret, Signal,
 };

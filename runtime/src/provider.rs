@@ -185,6 +185,7 @@ pub struct TelemetryBuilder {
     sampler: Option<SamplerConfig>,
     destinations: Option<Vec<Requested>>,
     processors: Vec<Box<dyn SpanProcessorObject>>,
+    content_capture: Option<crate::ContentCapture>,
     metric_readers: Vec<
         Box<
             dyn FnOnce(
@@ -334,6 +335,14 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Sets where message content may be recorded. Wins over
+    /// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` and
+    /// `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED`. Off by default.
+    pub fn with_content_capture(mut self, capture: crate::ContentCapture) -> Self {
+        self.content_capture = Some(capture);
+        self
+    }
+
     /// Uses this configuration instead of reading the environment.
     pub fn with_config(mut self, config: Config) -> Self {
         self.config = Some(config);
@@ -355,6 +364,8 @@ impl TelemetryBuilder {
             Some(config) => config,
             None => Config::from_env()?,
         };
+        report_warnings(&config.warnings);
+        crate::content::set_content_capture(self.content_capture.unwrap_or(config.content_capture));
         if config.sdk_disabled {
             STATE.store(STATE_DISABLED, Ordering::Relaxed);
             return Ok(Telemetry {
@@ -489,6 +500,18 @@ fn resolve(requested: Requested, config: &Config) -> Result<Destination, InitErr
                     "the Application Insights connection string {reason}"
                 ))
             }),
+    }
+}
+
+/// Configuration values that fell back to a safe default, once per install. stderr is the
+/// only channel there is before telemetry runs.
+#[allow(
+    clippy::print_stderr,
+    reason = "the one place that reports configuration warnings"
+)]
+fn report_warnings(warnings: &[String]) {
+    for warning in warnings {
+        eprintln!("trace-genai: warning: {warning}");
     }
 }
 

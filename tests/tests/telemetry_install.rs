@@ -292,3 +292,34 @@ fn console_json_lines_parse_back() {
     assert_eq!(chat["attributes"]["gen_ai.request.temperature"], 0.2);
     assert_eq!(chat["attributes"]["gen_ai.operation.name"], "chat");
 }
+
+#[test]
+fn content_capture_is_off_by_default_and_code_wins_over_the_environment() {
+    let _serial = serial();
+    let install = |builder: trace_genai::TelemetryBuilder| {
+        let telemetry = builder.with_no_exporter().install().unwrap();
+        let capture = trace_genai::content_capture();
+        telemetry.shutdown().unwrap();
+        capture
+    };
+    assert_eq!(
+        install(Telemetry::builder().with_config(Config::default())),
+        trace_genai::ContentCapture::NoContent
+    );
+    let on = env(&[(
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+        "SPAN_ONLY",
+    )]);
+    assert_eq!(
+        install(Telemetry::builder().with_config(on.clone())),
+        trace_genai::ContentCapture::SpanOnly
+    );
+    assert_eq!(
+        install(
+            Telemetry::builder()
+                .with_config(on)
+                .with_content_capture(trace_genai::ContentCapture::NoContent)
+        ),
+        trace_genai::ContentCapture::NoContent
+    );
+}
