@@ -79,32 +79,26 @@ pub trait GenAiResponse {
     }
 }
 
-impl<T: GenAiResponse + ?Sized> GenAiResponse for &T {
-    fn response_id(&self) -> Option<&str> {
-        (**self).response_id()
-    }
-    fn response_model(&self) -> Option<&str> {
-        (**self).response_model()
-    }
-    fn finish_reasons(&self) -> Vec<&str> {
-        (**self).finish_reasons()
-    }
-    fn usage(&self) -> Usage {
-        (**self).usage()
-    }
+/// Forwards every method to the pointee.
+macro_rules! forward_response {
+    ($($pointer:ty),*) => {
+        $(
+            impl<T: GenAiResponse + ?Sized> GenAiResponse for $pointer {
+                fn response_id(&self) -> Option<&str> {
+                    (**self).response_id()
+                }
+                fn response_model(&self) -> Option<&str> {
+                    (**self).response_model()
+                }
+                fn finish_reasons(&self) -> Vec<&str> {
+                    (**self).finish_reasons()
+                }
+                fn usage(&self) -> Usage {
+                    (**self).usage()
+                }
+            }
+        )*
+    };
 }
 
-impl<T: GenAiResponse + ?Sized> GenAiResponse for Box<T> {
-    fn response_id(&self) -> Option<&str> {
-        (**self).response_id()
-    }
-    fn response_model(&self) -> Option<&str> {
-        (**self).response_model()
-    }
-    fn finish_reasons(&self) -> Vec<&str> {
-        (**self).finish_reasons()
-    }
-    fn usage(&self) -> Usage {
-        (**self).usage()
-    }
-}
+forward_response!(&T, Box<T>, std::sync::Arc<T>);
