@@ -50,16 +50,20 @@ impl Destination {
             validate_url(destination).map_err(|reason| {
                 InitError::InvalidConfig(format!("destination {destination:?} {reason}"))
             })?;
-            let after_scheme = destination.split_once("://").map_or("", |(_, rest)| rest);
-            let authority = after_scheme.split('/').next().unwrap_or_default();
-            let http = authority.ends_with(":4318")
-                || destination.trim_end_matches('/').ends_with("/v1/traces");
-            let (endpoint, signal_endpoint) =
-                if destination.trim_end_matches('/').ends_with("/v1/traces") {
-                    (None, Some(destination.to_owned()))
-                } else {
-                    (Some(destination.to_owned()), None)
-                };
+            let authority = destination
+                .split_once("://")
+                .map_or("", |(_, rest)| rest)
+                .split('/')
+                .next()
+                .unwrap_or_default();
+            // A full traces URL is used as is; anything else is a base endpoint.
+            let traces_url = destination.trim_end_matches('/').ends_with("/v1/traces");
+            let http = traces_url || authority.ends_with(":4318");
+            let (endpoint, signal_endpoint) = if traces_url {
+                (None, Some(destination.to_owned()))
+            } else {
+                (Some(destination.to_owned()), None)
+            };
             return Ok(Destination::Otlp(OtlpConfig {
                 endpoint,
                 traces_endpoint: signal_endpoint,

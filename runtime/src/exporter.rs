@@ -20,7 +20,7 @@ use opentelemetry_sdk::metrics::MeterProviderBuilder;
 use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, TracerProviderBuilder};
 
 use crate::config::BatchConfig;
-use crate::destination::{Destination, Signal};
+use crate::destination::Destination;
 use crate::error::InitError;
 
 /// What the exporters need besides their destination.
@@ -207,7 +207,7 @@ pub(crate) fn add_traces(
             let name = format!(
                 "OTLP {} {}",
                 otlp.protocol.as_str(),
-                otlp.endpoint_for(Signal::Traces)
+                otlp.endpoint_for(crate::destination::Signal::Traces)
             );
             Ok(builder.with_span_processor(runtimes.counted(name, exporter, handle, settings)))
         }
@@ -270,6 +270,9 @@ pub(crate) fn add_metrics(
     settings: &ExportSettings,
     runtimes: &mut Runtimes,
 ) -> Result<MeterProviderBuilder, InitError> {
+    if matches!(destination, Destination::Console(_)) {
+        return Ok(builder);
+    }
     if let Some(error) = missing_feature(destination) {
         return Err(error);
     }
@@ -295,14 +298,6 @@ pub(crate) fn add_metrics(
         }
         _ => Ok(builder),
     }
-}
-
-/// Whether `destination` receives `signal`.
-pub(crate) fn receives(destination: &Destination, signal: Signal) -> bool {
-    !matches!(
-        (destination, signal),
-        (Destination::Console(_), Signal::Metrics)
-    )
 }
 
 mod delivery {

@@ -36,9 +36,10 @@ pub fn attributes(capacity: usize) -> Vec<KeyValue> {
     Vec::with_capacity(capacity)
 }
 
-/// Adds a string attribute if the value is present.
+/// Adds an attribute if the value is present (the typed conversions of the value traits
+/// decide its OpenTelemetry type).
 #[inline]
-pub fn push_str(attributes: &mut Vec<KeyValue>, key: &'static str, value: Option<StringValue>) {
+pub fn push<V: Into<Value>>(attributes: &mut Vec<KeyValue>, key: &'static str, value: Option<V>) {
     if let Some(value) = value {
         attributes.push(KeyValue::new(key, value));
     }
@@ -48,22 +49,6 @@ pub fn push_str(attributes: &mut Vec<KeyValue>, key: &'static str, value: Option
 #[inline]
 pub fn push_static_str(attributes: &mut Vec<KeyValue>, key: &'static str, value: &'static str) {
     attributes.push(KeyValue::new(key, value));
-}
-
-/// Adds a double attribute if the value is present.
-#[inline]
-pub fn push_f64(attributes: &mut Vec<KeyValue>, key: &'static str, value: Option<f64>) {
-    if let Some(value) = value {
-        attributes.push(KeyValue::new(key, value));
-    }
-}
-
-/// Adds an int attribute if the value is present.
-#[inline]
-pub fn push_i64(attributes: &mut Vec<KeyValue>, key: &'static str, value: Option<i64>) {
-    if let Some(value) = value {
-        attributes.push(KeyValue::new(key, value));
-    }
 }
 
 /// Adds `gen_ai.request.choice.count`, which the conventions record only when it is not 1.
@@ -86,13 +71,5 @@ pub fn push_str_array(
             key,
             Value::Array(::opentelemetry::Array::String(value)),
         ));
-    }
-}
-
-/// Adds a custom attribute of any type if the value is present.
-#[inline]
-pub fn push_value(attributes: &mut Vec<KeyValue>, key: &'static str, value: Option<Value>) {
-    if let Some(value) = value {
-        attributes.push(KeyValue::new(key, value));
     }
 }

@@ -426,16 +426,13 @@ impl TelemetryBuilder {
         }
 
         let mut logger_builder = SdkLoggerProvider::builder().with_resource(resource.clone());
-        for destination in logs.iter().filter(|d| exporter::receives(d, Signal::Logs)) {
+        for destination in logs {
             logger_builder =
                 exporter::add_logs(logger_builder, destination, &settings, &mut runtimes)?;
         }
 
         let mut meter_builder = SdkMeterProvider::builder().with_resource(resource);
-        for destination in metrics
-            .iter()
-            .filter(|d| exporter::receives(d, Signal::Metrics))
-        {
+        for destination in metrics {
             meter_builder =
                 exporter::add_metrics(meter_builder, destination, &settings, &mut runtimes)?;
         }

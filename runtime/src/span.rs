@@ -201,12 +201,6 @@ impl SpanGuard {
         span.set_attributes(attributes);
     }
 
-    /// Whether this guard records anything.
-    #[must_use]
-    pub fn is_recording(&self) -> bool {
-        self.cx.as_ref().is_some_and(|cx| cx.span().is_recording())
-    }
-
     /// Ends the span after the function returned.
     pub fn finish(mut self) {
         self.finished = true;

@@ -13,8 +13,8 @@
 //!     let mut attrs = P::attributes(4);
 //!     P::push_static_str(&mut attrs, P::semconv::GEN_AI_OPERATION_NAME, "chat");
 //!     P::push_static_str(&mut attrs, P::semconv::GEN_AI_PROVIDER_NAME, "openai");
-//!     P::push_str(&mut attrs, P::semconv::GEN_AI_REQUEST_MODEL, P::IntoStrValue::into_str_value(&(req.model.as_str())));
-//!     P::push_f64(&mut attrs, P::semconv::GEN_AI_REQUEST_TEMPERATURE, P::IntoF64Value::into_f64_value(&(req.temperature)));
+//!     P::push(&mut attrs, P::semconv::GEN_AI_REQUEST_MODEL, P::IntoStrValue::into_str_value(&(req.model.as_str())));
+//!     P::push(&mut attrs, P::semconv::GEN_AI_REQUEST_TEMPERATURE, P::IntoF64Value::into_f64_value(&(req.temperature)));
 //!     P::SpanGuard::start(&P::SpanMeta { name: "chat", operation: Some(P::Operation::Chat),
 //!         kind: P::Operation::Chat.default_kind(), subject_key: Some(P::semconv::GEN_AI_REQUEST_MODEL) }, attrs)
 //! } else {
@@ -93,13 +93,13 @@ pub(crate) fn span_start(
                 #private::push_static_str(&mut #attrs, #key, #lit);
             },
             (ValueType::Str, _) => quote_spanned! {span=>
-                #private::push_str(&mut #attrs, #key, #private::IntoStrValue::into_str_value(&(#value)));
+                #private::push(&mut #attrs, #key, #private::IntoStrValue::into_str_value(&(#value)));
             },
             (ValueType::F64, _) => quote_spanned! {span=>
-                #private::push_f64(&mut #attrs, #key, #private::IntoF64Value::into_f64_value(&(#value)));
+                #private::push(&mut #attrs, #key, #private::IntoF64Value::into_f64_value(&(#value)));
             },
             (ValueType::I64, _) => quote_spanned! {span=>
-                #private::push_i64(&mut #attrs, #key, #private::IntoI64Value::into_i64_value(&(#value)));
+                #private::push(&mut #attrs, #key, #private::IntoI64Value::into_i64_value(&(#value)));
             },
             (ValueType::ChoiceCount, _) => quote_spanned! {span=>
                 #private::push_choice_count(&mut #attrs, #private::IntoI64Value::into_i64_value(&(#value)));
@@ -120,7 +120,7 @@ pub(crate) fn span_start(
         } else {
             let private = respan(private, value.span());
             quote_spanned! {value.span()=>
-                #private::push_value(&mut #attrs, #key, #private::IntoAttributeValue::into_attribute_value(&(#value)));
+                #private::push(&mut #attrs, #key, #private::IntoAttributeValue::into_attribute_value(&(#value)));
             }
         });
     }
