@@ -10,6 +10,10 @@
 //! name = "literal"               the span name of a non-GenAI span
 //! kind = client | server | internal | producer | consumer
 //! fields(key = expr, a.b = expr, "any.key" = expr)
+//! request = expr                 a request type that reports model and parameters
+//! capture(slot, slot = expr, arguments(a, b), output)
+//!                                what message content may be recorded (see CAPTURE_SLOTS)
+//! content = "span_only"          this function's content capture policy
 //! crate = path                   where the runtime lives, for re-exporting crates
 //! ```
 
@@ -159,6 +163,66 @@ const KINDS: &[(&str, &str)] = &[
     ("consumer", "Consumer"),
 ];
 
+/// What a `capture(...)` entry records.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Slot {
+    /// `gen_ai.input.messages`.
+    Messages,
+    /// `gen_ai.system_instructions`.
+    System,
+    /// `gen_ai.tool.definitions`.
+    Tools,
+    /// Messages, instructions and tools of a `GenAiRequest`.
+    Request,
+    /// `gen_ai.tool.call.arguments`.
+    Arguments,
+    /// `gen_ai.retrieval.query.text`.
+    Query,
+    /// The return value: output messages, a tool's result, or retrieved documents.
+    Output,
+}
+
+/// `capture(...)` entries: (name, slot, the operation it is limited to, takes a value).
+pub(crate) const CAPTURE_SLOTS: &[(&str, Slot, Option<&str>)] = &[
+    ("messages", Slot::Messages, None),
+    ("system", Slot::System, None),
+    ("tools", Slot::Tools, None),
+    ("request", Slot::Request, None),
+    ("arguments", Slot::Arguments, Some("execute_tool")),
+    ("query", Slot::Query, Some("retrieval")),
+    ("output", Slot::Output, None),
+    ("result", Slot::Output, Some("execute_tool")),
+    ("documents", Slot::Output, Some("retrieval")),
+];
+
+/// Where a captured value comes from.
+pub(crate) enum CaptureSource {
+    /// `capture(messages)`: the parameter (or, for `request`, the `request = …` value) of
+    /// the slot's name.
+    Implicit(Ident),
+    /// `capture(messages = expr)`.
+    Expr(Expr),
+    /// `capture(arguments(a, b))`: these parameters, as members of one object.
+    Parameters(Vec<Ident>),
+    /// `capture(output)`: the return value.
+    Return,
+}
+
+/// One `capture(...)` entry.
+pub(crate) struct CaptureArg {
+    pub(crate) name: Ident,
+    pub(crate) slot: Slot,
+    pub(crate) source: CaptureSource,
+}
+
+/// `content = "…"` values and the `ContentCapture` variants they select.
+const CONTENT_POLICIES: &[(&str, &str)] = &[
+    ("no_content", "NoContent"),
+    ("span_only", "SpanOnly"),
+    ("event_only", "EventOnly"),
+    ("span_and_event", "SpanAndEvent"),
+];
+
 /// A `key = value` argument.
 pub(crate) struct KeyArg {
     pub(crate) spec: &'static KeySpec,
@@ -181,6 +245,12 @@ pub(crate) struct Args {
     pub(crate) crate_path: Option<syn::Path>,
     pub(crate) keys: Vec<KeyArg>,
     pub(crate) fields: Vec<FieldArg>,
+    /// `request = expr`.
+    pub(crate) request: Option<Expr>,
+    /// `capture(...)`.
+    pub(crate) captures: Vec<CaptureArg>,
+    /// `content = "…"`: the `ContentCapture` variant.
+    pub(crate) content: Option<&'static str>,
     /// The arguments seen, to report duplicates.
     seen: Vec<String>,
 }
@@ -230,6 +300,7 @@ impl Parse for Args {
         if let Err(error) = syntax {
             errors.push(error);
         }
+        check_captures(&args, &mut errors);
         if let (Some(name), Some((_, operation))) = (&args.name, &args.operation) {
             errors.spanned(
                 name,
@@ -292,6 +363,16 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args, errors: &mut Errors) -> sy
         return Ok(());
     }
 
+    if word == "capture" && input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in input);
+        let entries = Punctuated::<CaptureArg, Token![,]>::parse_terminated(&content)?;
+        if args.mark_seen(errors, "capture", &ident) {
+            args.captures.extend(entries);
+        }
+        return Ok(());
+    }
+
     if !input.peek(Token![=]) {
         if let Some(operation) = OPERATIONS.iter().find(|op| op.name == word) {
             if let Some((first, _)) = &args.operation {
@@ -310,6 +391,13 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args, errors: &mut Errors) -> sy
             errors.spanned(&ident, format!("expected `{word} = …`"));
         } else if word == "fields" {
             errors.spanned(&ident, "expected `fields(key = value, …)`");
+        } else if word == "capture" {
+            errors.spanned(
+                &ident,
+                "expected `capture(messages, system = instructions, …)`",
+            );
+        } else if word == "request" || word == "content" {
+            errors.spanned(&ident, format!("expected `{word} = …`"));
         } else {
             errors.spanned(
                 &ident,
@@ -374,6 +462,44 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args, errors: &mut Errors) -> sy
                 ),
             }
         }
+        "request" => {
+            let value: Expr = input.parse()?;
+            if args.mark_seen(errors, "request", &ident) {
+                args.request = Some(value);
+            }
+        }
+        "content" => {
+            let value: Expr = input.parse()?;
+            let expected = list(CONTENT_POLICIES.iter().map(|(name, _)| *name));
+            match &value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(lit), ..
+                }) => {
+                    let text = lit.value().to_ascii_lowercase();
+                    match CONTENT_POLICIES.iter().find(|(name, _)| *name == text) {
+                        Some((_, variant)) => {
+                            if args.mark_seen(errors, "content", &ident) {
+                                args.content = Some(variant);
+                            }
+                        }
+                        None => errors.spanned(
+                            lit,
+                            format!(
+                                "unknown content policy {:?}{}; expected one of {expected}",
+                                lit.value(),
+                                did_you_mean(&text, CONTENT_POLICIES.iter().map(|(name, _)| *name)),
+                            ),
+                        ),
+                    }
+                }
+                other => errors.spanned(
+                    other,
+                    format!(
+                        "expected a string literal: `content = \"span_only\"` (one of {expected})"
+                    ),
+                ),
+            }
+        }
         _ => {
             let value: Expr = input.parse()?;
             match KEYS.iter().find(|key| key.name == word) {
@@ -388,13 +514,91 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args, errors: &mut Errors) -> sy
                     &ident,
                     format!(
                         "unknown argument `{word}`{}; expected a GenAI key such as `provider`, `model`, `temperature`, `max_tokens` (see the documentation of #[trace_genai] for all), `name`, `kind`, `crate`, or `fields({word} = …)` for a custom attribute",
-                        did_you_mean(&word, KEYS.iter().map(|key| key.name).chain(["name", "kind", "fields", "crate"]))
+                        did_you_mean(&word, KEYS.iter().map(|key| key.name).chain(["name", "kind", "fields", "crate", "request", "content", "capture"]))
                     ),
                 ),
             }
         }
     }
     Ok(())
+}
+
+/// Rules between `capture(...)` entries and the operation.
+fn check_captures(args: &Args, errors: &mut Errors) {
+    let operation = args.operation.as_ref().map(|(_, op)| op.name);
+    let mut seen: Vec<Slot> = Vec::new();
+    for capture in &args.captures {
+        let name = capture.name.to_string();
+        if let Some((_, _, Some(only))) = CAPTURE_SLOTS.iter().find(|(slot, ..)| *slot == name)
+            && operation != Some(*only)
+        {
+            errors.spanned(
+                &capture.name,
+                format!("`capture({name})` is for `{only}` spans: add the `{only}` operation, or remove `{name}`"),
+            );
+            continue;
+        }
+        if seen.contains(&capture.slot) {
+            errors.spanned(
+                &capture.name,
+                format!("`{name}` is captured twice: give it once"),
+            );
+            continue;
+        }
+        seen.push(capture.slot);
+    }
+}
+
+impl Parse for CaptureArg {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let names = || list(CAPTURE_SLOTS.iter().map(|(name, ..)| *name));
+        let name = input.call(Ident::parse_any).map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                format!("expected what to capture: one of {}", names()),
+            )
+        })?;
+        let word = name.to_string();
+        let Some((_, slot, _)) = CAPTURE_SLOTS.iter().find(|(slot, ..)| *slot == word) else {
+            return Err(syn::Error::new_spanned(
+                &name,
+                format!(
+                    "cannot capture `{word}`{}; expected one of {}, e.g. `capture(messages, system = instructions)`",
+                    did_you_mean(&word, CAPTURE_SLOTS.iter().map(|(name, ..)| *name)),
+                    names()
+                ),
+            ));
+        };
+        let slot = *slot;
+        let source = if slot == Slot::Output {
+            if input.peek(Token![=]) {
+                return Err(syn::Error::new_spanned(
+                    &name,
+                    format!(
+                        "`{word}` captures the return value: write `capture({word})` without `= …`"
+                    ),
+                ));
+            }
+            CaptureSource::Return
+        } else if slot == Slot::Arguments && input.peek(syn::token::Paren) {
+            let content;
+            syn::parenthesized!(content in input);
+            let parameters = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+            if parameters.is_empty() {
+                return Err(syn::Error::new_spanned(
+                    &name,
+                    "name the parameters: `arguments(city, unit)`",
+                ));
+            }
+            CaptureSource::Parameters(parameters.into_iter().collect())
+        } else if input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            CaptureSource::Expr(input.parse()?)
+        } else {
+            CaptureSource::Implicit(name.clone())
+        };
+        Ok(CaptureArg { name, slot, source })
+    }
 }
 
 /// Rejects literals of the wrong type; expressions are checked by the compiler.

@@ -5,6 +5,7 @@
 
 mod attributes;
 mod body;
+mod content;
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
@@ -22,7 +23,7 @@ pub(crate) fn trace_genai(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     // Report the function's own mistakes together with the argument mistakes.
     let checked = match (syn::parse2::<Args>(args), validate_item(&function)) {
-        (Ok(args), Ok(())) => Ok(args),
+        (Ok(args), Ok(())) => content::check_parameters(&args, &function).map(|()| args),
         (Ok(_), Err(error)) | (Err(error), Ok(())) => Err(error),
         (Err(mut error), Err(item_error)) => {
             error.combine(item_error);

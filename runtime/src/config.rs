@@ -27,6 +27,8 @@
 //! | `TRACE_GENAI_CONSOLE_FORMAT` | `tree` (for people) or `json` (one JSON object per span and line) | `tree` |
 //! | `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` | `NO_CONTENT`, `SPAN_ONLY`, `EVENT_ONLY`, `SPAN_AND_EVENT` (any case; `true`/`1` = both, `false`/`0` = none); anything else: a warning, then no content | `NO_CONTENT` |
 //! | `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED` | `true` (any case) records content on spans and in events, when the variable above is unset | off |
+//! | `TRACE_GENAI_CONTENT_MAX_LENGTH` | budget of one content attribute, in characters of its JSON text (at least 64); longer content is cut, marked, and kept valid JSON | `8192` |
+//! | `OTEL_SEMCONV_STABILITY_OPT_IN` | comma list; `gen_ai_latest_experimental` switches to the unreleased GenAI names where they differ (`gen_ai.usage.cache_write.input_tokens`, per-operation duration metrics) | v1.41 names |
 
 use std::time::Duration;
 
@@ -86,6 +88,10 @@ pub const TRACE_GENAI_CONSOLE_FORMAT: &str = "TRACE_GENAI_CONSOLE_FORMAT";
 /// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`.
 pub const OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: &str =
     "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
+/// `TRACE_GENAI_CONTENT_MAX_LENGTH`.
+pub const TRACE_GENAI_CONTENT_MAX_LENGTH: &str = "TRACE_GENAI_CONTENT_MAX_LENGTH";
+/// `OTEL_SEMCONV_STABILITY_OPT_IN`.
+pub const OTEL_SEMCONV_STABILITY_OPT_IN: &str = "OTEL_SEMCONV_STABILITY_OPT_IN";
 /// `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED`.
 pub const AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED: &str =
     "AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED";
@@ -199,6 +205,10 @@ pub struct Config {
     /// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`, else
     /// `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED`.
     pub content_capture: crate::ContentCapture,
+    /// `TRACE_GENAI_CONTENT_MAX_LENGTH`.
+    pub content_max_length: usize,
+    /// `OTEL_SEMCONV_STABILITY_OPT_IN` contains `gen_ai_latest_experimental`.
+    pub semconv_latest_experimental: bool,
     /// Values that were not understood but have a safe default (an unknown content-capture
     /// value means no content); reported once, at install, on stderr.
     pub warnings: Vec<String>,
@@ -220,6 +230,8 @@ impl Default for Config {
             metric_export_interval: None,
             console_format: ConsoleFormat::Tree,
             content_capture: crate::ContentCapture::NoContent,
+            content_max_length: crate::DEFAULT_CONTENT_MAX_LENGTH,
+            semconv_latest_experimental: false,
             warnings: Vec::new(),
         }
     }
@@ -426,6 +438,24 @@ impl Config {
         if let Some(value) = get(OTEL_METRIC_EXPORT_INTERVAL) {
             config.metric_export_interval =
                 Some(parse_millis(OTEL_METRIC_EXPORT_INTERVAL, &value)?);
+        }
+
+        if let Some(value) = get(TRACE_GENAI_CONTENT_MAX_LENGTH) {
+            config.content_max_length = match value.trim().parse::<usize>() {
+                Ok(length) if length >= 64 => length,
+                _ => {
+                    return Err(invalid(
+                        TRACE_GENAI_CONTENT_MAX_LENGTH,
+                        &value,
+                        "a whole number of characters, at least 64",
+                    ));
+                }
+            };
+        }
+        if let Some(value) = get(OTEL_SEMCONV_STABILITY_OPT_IN) {
+            config.semconv_latest_experimental = value
+                .split(',')
+                .any(|option| option.trim() == "gen_ai_latest_experimental");
         }
 
         if let Some(value) = get(TRACE_GENAI_CONSOLE_FORMAT) {

@@ -39,6 +39,7 @@ use serde_json::{Map, Value as Json, json};
 /// configuration works without the `console` feature.
 pub use crate::config::ConsoleFormat;
 pub use crate::console_logs::ConsoleLogExporter;
+pub use crate::console_metrics::ConsoleMetricExporter;
 
 /// Spans waiting for their root before the oldest traces are printed anyway.
 const MAX_BUFFERED_SPANS: usize = 4096;

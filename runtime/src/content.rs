@@ -6,7 +6,23 @@
 //! `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`,
 //! `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED`, then [`ContentCapture::NoContent`].
 
-use std::sync::atomic::{AtomicU8, Ordering};
+mod truncate;
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+
+use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _, Severity};
+use opentelemetry::trace::{SpanContext, SpanRef};
+use opentelemetry::{Key, KeyValue};
+use serde::Serialize;
+use serde_json::Value as Json;
+
+pub use truncate::TRUNCATION_MARKER;
+
+use crate::message::{
+    GenAiRequest, InputMessages, OutputMessages, SystemInstructions, ToolDefinitions,
+};
+use crate::semconv;
 
 /// Where message content may be recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -90,8 +106,315 @@ pub fn content_capture() -> ContentCapture {
     ContentCapture::from_u8(CAPTURE.load(Ordering::Relaxed))
 }
 
-pub(crate) fn set_content_capture(capture: ContentCapture) {
+/// Changes the content capture policy at run time, e.g. from an admin endpoint. It applies
+/// to spans started afterwards; a function's own `content = …` argument still wins.
+pub fn set_content_capture(capture: ContentCapture) {
     CAPTURE.store(capture.to_u8(), Ordering::Relaxed);
+}
+
+/// The default budget of one content attribute, in characters of its JSON text: the
+/// property limit of Application Insights.
+pub const DEFAULT_CONTENT_MAX_LENGTH: usize = 8192;
+
+/// The smallest budget accepted: room for a marked cut.
+const MIN_CONTENT_MAX_LENGTH: usize = 64;
+
+static MAX_LENGTH: AtomicUsize = AtomicUsize::new(DEFAULT_CONTENT_MAX_LENGTH);
+
+/// The budget of one content attribute, in characters.
+#[must_use]
+pub fn content_max_length() -> usize {
+    MAX_LENGTH.load(Ordering::Relaxed)
+}
+
+/// Sets the budget of one content attribute (at least 64 characters).
+pub(crate) fn set_content_max_length(length: usize) {
+    MAX_LENGTH.store(length.max(MIN_CONTENT_MAX_LENGTH), Ordering::Relaxed);
+}
+
+/// The content of one span, collected while content capture is on for it and recorded
+/// when the span ends: on the span as JSON strings, in the
+/// `gen_ai.client.inference.operation.details` event as structured values, or both.
+///
+/// The instrumented function's `capture(...)` list decides what is collected; nothing is
+/// converted or serialized when the policy in force is [`ContentCapture::NoContent`],
+/// because no `Captured` exists then. A conversion that panics records nothing and does
+/// not disturb the function.
+#[derive(Debug)]
+pub struct Captured {
+    policy: ContentCapture,
+    values: Vec<(&'static str, Json)>,
+    error: Option<String>,
+    /// Span attributes repeated on the event.
+    event_attributes: Vec<KeyValue>,
+}
+
+impl Captured {
+    /// Starts collecting for a span whose effective policy is `policy`.
+    pub(crate) fn new(policy: ContentCapture) -> Option<Box<Self>> {
+        (policy != ContentCapture::NoContent).then(|| {
+            Box::new(Captured {
+                policy,
+                values: Vec::new(),
+                error: None,
+                event_attributes: Vec::new(),
+            })
+        })
+    }
+
+    /// The policy in force for this span.
+    #[must_use]
+    pub fn policy(&self) -> ContentCapture {
+        self.policy
+    }
+
+    /// Whether the span attributes should be repeated on the event.
+    pub(crate) fn wants_event_attributes(&self) -> bool {
+        self.policy.in_events()
+    }
+
+    /// Span attributes (operation, provider, model, response, usage) for the event.
+    pub(crate) fn note_attributes(&mut self, attributes: impl IntoIterator<Item = KeyValue>) {
+        if self.policy.in_events() {
+            self.event_attributes.extend(attributes);
+        }
+    }
+
+    /// `gen_ai.input.messages`.
+    pub fn input_messages<T: InputMessages + ?Sized>(&mut self, value: &T) {
+        self.guarded(|this| {
+            let messages = value.input_messages();
+            this.set_json(semconv::GEN_AI_INPUT_MESSAGES, &messages);
+        });
+    }
+
+    /// `gen_ai.system_instructions`.
+    pub fn system_instructions<T: SystemInstructions + ?Sized>(&mut self, value: &T) {
+        self.guarded(|this| {
+            let parts = value.system_instructions();
+            this.set_json(semconv::GEN_AI_SYSTEM_INSTRUCTIONS, &parts);
+        });
+    }
+
+    /// `gen_ai.tool.definitions`.
+    pub fn tool_definitions<T: ToolDefinitions + ?Sized>(&mut self, value: &T) {
+        self.guarded(|this| {
+            let tools = value.tool_definitions();
+            this.set_json(semconv::GEN_AI_TOOL_DEFINITIONS, &tools);
+        });
+    }
+
+    /// The messages, instructions and tools a request reports.
+    pub fn request<T: GenAiRequest + ?Sized>(&mut self, value: &T) {
+        self.guarded(|this| {
+            this.set_json(semconv::GEN_AI_INPUT_MESSAGES, &value.input_messages());
+            this.set_json(
+                semconv::GEN_AI_SYSTEM_INSTRUCTIONS,
+                &value.system_instructions(),
+            );
+            this.set_json(semconv::GEN_AI_TOOL_DEFINITIONS, &value.tool_definitions());
+        });
+    }
+
+    /// `gen_ai.output.messages`, from the return value.
+    pub fn output_messages<T: OutputMessages + ?Sized>(&mut self, value: &T) {
+        self.guarded(|this| {
+            let messages = value.output_messages();
+            this.set_json(semconv::GEN_AI_OUTPUT_MESSAGES, &messages);
+        });
+    }
+
+    /// `gen_ai.tool.call.arguments` from one value (ideally a struct or map).
+    pub fn tool_call_arguments<T: Serialize + ?Sized>(&mut self, value: &T) {
+        self.json(semconv::GEN_AI_TOOL_CALL_ARGUMENTS, value);
+    }
+
+    /// One member of the `gen_ai.tool.call.arguments` object, from a parameter.
+    pub fn tool_call_argument<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
+        self.guarded(|this| {
+            let value = to_json(value);
+            let key = semconv::GEN_AI_TOOL_CALL_ARGUMENTS;
+            if let Some((_, Json::Object(members))) =
+                this.values.iter_mut().find(|(k, _)| *k == key)
+            {
+                members.insert(name.to_owned(), value);
+            } else {
+                let mut members = serde_json::Map::new();
+                members.insert(name.to_owned(), value);
+                this.values.push((key, Json::Object(members)));
+            }
+        });
+    }
+
+    /// `gen_ai.retrieval.query.text`.
+    pub fn retrieval_query<T: AsRef<str> + ?Sized>(&mut self, value: &T) {
+        self.guarded(|this| {
+            this.values.push((
+                semconv::GEN_AI_RETRIEVAL_QUERY_TEXT,
+                Json::String(value.as_ref().to_owned()),
+            ));
+        });
+    }
+
+    /// Any serializable value under `key` (`gen_ai.tool.call.result`,
+    /// `gen_ai.retrieval.documents`).
+    pub fn json<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        self.guarded(|this| {
+            let value = to_json(value);
+            this.values.push((key, value));
+        });
+    }
+
+    /// The error's text, for the span status description (only when content goes on
+    /// spans).
+    pub fn error_text<T: std::fmt::Display + ?Sized>(&mut self, error: &T) {
+        if self.policy.on_spans() {
+            self.guarded(|this| this.error = Some(error.to_string()));
+        }
+    }
+
+    /// The status description to use instead of the bare one, cut to the budget.
+    pub(crate) fn take_error(&mut self) -> Option<String> {
+        let mut text = Json::String(self.error.take()?);
+        truncate::fit(&mut text, content_max_length());
+        match text {
+            Json::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// Serializes a sequence; an empty one records nothing.
+    fn set_json<T: Serialize>(&mut self, key: &'static str, items: &[T]) {
+        if items.is_empty() {
+            return;
+        }
+        self.values.push((key, to_json(items)));
+    }
+
+    fn guarded(&mut self, f: impl FnOnce(&mut Self)) {
+        // A user conversion that panics loses its content, nothing else.
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| f(self)));
+    }
+
+    /// Records the content on the span, before it ends; returns the event to emit after
+    /// it ended, if the policy asks for one.
+    pub(crate) fn finish(self, span: &SpanRef<'_>) -> Option<Event> {
+        let Captured {
+            policy,
+            mut values,
+            event_attributes,
+            ..
+        } = self;
+        let limit = content_max_length();
+        let mut span_attributes = Vec::with_capacity(values.len());
+        for (key, value) in &mut values {
+            let text = truncate::fit(value, limit);
+            if policy.on_spans() {
+                // Plain strings (a query, a tool's text result) stay plain; structured
+                // content becomes JSON text.
+                let attribute = match value {
+                    Json::String(plain) => plain.clone(),
+                    _ => text,
+                };
+                span_attributes.push(KeyValue::new(*key, attribute));
+            }
+        }
+        if !span_attributes.is_empty() {
+            span.set_attributes(span_attributes);
+        }
+        policy.in_events().then(|| Event {
+            span_context: span.span_context().clone(),
+            attributes: event_attributes,
+            values,
+        })
+    }
+}
+
+/// A `gen_ai.client.inference.operation.details` event waiting for its span to end.
+#[derive(Debug)]
+pub(crate) struct Event {
+    span_context: SpanContext,
+    attributes: Vec<KeyValue>,
+    values: Vec<(&'static str, Json)>,
+}
+
+impl Event {
+    /// Emits the event; a panicking log processor loses the event only.
+    pub(crate) fn emit(self) {
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            emit_event(&self.span_context, self.attributes, self.values);
+        }));
+    }
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> Json {
+    serde_json::to_value(value)
+        .unwrap_or_else(|error| Json::String(format!("[not serializable: {error}]")))
+}
+
+/// Emits `gen_ai.client.inference.operation.details` in the span's context: the span's
+/// GenAI attributes plus the content, structured.
+fn emit_event(
+    span_context: &SpanContext,
+    attributes: Vec<KeyValue>,
+    values: Vec<(&'static str, Json)>,
+) {
+    let Some(provider) = crate::provider::logger_provider() else {
+        return;
+    };
+    let logger = provider.logger_with_scope(crate::span::scope());
+    let mut record = logger.create_log_record();
+    record.set_event_name(semconv::GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS);
+    record.set_severity_number(Severity::Info);
+    record.set_severity_text("INFO");
+    record.set_trace_context(
+        span_context.trace_id(),
+        span_context.span_id(),
+        Some(span_context.trace_flags()),
+    );
+    for attribute in attributes {
+        record.add_attribute(attribute.key, any_from_value(attribute.value));
+    }
+    for (key, value) in values {
+        record.add_attribute(Key::from_static_str(key), any_from_json(value));
+    }
+    logger.emit(record);
+}
+
+fn any_from_value(value: opentelemetry::Value) -> AnyValue {
+    use opentelemetry::{Array, Value};
+    match value {
+        Value::Bool(value) => AnyValue::Boolean(value),
+        Value::I64(value) => AnyValue::Int(value),
+        Value::F64(value) => AnyValue::Double(value),
+        Value::String(value) => AnyValue::String(value),
+        Value::Array(Array::Bool(items)) => items.into_iter().collect(),
+        Value::Array(Array::I64(items)) => items.into_iter().collect(),
+        Value::Array(Array::F64(items)) => items.into_iter().collect(),
+        Value::Array(Array::String(items)) => items.into_iter().collect(),
+        other => AnyValue::String(other.to_string().into()),
+    }
+}
+
+/// JSON as a structured log value (`null` becomes the string `null`: `AnyValue` has no
+/// empty variant).
+fn any_from_json(value: Json) -> AnyValue {
+    match value {
+        Json::Null => AnyValue::String("null".into()),
+        Json::Bool(value) => AnyValue::Boolean(value),
+        Json::Number(number) => number.as_i64().map_or_else(
+            || AnyValue::Double(number.as_f64().unwrap_or(f64::NAN)),
+            AnyValue::Int,
+        ),
+        Json::String(value) => AnyValue::String(value.into()),
+        Json::Array(items) => items.into_iter().map(any_from_json).collect(),
+        Json::Object(members) => AnyValue::Map(Box::new(
+            members
+                .into_iter()
+                .map(|(key, value)| (Key::new(key), any_from_json(value)))
+                .collect(),
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -263,21 +263,25 @@ pub(crate) fn add_logs(
     }
 }
 
-/// Adds a metric reader for `destination`. The console prints no metrics.
+/// Adds a metric reader for `destination`. The console prints metric lines in the tree
+/// format only (JSON lines stay spans and events).
 pub(crate) fn add_metrics(
     builder: MeterProviderBuilder,
     destination: &Destination,
     settings: &ExportSettings,
     runtimes: &mut Runtimes,
 ) -> Result<MeterProviderBuilder, InitError> {
-    if matches!(destination, Destination::Console(_)) {
-        return Ok(builder);
-    }
     if let Some(error) = missing_feature(destination) {
         return Err(error);
     }
     let _ = (settings, &runtimes);
     match destination {
+        #[cfg(feature = "console")]
+        Destination::Console(crate::config::ConsoleFormat::Tree) => Ok(builder.with_reader(
+            metric_reader(crate::console::ConsoleMetricExporter::new(), settings),
+        )),
+        #[cfg(feature = "console")]
+        Destination::Console(_) => Ok(builder),
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
         Destination::Otlp(otlp) => {
             let handle = runtimes.handle()?;
@@ -296,6 +300,7 @@ pub(crate) fn add_metrics(
                 settings,
             )))
         }
+        #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
         _ => Ok(builder),
     }
 }

@@ -55,7 +55,18 @@
 //! | panics | `Error` | `panic` (the panic continues unchanged) |
 //! | is an `async fn` whose future is dropped unfinished | `Error` | `cancelled` |
 //!
-//! The error's message is never recorded: provider errors often echo the prompt.
+//! The error's message is not recorded unless message content goes on spans: provider
+//! errors often echo the prompt.
+//!
+//! # Responses, content and metrics
+//!
+//! - A return type implementing [`GenAiResponse`] (or the `Ok` type of a `Result`) reports
+//!   `gen_ai.response.*` and `gen_ai.usage.*` with no macro argument.
+//! - Message content is **off by default**; `capture(...)` names what may be recorded once
+//!   a [`ContentCapture`] policy allows it (see the macro's documentation). The
+//!   [`message`] module has message types that serialize to the conventions' schema.
+//! - Metrics: `gen_ai.client.operation.duration` for every GenAI operation and
+//!   `gen_ai.client.token.usage` for model calls (see [`metrics`]).
 //!
 //! # Configuration
 //!
@@ -68,6 +79,10 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `console` | yes | the console exporter (trace tree and JSON lines on stdout) |
+//! | `otlp-grpc` | yes | OTLP over gRPC (tonic) |
+//! | `otlp-http` | yes | OTLP over HTTP, protobuf and JSON (reqwest) |
+//! | `azure-monitor` | no | Azure Monitor / Application Insights from a connection string |
+//! | `async-openai` | no | [`GenAiRequest`], [`GenAiResponse`] and [`message::OutputMessages`] for async-openai's chat types |
 //! | `testing` | no | the OpenTelemetry SDK's in-memory exporter, for tests of instrumented code |
 //!
 //! # MSRV
@@ -92,11 +107,14 @@ pub mod config;
 pub mod console;
 #[cfg(feature = "console")]
 mod console_logs;
+#[cfg(feature = "console")]
+mod console_metrics;
 mod content;
 mod destination;
 mod error;
 mod exporter;
 mod future;
+pub mod message;
 pub mod metrics;
 mod operation;
 mod provider;
@@ -171,6 +189,14 @@ pub mod __private;
 /// - `kind = client | server | internal | producer | consumer`: overrides the kind.
 /// - `fields(key = value, …)`: custom attributes; keys are dotted identifiers or string
 ///   literals, values go through [`IntoAttributeValue`].
+/// - `request = value`: a request type implementing [`GenAiRequest`] (e.g. async-openai's
+///   `CreateChatCompletionRequest` with the `async-openai` feature) reports the model and
+///   the sampling parameters; keys given explicitly win. The span is named after the
+///   request's model when `model` is not given.
+/// - `capture(...)`: the message content that **may** be recorded (see below).
+/// - `content = "no_content" | "span_only" | "event_only" | "span_and_event"`: this
+///   function's content policy, which wins over the installed one (e.g. `"no_content"`
+///   for a function that handles secrets).
 /// - `crate = path`: the path of this crate, for crates that re-export it.
 ///
 /// A value is a literal or an expression over the arguments (including `self`). It is
@@ -178,12 +204,57 @@ pub mod __private;
 /// reference, so arguments are never moved. `None` records nothing. Arguments are never
 /// captured implicitly.
 ///
+/// # Message content
+///
+/// Content is **off by default** ([`ContentCapture`]). `capture(...)` names what may be
+/// recorded once it is switched on, by `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`,
+/// [`TelemetryBuilder::with_content_capture`], [`set_content_capture`] or `content = …`:
+///
+/// | entry | recorded as | the value must implement |
+/// |---|---|---|
+/// | `messages` / `messages = expr` | `gen_ai.input.messages` | [`message::InputMessages`] (`Vec<ChatMessage>`, `&str`, …) |
+/// | `system` / `system = expr` | `gen_ai.system_instructions` | [`message::SystemInstructions`] (`&str`, `Vec<Part>`) |
+/// | `tools` / `tools = expr` | `gen_ai.tool.definitions` | [`message::ToolDefinitions`] |
+/// | `request` / `request = expr` | messages, instructions and tools of the request (`request` alone uses the `request = …` value) | [`GenAiRequest`] |
+/// | `arguments(a, b)` / `arguments = expr` (`execute_tool`) | `gen_ai.tool.call.arguments`, an object of the named parameters | `serde::Serialize` |
+/// | `query` / `query = expr` (`retrieval`) | `gen_ai.retrieval.query.text` | `AsRef<str>` |
+/// | `output` | the return value (the `Ok` value of a `Result`): `gen_ai.output.messages`, or `gen_ai.tool.call.result` (`execute_tool`, alias `result`), or `gen_ai.retrieval.documents` (`retrieval`, alias `documents`) | [`message::OutputMessages`], or `serde::Serialize` for tools and retrieval |
+///
+/// A bare name is the parameter of that name; a name that is not a parameter, or a type
+/// that cannot be captured, is a compile error. Inputs are taken by reference before the
+/// body runs. When the policy in force records no content, nothing is converted or
+/// serialized. On spans, content is JSON text in the conventions' schema, cut to
+/// [`content_max_length`] characters (default 8,192, `TRACE_GENAI_CONTENT_MAX_LENGTH`)
+/// on character boundaries, kept valid JSON and marked with [`TRUNCATION_MARKER`]; in
+/// event mode the `gen_ai.client.inference.operation.details` log event carries it
+/// structured, in the span's context. With content on spans, an `Err`'s `Display` text
+/// becomes the status description.
+///
+/// ```
+/// use trace_genai::message::{ChatMessage, OutputMessage};
+/// use trace_genai::trace_genai;
+///
+/// #[trace_genai(chat, provider = "openai", model = "gpt-4o",
+///               capture(messages, system = instructions, output))]
+/// fn chat(messages: &[ChatMessage], instructions: &str) -> Vec<OutputMessage> {
+///     vec![OutputMessage::assistant("It's rainy.", "stop")]
+/// }
+///
+/// #[trace_genai(execute_tool, capture(arguments(city), result))]
+/// fn get_weather(city: &str) -> Result<String, std::io::Error> {
+///     Ok(format!("rainy in {city}"))
+/// }
+/// # chat(&[ChatMessage::user("Weather in Paris?")], "Be brief.");
+/// # get_weather("Paris").unwrap();
+/// ```
+///
 /// # Outcome
 ///
 /// Every span ends exactly once. `Err(e)` sets status `Error` and `error.type` (from
 /// [`ErrorType`] if `E` implements it, else the type name of `E`); a panic sets
 /// `error.type = "panic"` and keeps unwinding; an `async fn` future dropped before it
-/// completes sets `error.type = "cancelled"`. The error's text is never recorded.
+/// completes sets `error.type = "cancelled"`. The error's text is recorded only when
+/// content goes on spans (see above).
 ///
 /// # Async
 ///
@@ -222,11 +293,15 @@ pub mod __private;
 pub use trace_genai_macros::trace_genai;
 
 pub use config::{ConsoleFormat, SamplerConfig};
-pub use content::{ContentCapture, content_capture};
+pub use content::{
+    ContentCapture, DEFAULT_CONTENT_MAX_LENGTH, TRUNCATION_MARKER, content_capture,
+    content_max_length, set_content_capture,
+};
 pub use destination::{
     ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, Secret, Signal,
 };
 pub use error::{InitError, ShutdownError};
+pub use message::GenAiRequest;
 pub use operation::Operation;
 pub use provider::{Telemetry, TelemetryBuilder, logger_provider};
 pub use response::{GenAiResponse, Usage};

@@ -1,10 +1,20 @@
 //! GenAI client metrics: `gen_ai.client.operation.duration` and
 //! `gen_ai.client.token.usage`, with the bucket boundaries of the conventions.
 //!
-//! Recorded for model calls (`chat`, `text_completion`, `generate_content`, `embeddings`)
-//! by the same guard that ends their span. The instruments come from the meter provider
-//! that [`TelemetryBuilder::install`](crate::TelemetryBuilder::install) builds; without it,
+//! The duration is recorded for every GenAI operation (inference, embeddings, retrieval,
+//! agents, tools, workflows), failures included with `error.type`, by the same guard that
+//! ends the span. Token usage is recorded only for model calls (`chat`,
+//! `text_completion`, `generate_content`, `embeddings`): an agent or workflow span whose
+//! return value also reports usage does not count the tokens of its model calls twice.
+//! The instruments come from the meter provider that
+//! [`TelemetryBuilder::install`](crate::TelemetryBuilder::install) builds; without it,
 //! nothing is recorded and nothing is kept per call.
+//!
+//! With `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`, durations use the
+//! genai-main names: [`GEN_AI_CLIENT_INFERENCE_DURATION`] for model calls,
+//! [`GEN_AI_INVOKE_AGENT_DURATION`], [`GEN_AI_EXECUTE_TOOL_DURATION`],
+//! [`GEN_AI_INVOKE_WORKFLOW_DURATION`], and `gen_ai.client.operation.duration` for the
+//! rest. Token usage keeps the v1.41 histogram in both modes.
 
 use std::sync::{PoisonError, RwLock};
 use std::time::Instant;
@@ -17,6 +27,14 @@ use crate::semconv;
 
 /// `gen_ai.client.operation.duration`, seconds.
 pub const GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
+/// `gen_ai.client.inference.duration`, seconds (genai main, model calls).
+pub const GEN_AI_CLIENT_INFERENCE_DURATION: &str = "gen_ai.client.inference.duration";
+/// `gen_ai.invoke_agent.duration`, seconds (genai main).
+pub const GEN_AI_INVOKE_AGENT_DURATION: &str = "gen_ai.invoke_agent.duration";
+/// `gen_ai.execute_tool.duration`, seconds (genai main).
+pub const GEN_AI_EXECUTE_TOOL_DURATION: &str = "gen_ai.execute_tool.duration";
+/// `gen_ai.invoke_workflow.duration`, seconds (genai main).
+pub const GEN_AI_INVOKE_WORKFLOW_DURATION: &str = "gen_ai.invoke_workflow.duration";
 /// `gen_ai.client.token.usage`, tokens, one point per `gen_ai.token.type`.
 pub const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
 
@@ -44,7 +62,14 @@ pub const TOKEN_BOUNDARIES: [f64; 14] = [
 
 #[derive(Debug, Clone)]
 struct Instruments {
+    /// `gen_ai.client.operation.duration`.
     duration: Histogram<f64>,
+    /// Model calls, agents, tools, workflows: the same instrument as `duration` unless the
+    /// genai-main names are on.
+    inference: Histogram<f64>,
+    agent: Histogram<f64>,
+    tool: Histogram<f64>,
+    workflow: Histogram<f64>,
     tokens: Histogram<u64>,
 }
 
@@ -56,13 +81,38 @@ pub(crate) fn install(
     scope: InstrumentationScope,
 ) {
     let meter = provider.meter_with_scope(scope);
-    let instruments = Instruments {
-        duration: meter
-            .f64_histogram(GEN_AI_CLIENT_OPERATION_DURATION)
+    let histogram = |name: &'static str, description: &'static str| {
+        meter
+            .f64_histogram(name)
             .with_unit("s")
-            .with_description("GenAI operation duration")
+            .with_description(description)
             .with_boundaries(DURATION_BOUNDARIES.to_vec())
-            .build(),
+            .build()
+    };
+    let duration = histogram(GEN_AI_CLIENT_OPERATION_DURATION, "GenAI operation duration");
+    let latest = crate::semconv::latest_experimental();
+    let named = |name, description| {
+        if latest {
+            histogram(name, description)
+        } else {
+            duration.clone()
+        }
+    };
+    let instruments = Instruments {
+        inference: named(GEN_AI_CLIENT_INFERENCE_DURATION, "GenAI inference duration"),
+        agent: named(
+            GEN_AI_INVOKE_AGENT_DURATION,
+            "GenAI agent invocation duration",
+        ),
+        tool: named(
+            GEN_AI_EXECUTE_TOOL_DURATION,
+            "GenAI tool execution duration",
+        ),
+        workflow: named(
+            GEN_AI_INVOKE_WORKFLOW_DURATION,
+            "GenAI workflow invocation duration",
+        ),
+        duration,
         tokens: meter
             .u64_histogram(GEN_AI_CLIENT_TOKEN_USAGE)
             .with_unit("{token}")
@@ -78,10 +128,12 @@ pub(crate) fn uninstall() {
     *INSTRUMENTS.write().unwrap_or_else(PoisonError::into_inner) = None;
 }
 
-/// What a model call's guard keeps to record its metrics.
+/// What a GenAI operation's guard keeps to record its metrics.
 #[derive(Debug)]
 pub(crate) struct CallMetrics {
-    instruments: Instruments,
+    duration: Histogram<f64>,
+    /// Only for model calls.
+    tokens: Option<Histogram<u64>>,
     started: Instant,
     attributes: Vec<KeyValue>,
 }
@@ -95,25 +147,31 @@ const METRIC_KEYS: [&str; 4] = [
 ];
 
 impl CallMetrics {
-    /// Starts measuring a call of `operation`, if it is a model call and metrics are
-    /// installed.
+    /// Starts measuring a GenAI operation, if metrics are installed.
     pub(crate) fn start(
         operation: Option<Operation>,
         span_attributes: &[KeyValue],
     ) -> Option<Box<Self>> {
-        if !matches!(
-            operation?,
-            Operation::Chat
-                | Operation::TextCompletion
-                | Operation::GenerateContent
-                | Operation::Embeddings
-        ) {
-            return None;
-        }
+        let operation = operation?;
         let instruments = INSTRUMENTS
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()?;
+        let model_call = matches!(
+            operation,
+            Operation::Chat
+                | Operation::TextCompletion
+                | Operation::GenerateContent
+                | Operation::Embeddings
+        );
+        let duration = match operation {
+            _ if model_call => instruments.inference,
+            Operation::InvokeAgent => instruments.agent,
+            Operation::ExecuteTool => instruments.tool,
+            Operation::InvokeWorkflow => instruments.workflow,
+            _ => instruments.duration,
+        };
+        let tokens = model_call.then_some(instruments.tokens);
         let attributes = span_attributes
             .iter()
             .filter(|kv| {
@@ -122,7 +180,8 @@ impl CallMetrics {
             .cloned()
             .collect();
         Some(Box::new(CallMetrics {
-            instruments,
+            duration,
+            tokens,
             started: Instant::now(),
             attributes,
         }))
@@ -135,6 +194,9 @@ impl CallMetrics {
         input: Option<u64>,
         output: Option<u64>,
     ) {
+        let Some(histogram) = &self.tokens else {
+            return;
+        };
         if let Some(model) = response_model {
             self.attributes.push(KeyValue::new(
                 semconv::GEN_AI_RESPONSE_MODEL,
@@ -145,7 +207,7 @@ impl CallMetrics {
             if let Some(count) = count {
                 let mut attributes = self.attributes.clone();
                 attributes.push(KeyValue::new(semconv::GEN_AI_TOKEN_TYPE, token_type));
-                self.instruments.tokens.record(count, &attributes);
+                histogram.record(count, &attributes);
             }
         }
     }
@@ -156,8 +218,7 @@ impl CallMetrics {
             self.attributes
                 .push(KeyValue::new(semconv::ERROR_TYPE, error_type.to_owned()));
         }
-        self.instruments
-            .duration
+        self.duration
             .record(self.started.elapsed().as_secs_f64(), &self.attributes);
     }
 }

@@ -5,6 +5,7 @@ pub use ::core;
 pub use ::opentelemetry::trace::SpanKind;
 pub use ::opentelemetry::{Key, KeyValue, StringValue, Value};
 
+pub use crate::content::{Captured, ContentCapture};
 pub use crate::future::Instrumented;
 pub use crate::operation::Operation;
 pub use crate::semconv;
@@ -72,4 +73,158 @@ pub fn push_str_array(
             Value::Array(::opentelemetry::Array::String(value)),
         ));
     }
+}
+
+/// A borrowed return value whose content is captured (`capture(result)`,
+/// `capture(documents)`): the `Ok` value of a `Result`, else the value itself. Called as
+/// `capture_json(content, key, (&&CaptureValue(&ret)).target())`, which requires the
+/// target to implement `Serialize`.
+#[derive(Debug)]
+pub struct CaptureValue<'a, T: ?Sized>(pub &'a T);
+
+/// Level 1: `Result<T, E>`: the `Ok` value; nothing for `Err`.
+pub trait CaptureOk {
+    /// What is captured.
+    type Target: ?Sized;
+    /// The value to capture, if any.
+    fn target(&self) -> Option<&Self::Target>;
+}
+
+/// Level 2: any value.
+pub trait CaptureAny {
+    /// What is captured.
+    type Target: ?Sized;
+    /// The value to capture.
+    fn target(&self) -> Option<&Self::Target>;
+}
+
+impl<T, E> CaptureOk for &CaptureValue<'_, Result<T, E>> {
+    type Target = T;
+    fn target(&self) -> Option<&T> {
+        self.0.as_ref().ok()
+    }
+}
+
+impl<T: ?Sized> CaptureAny for CaptureValue<'_, T> {
+    type Target = T;
+    fn target(&self) -> Option<&T> {
+        Some(self.0)
+    }
+}
+
+/// Records a captured return value as JSON under `key`.
+pub fn capture_json<T: ::serde::Serialize + ?Sized>(
+    content: &mut Captured,
+    key: &'static str,
+    value: Option<&T>,
+) {
+    if let Some(value) = value {
+        content.json(key, value);
+    }
+}
+
+/// A borrowed return value whose error text may become the status description (only when
+/// content goes on spans). Called as `(&&ErrorValue(&ret)).capture_error(content)`.
+#[derive(Debug)]
+pub struct ErrorValue<'a, T: ?Sized>(pub &'a T);
+
+/// Level 1: `Result<T, E: Display>`: the error's text.
+pub trait ErrorText {
+    /// Keeps the error's text.
+    fn capture_error(&self, content: &mut Captured);
+}
+
+/// Level 2: anything else: nothing.
+pub trait NoErrorText {
+    /// Does nothing.
+    fn capture_error(&self, content: &mut Captured);
+}
+
+impl<T, E: ::core::fmt::Display> ErrorText for &ErrorValue<'_, Result<T, E>> {
+    fn capture_error(&self, content: &mut Captured) {
+        if let Err(error) = self.0 {
+            content.error_text(error);
+        }
+    }
+}
+
+impl<T: ?Sized> NoErrorText for ErrorValue<'_, T> {
+    fn capture_error(&self, _content: &mut Captured) {}
+}
+
+/// Pushes the model and parameters a `request = …` value reports, leaving out keys given
+/// explicitly.
+pub fn push_request<T: crate::message::GenAiRequest + ?Sized>(
+    attributes: &mut Vec<KeyValue>,
+    request: &T,
+) {
+    let parameters = request.request_parameters();
+    let mut add = |key: &'static str, value: Option<Value>| {
+        if let Some(value) = value
+            && !attributes.iter().any(|kv| kv.key.as_str() == key)
+        {
+            attributes.push(KeyValue::new(key, value));
+        }
+    };
+    add(
+        semconv::GEN_AI_REQUEST_MODEL,
+        request
+            .request_model()
+            .map(|model| Value::from(model.to_owned())),
+    );
+    add(
+        semconv::GEN_AI_REQUEST_TEMPERATURE,
+        parameters.temperature.map(Value::from),
+    );
+    add(
+        semconv::GEN_AI_REQUEST_TOP_P,
+        parameters.top_p.map(Value::from),
+    );
+    add(
+        semconv::GEN_AI_REQUEST_TOP_K,
+        parameters.top_k.map(Value::from),
+    );
+    add(
+        semconv::GEN_AI_REQUEST_MAX_TOKENS,
+        parameters.max_tokens.map(Value::from),
+    );
+    add(
+        semconv::GEN_AI_REQUEST_SEED,
+        parameters.seed.map(Value::from),
+    );
+    add(
+        semconv::GEN_AI_REQUEST_FREQUENCY_PENALTY,
+        parameters.frequency_penalty.map(Value::from),
+    );
+    add(
+        semconv::GEN_AI_REQUEST_PRESENCE_PENALTY,
+        parameters.presence_penalty.map(Value::from),
+    );
+    add(
+        semconv::GEN_AI_REQUEST_STOP_SEQUENCES,
+        (!parameters.stop_sequences.is_empty()).then(|| {
+            Value::Array(::opentelemetry::Array::String(
+                parameters
+                    .stop_sequences
+                    .into_iter()
+                    .map(StringValue::from)
+                    .collect(),
+            ))
+        }),
+    );
+    add(
+        semconv::GEN_AI_REQUEST_CHOICE_COUNT,
+        parameters
+            .choice_count
+            .filter(|count| *count != 1)
+            .map(Value::from),
+    );
+    add(
+        semconv::GEN_AI_REQUEST_STREAM,
+        parameters.stream.filter(|stream| *stream).map(Value::from),
+    );
+    add(
+        semconv::GEN_AI_OUTPUT_TYPE,
+        parameters.output_type.map(Value::from),
+    );
 }

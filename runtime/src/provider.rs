@@ -6,7 +6,7 @@ use std::sync::{PoisonError, RwLock};
 
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::logs::SdkLoggerProvider;
+use opentelemetry_sdk::logs::{LogProcessor, LoggerProviderBuilder, SdkLoggerProvider};
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::resource::{ResourceDetector, TelemetryResourceDetector};
 use opentelemetry_sdk::trace::{
@@ -186,6 +186,8 @@ pub struct TelemetryBuilder {
     destinations: Option<Vec<Requested>>,
     processors: Vec<Box<dyn SpanProcessorObject>>,
     content_capture: Option<crate::ContentCapture>,
+    content_max_length: Option<usize>,
+    log_processors: Vec<Box<dyn FnOnce(LoggerProviderBuilder) -> LoggerProviderBuilder>>,
     metric_readers: Vec<
         Box<
             dyn FnOnce(
@@ -335,6 +337,23 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Sets the budget of one content attribute, in characters of its JSON text (at least
+    /// 64; default [`DEFAULT_CONTENT_MAX_LENGTH`](crate::DEFAULT_CONTENT_MAX_LENGTH)).
+    /// Wins over `TRACE_GENAI_CONTENT_MAX_LENGTH`.
+    pub fn with_content_max_length(mut self, length: usize) -> Self {
+        self.content_max_length = Some(length);
+        self
+    }
+
+    /// Adds a log record processor next to the destinations' (GenAI events go through
+    /// it); e.g. the SDK's in-memory exporter in tests.
+    pub fn with_log_processor<P: LogProcessor + 'static>(mut self, processor: P) -> Self {
+        self.log_processors.push(Box::new(move |builder| {
+            builder.with_log_processor(processor)
+        }));
+        self
+    }
+
     /// Sets where message content may be recorded. Wins over
     /// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` and
     /// `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED`. Off by default.
@@ -366,6 +385,10 @@ impl TelemetryBuilder {
         };
         report_warnings(&config.warnings);
         crate::content::set_content_capture(self.content_capture.unwrap_or(config.content_capture));
+        crate::content::set_content_max_length(
+            self.content_max_length.unwrap_or(config.content_max_length),
+        );
+        crate::semconv::set_latest_experimental(config.semconv_latest_experimental);
         if config.sdk_disabled {
             STATE.store(STATE_DISABLED, Ordering::Relaxed);
             return Ok(Telemetry {
@@ -429,6 +452,10 @@ impl TelemetryBuilder {
         for destination in logs {
             logger_builder =
                 exporter::add_logs(logger_builder, destination, &settings, &mut runtimes)?;
+        }
+
+        for add_processor in self.log_processors {
+            logger_builder = add_processor(logger_builder);
         }
 
         let mut meter_builder = SdkMeterProvider::builder().with_resource(resource);

@@ -83,10 +83,32 @@ pub const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.
 /// `gen_ai.usage.cache_creation.input_tokens` (int, v1.41 name).
 pub const GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: &str =
     "gen_ai.usage.cache_creation.input_tokens";
-/// `gen_ai.usage.cache_write.input_tokens` (int, the genai-main name; emitted alongside).
+/// `gen_ai.usage.cache_write.input_tokens` (int, the genai-main name; emitted instead of
+/// the v1.41 name when `OTEL_SEMCONV_STABILITY_OPT_IN` contains `gen_ai_latest_experimental`).
 pub const GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: &str = "gen_ai.usage.cache_write.input_tokens";
 /// `gen_ai.usage.reasoning.output_tokens` (int).
 pub const GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
+
+/// `gen_ai.input.messages` (opt-in content; a JSON string on spans).
+pub const GEN_AI_INPUT_MESSAGES: &str = "gen_ai.input.messages";
+/// `gen_ai.output.messages` (opt-in content; a JSON string on spans).
+pub const GEN_AI_OUTPUT_MESSAGES: &str = "gen_ai.output.messages";
+/// `gen_ai.system_instructions` (opt-in content; a JSON string on spans).
+pub const GEN_AI_SYSTEM_INSTRUCTIONS: &str = "gen_ai.system_instructions";
+/// `gen_ai.tool.definitions` (opt-in content; a JSON string on spans).
+pub const GEN_AI_TOOL_DEFINITIONS: &str = "gen_ai.tool.definitions";
+/// `gen_ai.tool.call.arguments` (opt-in content; a JSON string on spans).
+pub const GEN_AI_TOOL_CALL_ARGUMENTS: &str = "gen_ai.tool.call.arguments";
+/// `gen_ai.tool.call.result` (opt-in content; a JSON string on spans).
+pub const GEN_AI_TOOL_CALL_RESULT: &str = "gen_ai.tool.call.result";
+/// `gen_ai.retrieval.query.text` (opt-in content; string).
+pub const GEN_AI_RETRIEVAL_QUERY_TEXT: &str = "gen_ai.retrieval.query.text";
+/// `gen_ai.retrieval.documents` (opt-in content; a JSON string on spans).
+pub const GEN_AI_RETRIEVAL_DOCUMENTS: &str = "gen_ai.retrieval.documents";
+
+/// The log event that carries an operation's content, structured, in its span's context.
+pub const GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS: &str =
+    "gen_ai.client.inference.operation.details";
 
 /// `gen_ai.token.type`: `input` or `output` (metrics only).
 pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
@@ -104,6 +126,21 @@ pub const ERROR_TYPE_PANIC: &str = "panic";
 pub const ERROR_TYPE_CANCELLED: &str = "cancelled";
 /// `error.type` fallback when no better value is known.
 pub const ERROR_TYPE_OTHER: &str = "_OTHER";
+
+static LATEST_EXPERIMENTAL: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `OTEL_SEMCONV_STABILITY_OPT_IN` asked for `gen_ai_latest_experimental`: the
+/// genai-main names replace the v1.41 ones where they differ
+/// (`gen_ai.usage.cache_write.input_tokens`, and the per-operation duration metrics).
+#[must_use]
+pub fn latest_experimental() -> bool {
+    LATEST_EXPERIMENTAL.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+pub(crate) fn set_latest_experimental(latest: bool) {
+    LATEST_EXPERIMENTAL.store(latest, std::sync::atomic::Ordering::Relaxed);
+}
 
 /// Every key trace-genai emits, for documentation and for the test that pins them.
 pub const ALL_KEYS: &[&str] = &[
@@ -143,6 +180,14 @@ pub const ALL_KEYS: &[&str] = &[
     GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
     GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
     GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+    GEN_AI_INPUT_MESSAGES,
+    GEN_AI_OUTPUT_MESSAGES,
+    GEN_AI_SYSTEM_INSTRUCTIONS,
+    GEN_AI_TOOL_DEFINITIONS,
+    GEN_AI_TOOL_CALL_ARGUMENTS,
+    GEN_AI_TOOL_CALL_RESULT,
+    GEN_AI_RETRIEVAL_QUERY_TEXT,
+    GEN_AI_RETRIEVAL_DOCUMENTS,
     GEN_AI_TOKEN_TYPE,
     SERVER_ADDRESS,
     SERVER_PORT,
@@ -195,6 +240,14 @@ mod tests {
                 "gen_ai.usage.cache_creation.input_tokens",
                 "gen_ai.usage.cache_write.input_tokens",
                 "gen_ai.usage.reasoning.output_tokens",
+                "gen_ai.input.messages",
+                "gen_ai.output.messages",
+                "gen_ai.system_instructions",
+                "gen_ai.tool.definitions",
+                "gen_ai.tool.call.arguments",
+                "gen_ai.tool.call.result",
+                "gen_ai.retrieval.query.text",
+                "gen_ai.retrieval.documents",
                 "gen_ai.token.type",
                 "server.address",
                 "server.port",

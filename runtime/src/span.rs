@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 use opentelemetry::trace::{SpanBuilder, SpanKind, Status, TraceContextExt, Tracer};
 use opentelemetry::{Context, InstrumentationScope, KeyValue, global};
 
+use crate::content::Captured;
 use crate::operation::Operation;
 use crate::semconv;
 
@@ -41,6 +42,9 @@ pub struct SpanMeta {
     /// The attribute whose value completes the span name (`"{operation} {value}"`), when
     /// it is only known at run time.
     pub subject_key: Option<&'static str>,
+    /// The function's own content capture policy (`content = …`), which wins over the
+    /// installed one.
+    pub content: Option<crate::ContentCapture>,
 }
 
 /// How an instrumented call ended, for the span's status and `error.type`.
@@ -66,6 +70,9 @@ pub struct SpanGuard {
     finished: bool,
     /// Metric state of a model call, when GenAI metrics are installed.
     metrics: Option<Box<crate::metrics::CallMetrics>>,
+    /// Content being captured, only when the policy in force records content and the
+    /// span is recording.
+    content: Option<Box<Captured>>,
 }
 
 impl SpanGuard {
@@ -89,6 +96,13 @@ impl SpanGuard {
             _ => Cow::Borrowed(meta.name),
         };
         let metrics = crate::metrics::CallMetrics::start(meta.operation, &attributes);
+        let mut content =
+            Captured::new(meta.content.unwrap_or_else(crate::content::content_capture));
+        if let Some(content) = &mut content
+            && content.wants_event_attributes()
+        {
+            content.note_attributes(attributes.iter().cloned());
+        }
         let builder = SpanBuilder::from_name(name)
             .with_kind(meta.kind.clone())
             .with_attributes(attributes);
@@ -100,11 +114,14 @@ impl SpanGuard {
             parent.with_span(span)
         }))
         .ok();
+        // Nothing is captured for a span that is not recorded (sampled out).
+        let content = content.filter(|_| cx.as_ref().is_some_and(|cx| cx.span().is_recording()));
         SpanGuard {
             cx,
             outcome: Outcome::Pending,
             finished: false,
             metrics,
+            content,
         }
     }
 
@@ -116,6 +133,7 @@ impl SpanGuard {
             outcome: Outcome::Pending,
             finished: false,
             metrics: None,
+            content: None,
         }
     }
 
@@ -129,6 +147,13 @@ impl SpanGuard {
     #[must_use]
     pub fn enter(&self) -> Option<opentelemetry::ContextGuard> {
         self.cx.as_ref().map(|cx| cx.clone().attach())
+    }
+
+    /// The content collector of this span, when content capture is on for it. The
+    /// expansion of `capture(...)` feeds it; nothing is converted otherwise.
+    #[must_use]
+    pub fn content(&mut self) -> Option<&mut Captured> {
+        self.content.as_deref_mut()
     }
 
     /// Marks the call as failed with the given `error.type`.
@@ -174,6 +199,12 @@ impl SpanGuard {
             ));
         }
         let tokens = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
+        // v1.41 name by default; the genai-main name under `gen_ai_latest_experimental`.
+        let cache_write = if semconv::latest_experimental() {
+            semconv::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS
+        } else {
+            semconv::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS
+        };
         for (key, count) in [
             (semconv::GEN_AI_USAGE_INPUT_TOKENS, usage.input_tokens),
             (semconv::GEN_AI_USAGE_OUTPUT_TOKENS, usage.output_tokens),
@@ -181,14 +212,7 @@ impl SpanGuard {
                 semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
                 usage.cache_read_input_tokens,
             ),
-            (
-                semconv::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-                usage.cache_write_input_tokens,
-            ),
-            (
-                semconv::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
-                usage.cache_write_input_tokens,
-            ),
+            (cache_write, usage.cache_write_input_tokens),
             (
                 semconv::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
                 usage.reasoning_output_tokens,
@@ -197,6 +221,11 @@ impl SpanGuard {
             if let Some(count) = count {
                 attributes.push(KeyValue::new(key, tokens(count)));
             }
+        }
+        if let Some(content) = &mut self.content
+            && content.wants_event_attributes()
+        {
+            content.note_attributes(attributes.iter().cloned());
         }
         span.set_attributes(attributes);
     }
@@ -222,16 +251,29 @@ impl SpanGuard {
             Some(Cow::Borrowed(semconv::ERROR_TYPE_CANCELLED))
         };
         let metrics = self.metrics.take();
+        let content = self.content.take();
         let end = move || {
             if let Some(metrics) = metrics {
                 (*metrics).finish(error_type.as_deref());
             }
             let span = cx.span();
+            let mut content = content;
             if let Some(error_type) = error_type {
-                span.set_status(Status::error(status_description(&error_type)));
+                // The error's own text only when content goes on spans: it may echo the
+                // prompt.
+                let description = content
+                    .as_mut()
+                    .and_then(|content| content.take_error())
+                    .map_or(Cow::Borrowed(status_description(&error_type)), Cow::Owned);
+                span.set_status(Status::error(description));
                 span.set_attribute(KeyValue::new(semconv::ERROR_TYPE, error_type));
             }
+            let event = content.and_then(|content| (*content).finish(&span));
             span.end();
+            // After the span: an event exporter that fails cannot cost the span.
+            if let Some(event) = event {
+                event.emit();
+            }
         };
         if std::thread::panicking() {
             end();

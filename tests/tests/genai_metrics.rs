@@ -1,6 +1,7 @@
 //! GenAI client metrics: `gen_ai.client.operation.duration` (seconds, the conventions'
-//! buckets, errors included with `error.type`) and `gen_ai.client.token.usage` (one point
-//! per token type), recorded for model calls only.
+//! buckets, errors included with `error.type`) for every GenAI operation, and
+//! `gen_ai.client.token.usage` (one point per token type) for model calls only, so an
+//! agent that reports its model calls' usage does not count it twice.
 
 use std::collections::BTreeMap;
 
@@ -42,6 +43,12 @@ fn tool() -> Reply {
     Reply
 }
 
+/// An agent whose result reports the usage of the model call it made.
+#[trace_genai(invoke_agent, agent = "planner")]
+fn agent() -> Reply {
+    chat(false).unwrap()
+}
+
 type Points<T> = Vec<(BTreeMap<String, Value>, u64, T, Vec<f64>)>;
 
 fn points<T: Copy>(data: &MetricData<T>) -> Points<T> {
@@ -73,6 +80,7 @@ fn duration_and_token_usage_for_model_calls() {
     chat(false).unwrap();
     chat(true).unwrap_err();
     tool();
+    agent();
     telemetry.force_flush().unwrap();
 
     let finished = exporter.get_finished_metrics().unwrap();
@@ -98,18 +106,28 @@ fn duration_and_token_usage_for_model_calls() {
     let duration = duration.expect("duration metric");
     let tokens = tokens.expect("token metric");
 
-    // Two points: the successes, and the failure with its error.type. The tool call
-    // records nothing.
-    assert_eq!(duration.len(), 2, "{duration:?}");
+    // Four points: the chat successes (two, plus the agent's), the chat failure with its
+    // error.type, the tool, and the agent.
+    let operation = |p: &(BTreeMap<String, Value>, u64, f64, Vec<f64>)| {
+        p.0["gen_ai.operation.name"].as_str().into_owned()
+    };
+    assert_eq!(duration.len(), 4, "{duration:?}");
     let ok = duration
         .iter()
-        .find(|p| !p.0.contains_key("error.type"))
+        .find(|p| operation(p) == "chat" && !p.0.contains_key("error.type"))
         .unwrap();
     let failed = duration
         .iter()
         .find(|p| p.0.contains_key("error.type"))
         .unwrap();
-    assert_eq!(ok.1, 2);
+    for name in ["execute_tool", "invoke_agent"] {
+        let point = duration
+            .iter()
+            .find(|p| operation(p) == name)
+            .unwrap_or_else(|| panic!("no duration for {name}"));
+        assert_eq!(point.1, 1, "{name}");
+    }
+    assert_eq!(ok.1, 3);
     assert_eq!(failed.1, 1);
     assert_eq!(
         failed.0["error.type"],
@@ -127,6 +145,7 @@ fn duration_and_token_usage_for_model_calls() {
     }
     assert_eq!(ok.0["server.port"], Value::I64(443));
 
+    // Token usage: the three successful chat calls only; the agent and the tool add none.
     assert_eq!(tokens.len(), 2, "{tokens:?}");
     let input = tokens
         .iter()
@@ -136,8 +155,13 @@ fn duration_and_token_usage_for_model_calls() {
         .iter()
         .find(|p| p.0["gen_ai.token.type"] == Value::from("output"))
         .unwrap();
-    assert_eq!((input.1, input.2), (2, 200));
-    assert_eq!((output.1, output.2), (2, 14));
+    assert_eq!((input.1, input.2), (3, 300));
+    assert_eq!((output.1, output.2), (3, 21));
+    assert!(
+        tokens
+            .iter()
+            .all(|p| p.0["gen_ai.operation.name"] == Value::from("chat"))
+    );
     assert_eq!(
         input.0["gen_ai.response.model"],
         Value::from("gpt-4o-2024-08-06")

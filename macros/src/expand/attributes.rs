@@ -66,6 +66,11 @@ pub(crate) fn span_start(
                 let key = semconv_key(spec.subject);
                 subject_key = quote!(::core::option::Option::Some(#private::semconv::#key));
             }
+            None if spec.subject == "model" && args.request.is_some() => {
+                // The model comes from the `request = …` value.
+                let key = semconv_key(spec.subject);
+                subject_key = quote!(::core::option::Option::Some(#private::semconv::#key));
+            }
             None if spec.name == "execute_tool" => {
                 // A tool is usually the function itself: name it after the function.
                 let tool = function_name(function);
@@ -125,6 +130,15 @@ pub(crate) fn span_start(
         });
     }
 
+    if let Some(request) = &args.request {
+        // After the explicit keys, which win.
+        let span = request.span();
+        let private = respan(private, span);
+        pushes.push(quote_spanned! {span=>
+            #private::push_request(&mut #attrs, &(#request));
+        });
+    }
+
     let kind = match (&args.kind, operation) {
         (Some((_, variant)), _) => {
             let variant = format_ident!("{}", variant);
@@ -143,7 +157,14 @@ pub(crate) fn span_start(
             quote!(::core::option::Option::Some(#private::Operation::#variant))
         },
     );
-    let capacity = pushes.len();
+    let content = args.content.map_or_else(
+        || quote!(::core::option::Option::None),
+        |variant| {
+            let variant = format_ident!("{}", variant);
+            quote!(::core::option::Option::Some(#private::ContentCapture::#variant))
+        },
+    );
+    let capacity = pushes.len() + if args.request.is_some() { 12 } else { 0 };
 
     quote! {
         if #private::enabled() {
@@ -155,6 +176,7 @@ pub(crate) fn span_start(
                     operation: #operation,
                     kind: #kind,
                     subject_key: #subject_key,
+                    content: #content,
                 },
                 #attrs,
             )
@@ -165,7 +187,7 @@ pub(crate) fn span_start(
 }
 
 /// `tokens` with every span set to `span`.
-fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
+pub(crate) fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
     tokens
         .clone()
         .into_iter()

@@ -11,11 +11,13 @@ use std::sync::{LazyLock, Mutex, MutexGuard, OnceLock};
 
 use opentelemetry::trace::{SpanId, SpanKind, Status};
 use opentelemetry::{Key, Value};
+use opentelemetry_sdk::logs::{InMemoryLogExporter, SdkLogRecord, SimpleLogProcessor};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor, SpanData};
 use trace_genai::config::Config;
 use trace_genai::{SamplerConfig, Telemetry};
 
 static EXPORTER: LazyLock<InMemorySpanExporter> = LazyLock::new(InMemorySpanExporter::default);
+static LOG_EXPORTER: LazyLock<InMemoryLogExporter> = LazyLock::new(InMemoryLogExporter::default);
 static TELEMETRY: OnceLock<Telemetry> = OnceLock::new();
 /// Tests of one binary share the global provider: run them one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -30,11 +32,27 @@ fn install() -> MutexGuard<'static, ()> {
             .with_no_exporter()
             .with_sampler(SamplerConfig::AlwaysOn)
             .with_span_processor(SimpleSpanProcessor::new(EXPORTER.clone()))
+            .with_log_processor(SimpleLogProcessor::new(LOG_EXPORTER.clone()))
             .install()
             .expect("install test telemetry")
     });
     EXPORTER.reset();
+    LOG_EXPORTER.reset();
     serial
+}
+
+/// Runs `f` and returns what it returned with the spans and the log records (GenAI
+/// events) emitted meanwhile.
+pub fn capture_with_logs<R>(f: impl FnOnce() -> R) -> (R, Spans, Vec<SdkLogRecord>) {
+    let _serial = install();
+    let result = f();
+    let logs = LOG_EXPORTER
+        .get_emitted_logs()
+        .expect("emitted logs")
+        .into_iter()
+        .map(|log| log.record)
+        .collect();
+    (result, finished(), logs)
 }
 
 /// Runs `f` and returns what it returned with every span that ended meanwhile.

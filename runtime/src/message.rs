@@ -1,0 +1,732 @@
+//! Message, part and tool-definition types that serialize to the JSON schemas of the GenAI
+//! conventions (`gen_ai.input.messages`, `gen_ai.output.messages`,
+//! `gen_ai.system_instructions`, `gen_ai.tool.definitions`).
+//!
+//! Applications without message types of their own can use these directly; applications
+//! with their own types implement [`InputMessages`], [`OutputMessages`],
+//! [`SystemInstructions`] or [`ToolDefinitions`] to convert. Conversions run only when
+//! content recording is on.
+//!
+//! ```
+//! use trace_genai::message::{ChatMessage, OutputMessage, Part};
+//!
+//! let input = vec![
+//!     ChatMessage::user("Weather in Paris?"),
+//!     ChatMessage::assistant_parts(vec![Part::tool_call(
+//!         "call_1",
+//!         "get_weather",
+//!         serde_json::json!({ "location": "Paris" }),
+//!     )]),
+//!     ChatMessage::tool_response("call_1", "rainy, 57°F"),
+//! ];
+//! assert_eq!(
+//!     serde_json::to_string(&input).unwrap(),
+//!     r#"[{"role":"user","parts":[{"type":"text","content":"Weather in Paris?"}]},{"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"location":"Paris"}}]},{"role":"tool","parts":[{"type":"tool_call_response","id":"call_1","response":"rainy, 57°F"}]}]"#
+//! );
+//!
+//! let output = [OutputMessage::assistant("It's rainy.", "stop")];
+//! assert_eq!(
+//!     serde_json::to_string(&output).unwrap(),
+//!     r#"[{"role":"assistant","parts":[{"type":"text","content":"It's rainy."}],"finish_reason":"stop"}]"#
+//! );
+//! ```
+
+use std::borrow::Cow;
+
+use serde::ser::SerializeMap as _;
+use serde::{Serialize, Serializer};
+
+/// The role of a message's author: `system`, `user`, `assistant`, `tool`, or another name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Role {
+    /// `system`: instructions in the conversation history.
+    System,
+    /// `user`.
+    User,
+    /// `assistant`: the model.
+    Assistant,
+    /// `tool`: a tool's response.
+    Tool,
+    /// Any other role name (e.g. `developer`).
+    Other(Cow<'static, str>),
+}
+
+impl Role {
+    /// The role name as recorded.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+            Role::Other(name) => name,
+        }
+    }
+}
+
+impl Serialize for Role {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// The modality of a `blob`, `file` or `uri` part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Modality {
+    /// An image.
+    Image,
+    /// A video.
+    Video,
+    /// Audio.
+    Audio,
+}
+
+/// One part of a message, tagged by `type` as in the conventions' JSON schema.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Part {
+    /// `{"type":"text","content":…}`.
+    Text {
+        /// The text.
+        content: String,
+    },
+    /// `{"type":"tool_call","id":…,"name":…,"arguments":…}`: the model asks for a tool.
+    ToolCall {
+        /// The call id, to match the response.
+        id: Option<String>,
+        /// The tool name.
+        name: String,
+        /// The arguments, ideally an object.
+        arguments: Option<serde_json::Value>,
+    },
+    /// `{"type":"tool_call_response","id":…,"response":…}`: a tool's result sent back.
+    ToolCallResponse {
+        /// The id of the call this answers.
+        id: Option<String>,
+        /// The result.
+        response: serde_json::Value,
+    },
+    /// `{"type":"blob","modality":…,"mime_type":…,"content":…}`: inline data, base64.
+    Blob {
+        /// The modality.
+        modality: Modality,
+        /// The MIME type, if known.
+        mime_type: Option<String>,
+        /// The data, base64-encoded.
+        content: String,
+    },
+    /// `{"type":"file","modality":…,"mime_type":…,"file_id":…}`: an uploaded file.
+    File {
+        /// The modality.
+        modality: Modality,
+        /// The MIME type, if known.
+        mime_type: Option<String>,
+        /// The provider's file id.
+        file_id: String,
+    },
+    /// `{"type":"uri","modality":…,"mime_type":…,"uri":…}`: data by reference.
+    Uri {
+        /// The modality.
+        modality: Modality,
+        /// The MIME type, if known.
+        mime_type: Option<String>,
+        /// The URI.
+        uri: String,
+    },
+    /// `{"type":"reasoning","content":…}`: the model's reasoning text.
+    Reasoning {
+        /// The reasoning text.
+        content: String,
+    },
+    /// Any other part: an object that carries its own `type` member.
+    Other(serde_json::Map<String, serde_json::Value>),
+}
+
+impl Part {
+    /// A text part.
+    pub fn text(content: impl Into<String>) -> Self {
+        Part::Text {
+            content: content.into(),
+        }
+    }
+
+    /// A tool call with its id, tool name and arguments.
+    pub fn tool_call(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        arguments: impl Into<serde_json::Value>,
+    ) -> Self {
+        Part::ToolCall {
+            id: Some(id.into()),
+            name: name.into(),
+            arguments: Some(arguments.into()),
+        }
+    }
+
+    /// A tool's response to the call with this id.
+    pub fn tool_call_response(
+        id: impl Into<String>,
+        response: impl Into<serde_json::Value>,
+    ) -> Self {
+        Part::ToolCallResponse {
+            id: Some(id.into()),
+            response: response.into(),
+        }
+    }
+}
+
+impl Serialize for Part {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        fn optional<M: serde::ser::SerializeMap, T: Serialize>(
+            map: &mut M,
+            key: &str,
+            value: Option<&T>,
+        ) -> Result<(), M::Error> {
+            match value {
+                Some(value) => map.serialize_entry(key, value),
+                None => Ok(()),
+            }
+        }
+        if let Part::Other(fields) = self {
+            return fields.serialize(serializer);
+        }
+        let mut map = serializer.serialize_map(None)?;
+        match self {
+            Part::Text { content } => {
+                map.serialize_entry("type", "text")?;
+                map.serialize_entry("content", content)?;
+            }
+            Part::ToolCall {
+                id,
+                name,
+                arguments,
+            } => {
+                map.serialize_entry("type", "tool_call")?;
+                optional(&mut map, "id", id.as_ref())?;
+                map.serialize_entry("name", name)?;
+                optional(&mut map, "arguments", arguments.as_ref())?;
+            }
+            Part::ToolCallResponse { id, response } => {
+                map.serialize_entry("type", "tool_call_response")?;
+                optional(&mut map, "id", id.as_ref())?;
+                map.serialize_entry("response", response)?;
+            }
+            Part::Blob {
+                modality,
+                mime_type,
+                content,
+            } => {
+                map.serialize_entry("type", "blob")?;
+                map.serialize_entry("modality", modality)?;
+                optional(&mut map, "mime_type", mime_type.as_ref())?;
+                map.serialize_entry("content", content)?;
+            }
+            Part::File {
+                modality,
+                mime_type,
+                file_id,
+            } => {
+                map.serialize_entry("type", "file")?;
+                map.serialize_entry("modality", modality)?;
+                optional(&mut map, "mime_type", mime_type.as_ref())?;
+                map.serialize_entry("file_id", file_id)?;
+            }
+            Part::Uri {
+                modality,
+                mime_type,
+                uri,
+            } => {
+                map.serialize_entry("type", "uri")?;
+                map.serialize_entry("modality", modality)?;
+                optional(&mut map, "mime_type", mime_type.as_ref())?;
+                map.serialize_entry("uri", uri)?;
+            }
+            Part::Reasoning { content } => {
+                map.serialize_entry("type", "reasoning")?;
+                map.serialize_entry("content", content)?;
+            }
+            Part::Other(_) => {}
+        }
+        map.end()
+    }
+}
+
+/// A message sent to the model (`gen_ai.input.messages`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ChatMessage {
+    /// Who wrote it.
+    pub role: Role,
+    /// Its parts, in order.
+    pub parts: Vec<Part>,
+    /// The author's name, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl ChatMessage {
+    /// A message with this role and these parts.
+    #[must_use]
+    pub fn new(role: Role, parts: Vec<Part>) -> Self {
+        ChatMessage {
+            role,
+            parts,
+            name: None,
+        }
+    }
+
+    /// A system message (instructions kept in the conversation history).
+    pub fn system(text: impl Into<String>) -> Self {
+        ChatMessage::new(Role::System, vec![Part::text(text)])
+    }
+
+    /// A user message with one text part.
+    pub fn user(text: impl Into<String>) -> Self {
+        ChatMessage::new(Role::User, vec![Part::text(text)])
+    }
+
+    /// An assistant message with one text part.
+    pub fn assistant(text: impl Into<String>) -> Self {
+        ChatMessage::new(Role::Assistant, vec![Part::text(text)])
+    }
+
+    /// An assistant message with these parts (e.g. tool calls).
+    #[must_use]
+    pub fn assistant_parts(parts: Vec<Part>) -> Self {
+        ChatMessage::new(Role::Assistant, parts)
+    }
+
+    /// A tool message answering the call `id`.
+    pub fn tool_response(id: impl Into<String>, response: impl Into<serde_json::Value>) -> Self {
+        ChatMessage::new(Role::Tool, vec![Part::tool_call_response(id, response)])
+    }
+
+    /// The same message with an author name.
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+/// A message the model returned, one per choice (`gen_ai.output.messages`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct OutputMessage {
+    /// Who wrote it (normally [`Role::Assistant`]).
+    pub role: Role,
+    /// Its parts, in order.
+    pub parts: Vec<Part>,
+    /// The author's name, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Why the model stopped: `stop`, `length`, `content_filter`, `tool_call`, `error`, or
+    /// another provider value. Left out when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+}
+
+impl OutputMessage {
+    /// A message with this role, parts and finish reason.
+    #[must_use]
+    pub fn new(role: Role, parts: Vec<Part>, finish_reason: Option<String>) -> Self {
+        OutputMessage {
+            role,
+            parts,
+            name: None,
+            finish_reason,
+        }
+    }
+
+    /// An assistant message with one text part and a finish reason.
+    pub fn assistant(text: impl Into<String>, finish_reason: impl Into<String>) -> Self {
+        OutputMessage::new(
+            Role::Assistant,
+            vec![Part::text(text)],
+            Some(finish_reason.into()),
+        )
+    }
+}
+
+/// A tool offered to the model (`gen_ai.tool.definitions`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ToolDefinition {
+    /// The tool type, `function` for function tools.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The tool name.
+    pub name: String,
+    /// What the tool does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The parameters' JSON Schema.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<serde_json::Value>,
+}
+
+impl ToolDefinition {
+    /// A function tool.
+    pub fn function(name: impl Into<String>) -> Self {
+        ToolDefinition {
+            kind: "function".to_owned(),
+            name: name.into(),
+            description: None,
+            parameters: None,
+        }
+    }
+
+    /// The same tool with a description.
+    #[must_use]
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// The same tool with a parameters schema.
+    #[must_use]
+    pub fn with_parameters(mut self, parameters: serde_json::Value) -> Self {
+        self.parameters = Some(parameters);
+        self
+    }
+}
+
+/// A value that can be recorded as `gen_ai.input.messages`: `capture(messages = …)`.
+///
+/// Implemented for [`ChatMessage`] slices, `Vec`s and single messages, for `str` and
+/// `String` (one user text message), and for `Option`s and references of those.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be captured as `gen_ai.input.messages`",
+    label = "expected chat messages, e.g. `Vec<trace_genai::message::ChatMessage>` or a `&str` prompt",
+    note = "implement `trace_genai::message::InputMessages` for your message type"
+)]
+pub trait InputMessages {
+    /// The messages, in the order they are sent.
+    fn input_messages(&self) -> Cow<'_, [ChatMessage]>;
+}
+
+/// A value that can be recorded as `gen_ai.system_instructions`: `capture(system = …)`.
+///
+/// Implemented for `str` and `String` (one text part), [`Part`] slices and `Vec`s, and
+/// `Option`s and references of those.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be captured as `gen_ai.system_instructions`",
+    label = "expected instructions, e.g. a `&str` or `Vec<trace_genai::message::Part>`",
+    note = "implement `trace_genai::message::SystemInstructions` for your type"
+)]
+pub trait SystemInstructions {
+    /// The instruction parts.
+    fn system_instructions(&self) -> Cow<'_, [Part]>;
+}
+
+/// A value that can be recorded as `gen_ai.tool.definitions`: `capture(tools = …)`.
+///
+/// Implemented for [`ToolDefinition`] slices and `Vec`s, and `Option`s and references.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be captured as `gen_ai.tool.definitions`",
+    label = "expected tool definitions, e.g. `Vec<trace_genai::message::ToolDefinition>`",
+    note = "implement `trace_genai::message::ToolDefinitions` for your type"
+)]
+pub trait ToolDefinitions {
+    /// The tool definitions.
+    fn tool_definitions(&self) -> Cow<'_, [ToolDefinition]>;
+}
+
+/// A return value that can be recorded as `gen_ai.output.messages`: `capture(output)`.
+///
+/// Implemented for [`OutputMessage`] slices, `Vec`s and single messages, for `String`
+/// and `str` (one assistant text message without a finish reason), for `Result<T, E>`
+/// (the `Ok` value; nothing for `Err`), and for `Option`s and references.
+#[diagnostic::on_unimplemented(
+    message = "the return type `{Self}` cannot be captured as `gen_ai.output.messages`",
+    label = "`capture(output)` needs a return type that reports output messages",
+    note = "implement `trace_genai::message::OutputMessages` for the response type"
+)]
+pub trait OutputMessages {
+    /// The output messages, one per choice.
+    fn output_messages(&self) -> Cow<'_, [OutputMessage]>;
+}
+
+/// A request type that reports its parameters and content: `request = …` in
+/// `#[trace_genai]` records its model and parameters, and `capture(request)` its messages,
+/// system instructions and tool definitions.
+///
+/// Every method has a default that reports nothing.
+pub trait GenAiRequest {
+    /// `gen_ai.request.model`.
+    fn request_model(&self) -> Option<&str> {
+        None
+    }
+
+    /// The sampling parameters.
+    fn request_parameters(&self) -> RequestParameters {
+        RequestParameters::default()
+    }
+
+    /// The messages sent, in order (system messages of the history included).
+    fn input_messages(&self) -> Vec<ChatMessage> {
+        Vec::new()
+    }
+
+    /// Instructions given apart from the messages.
+    fn system_instructions(&self) -> Vec<Part> {
+        Vec::new()
+    }
+
+    /// The tools offered to the model.
+    fn tool_definitions(&self) -> Vec<ToolDefinition> {
+        Vec::new()
+    }
+}
+
+/// The request parameters a [`GenAiRequest`] reports; `None` is not recorded.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct RequestParameters {
+    /// `gen_ai.request.temperature`.
+    pub temperature: Option<f64>,
+    /// `gen_ai.request.top_p`.
+    pub top_p: Option<f64>,
+    /// `gen_ai.request.top_k`.
+    pub top_k: Option<f64>,
+    /// `gen_ai.request.max_tokens`.
+    pub max_tokens: Option<i64>,
+    /// `gen_ai.request.seed`.
+    pub seed: Option<i64>,
+    /// `gen_ai.request.frequency_penalty`.
+    pub frequency_penalty: Option<f64>,
+    /// `gen_ai.request.presence_penalty`.
+    pub presence_penalty: Option<f64>,
+    /// `gen_ai.request.stop_sequences`.
+    pub stop_sequences: Vec<String>,
+    /// `gen_ai.request.choice.count` (recorded only when not 1).
+    pub choice_count: Option<i64>,
+    /// `gen_ai.request.stream` (recorded only when `true`).
+    pub stream: Option<bool>,
+    /// `gen_ai.output.type` (`text`, `json`, `image`, `speech`).
+    pub output_type: Option<&'static str>,
+}
+
+// ---- conversions ----------------------------------------------------------------------
+
+impl InputMessages for [ChatMessage] {
+    fn input_messages(&self) -> Cow<'_, [ChatMessage]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl<const N: usize> InputMessages for [ChatMessage; N] {
+    fn input_messages(&self) -> Cow<'_, [ChatMessage]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl InputMessages for Vec<ChatMessage> {
+    fn input_messages(&self) -> Cow<'_, [ChatMessage]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl InputMessages for ChatMessage {
+    fn input_messages(&self) -> Cow<'_, [ChatMessage]> {
+        Cow::Borrowed(std::slice::from_ref(self))
+    }
+}
+
+impl InputMessages for str {
+    fn input_messages(&self) -> Cow<'_, [ChatMessage]> {
+        Cow::Owned(vec![ChatMessage::user(self)])
+    }
+}
+
+impl InputMessages for String {
+    fn input_messages(&self) -> Cow<'_, [ChatMessage]> {
+        self.as_str().input_messages()
+    }
+}
+
+impl SystemInstructions for str {
+    fn system_instructions(&self) -> Cow<'_, [Part]> {
+        Cow::Owned(vec![Part::text(self)])
+    }
+}
+
+impl SystemInstructions for String {
+    fn system_instructions(&self) -> Cow<'_, [Part]> {
+        self.as_str().system_instructions()
+    }
+}
+
+impl SystemInstructions for [Part] {
+    fn system_instructions(&self) -> Cow<'_, [Part]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl SystemInstructions for Vec<Part> {
+    fn system_instructions(&self) -> Cow<'_, [Part]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl ToolDefinitions for [ToolDefinition] {
+    fn tool_definitions(&self) -> Cow<'_, [ToolDefinition]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl<const N: usize> ToolDefinitions for [ToolDefinition; N] {
+    fn tool_definitions(&self) -> Cow<'_, [ToolDefinition]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl ToolDefinitions for Vec<ToolDefinition> {
+    fn tool_definitions(&self) -> Cow<'_, [ToolDefinition]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl OutputMessages for [OutputMessage] {
+    fn output_messages(&self) -> Cow<'_, [OutputMessage]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl OutputMessages for Vec<OutputMessage> {
+    fn output_messages(&self) -> Cow<'_, [OutputMessage]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl OutputMessages for OutputMessage {
+    fn output_messages(&self) -> Cow<'_, [OutputMessage]> {
+        Cow::Borrowed(std::slice::from_ref(self))
+    }
+}
+
+impl OutputMessages for str {
+    fn output_messages(&self) -> Cow<'_, [OutputMessage]> {
+        Cow::Owned(vec![OutputMessage::new(
+            Role::Assistant,
+            vec![Part::text(self)],
+            None,
+        )])
+    }
+}
+
+impl OutputMessages for String {
+    fn output_messages(&self) -> Cow<'_, [OutputMessage]> {
+        self.as_str().output_messages()
+    }
+}
+
+impl<T: OutputMessages, E> OutputMessages for Result<T, E> {
+    fn output_messages(&self) -> Cow<'_, [OutputMessage]> {
+        match self {
+            Ok(value) => value.output_messages(),
+            Err(_) => Cow::Borrowed(&[]),
+        }
+    }
+}
+
+/// `Option`s (nothing for `None`) and smart pointers forward to the value.
+macro_rules! forward {
+    ($trait:ident :: $method:ident -> $item:ty) => {
+        impl<T: $trait + ?Sized> $trait for &T {
+            fn $method(&self) -> Cow<'_, [$item]> {
+                (**self).$method()
+            }
+        }
+        impl<T: $trait + ?Sized> $trait for Box<T> {
+            fn $method(&self) -> Cow<'_, [$item]> {
+                (**self).$method()
+            }
+        }
+        impl<T: $trait + ?Sized> $trait for std::sync::Arc<T> {
+            fn $method(&self) -> Cow<'_, [$item]> {
+                (**self).$method()
+            }
+        }
+        impl<T: $trait> $trait for Option<T> {
+            fn $method(&self) -> Cow<'_, [$item]> {
+                match self {
+                    Some(value) => value.$method(),
+                    None => Cow::Borrowed(&[]),
+                }
+            }
+        }
+    };
+}
+
+forward!(InputMessages::input_messages -> ChatMessage);
+forward!(SystemInstructions::system_instructions -> Part);
+forward!(ToolDefinitions::tool_definitions -> ToolDefinition);
+forward!(OutputMessages::output_messages -> OutputMessage);
+
+impl<T: GenAiRequest + ?Sized> GenAiRequest for &T {
+    fn request_model(&self) -> Option<&str> {
+        (**self).request_model()
+    }
+    fn request_parameters(&self) -> RequestParameters {
+        (**self).request_parameters()
+    }
+    fn input_messages(&self) -> Vec<ChatMessage> {
+        (**self).input_messages()
+    }
+    fn system_instructions(&self) -> Vec<Part> {
+        (**self).system_instructions()
+    }
+    fn tool_definitions(&self) -> Vec<ToolDefinition> {
+        (**self).tool_definitions()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json<T: Serialize + ?Sized>(value: &T) -> String {
+        serde_json::to_string(value).unwrap_or_default()
+    }
+
+    #[test]
+    fn parts_serialize_to_the_schema() {
+        assert_eq!(
+            json(&Part::tool_call_response(
+                "c1",
+                serde_json::json!({"t": 12})
+            )),
+            r#"{"type":"tool_call_response","id":"c1","response":{"t":12}}"#
+        );
+        assert_eq!(
+            json(&Part::Blob {
+                modality: Modality::Image,
+                mime_type: Some("image/png".into()),
+                content: "iVBO".into()
+            }),
+            r#"{"type":"blob","modality":"image","mime_type":"image/png","content":"iVBO"}"#
+        );
+        assert_eq!(
+            json(&Part::Reasoning {
+                content: "hm".into()
+            }),
+            r#"{"type":"reasoning","content":"hm"}"#
+        );
+        let mut other = serde_json::Map::new();
+        other.insert("type".into(), "compaction".into());
+        assert_eq!(json(&Part::Other(other)), r#"{"type":"compaction"}"#);
+        assert_eq!(
+            json(&ToolDefinition::function("get_weather").with_description("Weather")),
+            r#"{"type":"function","name":"get_weather","description":"Weather"}"#
+        );
+        assert_eq!(
+            json(&ChatMessage::new(Role::Other("developer".into()), vec![]).with_name("ops")),
+            r#"{"role":"developer","parts":[],"name":"ops"}"#
+        );
+    }
+}
