@@ -157,12 +157,12 @@ macro_rules! numeric_impls {
         $(
             impl IntoF64Value for $float {
                 fn into_f64_value(self) -> Option<f64> {
-                    Some(f64::from(self))
+                    Some(Widen::widen(self))
                 }
             }
             impl IntoAttributeValue for $float {
                 fn into_attribute_value(self) -> Option<Value> {
-                    Some(Value::F64(f64::from(self)))
+                    Some(Value::F64(Widen::widen(self)))
                 }
             }
         )*
@@ -202,6 +202,29 @@ macro_rules! numeric_impls {
             }
         )*
     };
+}
+
+/// Floats as the double a reader expects: an `f32` `0.2` is recorded as `0.2`, not as
+/// its binary value `0.20000000298023224`.
+trait Widen {
+    fn widen(self) -> f64;
+}
+
+impl Widen for f64 {
+    fn widen(self) -> f64 {
+        self
+    }
+}
+
+impl Widen for f32 {
+    fn widen(self) -> f64 {
+        widen_f32(self)
+    }
+}
+
+/// The double with the same shortest decimal form as `value`.
+pub(crate) fn widen_f32(value: f32) -> f64 {
+    value.to_string().parse().unwrap_or(f64::from(value))
 }
 
 numeric_impls!(
@@ -479,6 +502,8 @@ mod tests {
     #[test]
     fn numbers_keep_their_convention_type() {
         assert_eq!(0.5_f32.into_f64_value(), Some(0.5));
+        assert_eq!(0.2_f32.into_f64_value(), Some(0.2));
+        assert_eq!(0.7_f32.into_attribute_value(), Some(Value::F64(0.7)));
         assert_eq!(Some(0.25_f64).into_f64_value(), Some(0.25));
         assert_eq!(None::<f32>.into_f64_value(), None);
         assert_eq!((&7_u32).into_i64_value(), Some(7));
