@@ -293,13 +293,32 @@ fn console_json_lines_parse_back() {
     assert_eq!(chat["attributes"]["gen_ai.operation.name"], "chat");
 }
 
+#[trace_genai(chat, model = "m", capture(messages))]
+fn ask(messages: &str) -> usize {
+    messages.len()
+}
+
 #[test]
 fn content_capture_is_off_by_default_and_code_wins_over_the_environment() {
     let _serial = serial();
+    // The policy in force, and whether a capturing function recorded its messages.
     let install = |builder: trace_genai::TelemetryBuilder| {
-        let telemetry = builder.with_no_exporter().install().unwrap();
+        let spans = opentelemetry_sdk::trace::InMemorySpanExporter::default();
+        let telemetry = builder
+            .with_no_exporter()
+            .with_span_processor(opentelemetry_sdk::trace::SimpleSpanProcessor::new(
+                spans.clone(),
+            ))
+            .install()
+            .unwrap();
         let capture = trace_genai::content_capture();
+        ask("secret");
+        let recorded = spans.get_finished_spans().unwrap()[0]
+            .attributes
+            .iter()
+            .any(|kv| kv.key.as_str() == "gen_ai.input.messages");
         telemetry.shutdown().unwrap();
+        assert_eq!(recorded, capture.on_spans(), "{capture:?}");
         capture
     };
     assert_eq!(
