@@ -67,6 +67,8 @@ pub struct ConsoleExporter {
     format: ConsoleFormat,
     service: Option<String>,
     state: Mutex<State>,
+    /// Prints the console log exporter's waiting records under their spans.
+    bridged: bool,
 }
 
 struct State {
@@ -90,6 +92,7 @@ impl ConsoleExporter {
         Self {
             format,
             service: None,
+            bridged: false,
             state: Mutex::new(State {
                 writer: Box::new(writer),
                 pending: PendingTraces::default(),
@@ -98,8 +101,27 @@ impl ConsoleExporter {
         }
     }
 
+    /// Prints the GenAI events of the console log exporter under their spans (the
+    /// console destination installs both this way).
+    pub(crate) fn bridged(mut self) -> Self {
+        if self.format == ConsoleFormat::Tree {
+            self.bridged = true;
+            crate::console_bridge::tree_installed(true);
+        }
+        self
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn render(&self, out: &mut String, spans: &[SpanData]) {
+        let mut logs = if self.bridged {
+            crate::console_bridge::take_for(spans)
+        } else {
+            HashMap::new()
+        };
+        render_trace(out, self.service.as_deref(), spans, &mut logs);
     }
 
     fn export_now(&self, batch: Vec<SpanData>) -> OTelSdkResult {
@@ -113,10 +135,10 @@ impl ConsoleExporter {
             ConsoleFormat::Tree => {
                 for span in batch {
                     if let Some(spans) = state.pending.add(span) {
-                        render_trace(&mut out, service, &spans);
+                        self.render(&mut out, &spans);
                     }
                     while let Some(spans) = state.pending.evict_over(MAX_BUFFERED_SPANS) {
-                        render_trace(&mut out, service, &spans);
+                        self.render(&mut out, &spans);
                     }
                 }
             }
@@ -136,7 +158,7 @@ impl ConsoleExporter {
         let mut state = self.lock();
         let mut out = String::new();
         while let Some(spans) = state.pending.pop_oldest() {
-            render_trace(&mut out, self.service.as_deref(), &spans);
+            self.render(&mut out, &spans);
         }
         state.write(&out);
     }
@@ -174,7 +196,11 @@ impl SpanExporter for ConsoleExporter {
 
     fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
         self.flush_pending();
-        self.lock().is_shutdown = true;
+        let mut state = self.lock();
+        if self.bridged && !state.is_shutdown {
+            crate::console_bridge::tree_installed(false);
+        }
+        state.is_shutdown = true;
         Ok(())
     }
 
@@ -299,7 +325,12 @@ type ChildrenIndex<'a> = HashMap<SpanId, Vec<&'a SpanData>>;
 
 /// Renders the spans of one trace; spans whose parent is not among them are
 /// the tops of the tree.
-fn render_trace(out: &mut String, service: Option<&str>, spans: &[SpanData]) {
+fn render_trace(
+    out: &mut String,
+    service: Option<&str>,
+    spans: &[SpanData],
+    logs: &mut HashMap<SpanId, Vec<String>>,
+) {
     let Some(first) = spans.first() else {
         return;
     };
@@ -326,7 +357,11 @@ fn render_trace(out: &mut String, service: Option<&str>, spans: &[SpanData]) {
         "",
         &trace_header(first.span_context.trace_id(), service),
     );
-    render_tree(out, tops, children);
+    render_tree(out, tops, children, logs);
+    // Events of spans that are not in this tree.
+    for line in logs.drain().flat_map(|(_, lines)| lines) {
+        push_line(out, "   ", &truncate(&line, 2 * LINE_WIDTH));
+    }
     out.push('\n');
 }
 
@@ -341,7 +376,12 @@ fn trace_header(trace_id: TraceId, service: Option<&str>) -> String {
 /// Prints `tops` and their descendants depth first. Iterative, so deep
 /// traces cannot overflow the stack; each span's children are taken out of
 /// `children` when printed, so even colliding span ids cannot loop.
-fn render_tree(out: &mut String, tops: Vec<&SpanData>, mut children: ChildrenIndex<'_>) {
+fn render_tree(
+    out: &mut String,
+    tops: Vec<&SpanData>,
+    mut children: ChildrenIndex<'_>,
+    logs: &mut HashMap<SpanId, Vec<String>>,
+) {
     // Siblings still to print, with the tree prefix they hang from.
     let mut stack = vec![(tops.into_iter(), String::new())];
     while let Some((siblings, prefix)) = stack.last_mut() {
@@ -363,6 +403,12 @@ fn render_tree(out: &mut String, tops: Vec<&SpanData>, mut children: ChildrenInd
         }
         for event in span.events.iter() {
             push_line(out, &inner, &event_line(event, width));
+        }
+        for line in logs
+            .remove(&span.span_context.span_id())
+            .unwrap_or_default()
+        {
+            push_line(out, &inner, &truncate(&line, 2 * width));
         }
         if let Some(grandchildren) = children.remove(&span.span_context.span_id()) {
             stack.push((grandchildren.into_iter(), inner));

@@ -18,6 +18,8 @@ use crate::config::ConsoleFormat;
 pub struct ConsoleLogExporter {
     format: ConsoleFormat,
     writer: Mutex<Box<dyn Write + Send>>,
+    /// Records wait to be printed under their span by the console span exporter.
+    bridged: bool,
 }
 
 impl std::fmt::Debug for ConsoleLogExporter {
@@ -41,15 +43,60 @@ impl ConsoleLogExporter {
         ConsoleLogExporter {
             format,
             writer: Mutex::new(Box::new(writer)),
+            bridged: false,
         }
     }
 
+    /// Lets records wait for their span, to be printed under it in the tree (the console
+    /// destination installs both exporters this way).
+    pub(crate) fn bridged(mut self) -> Self {
+        self.bridged = self.format == ConsoleFormat::Tree;
+        self
+    }
+
+    /// The text to print now for `record` (empty when it waits for its span).
     fn render(&self, record: &SdkLogRecord) -> String {
-        match self.format {
-            ConsoleFormat::JsonLines => json_line(record),
+        match (self.format, record.trace_context()) {
+            (ConsoleFormat::JsonLines, _) => json_line(record),
+            (_, Some(context)) if self.bridged => crate::console_bridge::offer(
+                context.trace_id,
+                context.span_id,
+                tree_line(record),
+                text_line(record).trim_end().to_owned(),
+            )
+            .map(|mut line| {
+                line.push('\n');
+                line
+            })
+            .unwrap_or_default(),
             _ => text_line(record),
         }
     }
+
+    fn write(&self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let mut writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = writer.write_all(text.as_bytes());
+        let _ = writer.flush();
+    }
+}
+
+/// `• event.name  key=value …`, for a line under the record's span in the tree.
+fn tree_line(record: &SdkLogRecord) -> String {
+    let mut line = String::from("• ");
+    line.push_str(record.event_name().unwrap_or("log"));
+    for (key, value) in record.attributes_iter() {
+        let _ = write!(line, "  {key}={}", any_text(value));
+    }
+    if let Some(body) = record.body() {
+        let _ = write!(line, "  body={}", any_text(body));
+    }
+    line
 }
 
 fn text_line(record: &SdkLogRecord) -> String {
@@ -132,12 +179,20 @@ impl LogExporter for ConsoleLogExporter {
             .iter()
             .map(|(record, _)| self.render(record))
             .collect();
-        let mut writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let _ = writer.write_all(text.as_bytes());
-        let _ = writer.flush();
+        self.write(&text);
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: std::time::Duration) -> OTelSdkResult {
+        if self.bridged {
+            // Records whose span never reached the console.
+            let mut text = String::new();
+            for line in crate::console_bridge::drain() {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            self.write(&text);
+        }
         Ok(())
     }
 }

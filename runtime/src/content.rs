@@ -322,7 +322,8 @@ impl Captured {
         if !span_attributes.is_empty() {
             span.set_attributes(span_attributes);
         }
-        policy.in_events().then(|| Event {
+        // The event exists to carry content: none captured, no event.
+        (policy.in_events() && !values.is_empty()).then(|| Event {
             span_context: span.span_context().clone(),
             attributes: event_attributes,
             values,
@@ -381,7 +382,7 @@ fn emit_event(
     logger.emit(record);
 }
 
-fn any_from_value(value: opentelemetry::Value) -> AnyValue {
+pub(crate) fn any_from_value(value: opentelemetry::Value) -> AnyValue {
     use opentelemetry::{Array, Value};
     match value {
         Value::Bool(value) => AnyValue::Boolean(value),

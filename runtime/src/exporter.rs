@@ -197,7 +197,7 @@ pub(crate) fn add_traces(
     match destination {
         #[cfg(feature = "console")]
         Destination::Console(format) => Ok(builder.with_span_processor(span_processor(
-            crate::console::ConsoleExporter::new(*format),
+            crate::console::ConsoleExporter::new(*format).bridged(),
             settings,
         ))),
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
@@ -242,7 +242,7 @@ pub(crate) fn add_logs(
     match destination {
         #[cfg(feature = "console")]
         Destination::Console(format) => Ok(builder.with_log_processor(log_processor(
-            crate::console::ConsoleLogExporter::new(*format),
+            crate::console::ConsoleLogExporter::new(*format).bridged(),
         ))),
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
         Destination::Otlp(otlp) => {
@@ -255,8 +255,11 @@ pub(crate) fn add_logs(
         Destination::AzureMonitor(connection) => {
             let handle = runtimes.handle()?;
             let exporter = azure::exporter(connection, settings, &handle)?;
-            Ok(builder
-                .with_log_processor(log_processor(on_runtime::OnRuntime::new(exporter, handle))))
+            Ok(
+                builder.with_log_processor(azure::EventNameProperty(log_processor(
+                    on_runtime::OnRuntime::new(exporter, handle),
+                ))),
+            )
         }
         #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
         _ => Ok(builder),
@@ -736,6 +739,45 @@ mod azure {
     use crate::error::InitError;
 
     pub(super) type Exporter = opentelemetry_application_insights::Exporter<reqwest::Client>;
+
+    /// Application Insights keeps a log record's attributes as custom dimensions but drops
+    /// its event name: this processor adds it as the attribute `event.name` (to a copy, so
+    /// other destinations get the record unchanged).
+    #[derive(Debug)]
+    pub(super) struct EventNameProperty<P>(pub(super) P);
+
+    impl<P: opentelemetry_sdk::logs::LogProcessor> opentelemetry_sdk::logs::LogProcessor
+        for EventNameProperty<P>
+    {
+        fn emit(
+            &self,
+            record: &mut opentelemetry_sdk::logs::SdkLogRecord,
+            scope: &opentelemetry::InstrumentationScope,
+        ) {
+            use opentelemetry::logs::LogRecord as _;
+            let Some(name) = record.event_name() else {
+                return self.0.emit(record, scope);
+            };
+            let mut copy = record.clone();
+            copy.add_attribute("event.name", name);
+            self.0.emit(&mut copy, scope);
+        }
+
+        fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+            self.0.force_flush()
+        }
+
+        fn shutdown_with_timeout(
+            &self,
+            timeout: std::time::Duration,
+        ) -> opentelemetry_sdk::error::OTelSdkResult {
+            self.0.shutdown_with_timeout(timeout)
+        }
+
+        fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+            self.0.set_resource(resource);
+        }
+    }
 
     fn error(error: impl std::error::Error + Send + Sync + 'static) -> InitError {
         InitError::Exporter {

@@ -109,6 +109,8 @@ pub mod config;
 #[cfg_attr(docsrs, doc(cfg(feature = "console")))]
 pub mod console;
 #[cfg(feature = "console")]
+mod console_bridge;
+#[cfg(feature = "console")]
 mod console_logs;
 #[cfg(feature = "console")]
 mod console_metrics;
@@ -116,6 +118,7 @@ mod content;
 mod destination;
 mod error;
 mod exporter;
+pub mod feedback;
 mod future;
 pub mod message;
 pub mod metrics;
@@ -304,6 +307,7 @@ pub use destination::{
     ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, Secret, Signal,
 };
 pub use error::{InitError, ShutdownError};
+pub use feedback::record_user_feedback;
 pub use message::GenAiRequest;
 pub use operation::Operation;
 pub use provider::{Telemetry, TelemetryBuilder, logger_provider};

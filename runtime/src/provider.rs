@@ -87,10 +87,11 @@ impl Telemetry {
     /// When an exporter failed or timed out.
     pub fn force_flush(&self) -> Result<(), ShutdownError> {
         let mut result = Ok(());
-        if let Some(provider) = &self.tracer_provider {
+        // Events first, so that the console prints them under their spans.
+        if let Some(provider) = &self.logger_provider {
             result = result.and(provider.force_flush().map_err(ShutdownError::Sdk));
         }
-        if let Some(provider) = &self.logger_provider {
+        if let Some(provider) = &self.tracer_provider {
             result = result.and(provider.force_flush().map_err(ShutdownError::Sdk));
         }
         if let Some(provider) = &self.meter_provider {
@@ -115,6 +116,10 @@ impl Telemetry {
 
     fn shutdown_providers(&mut self) -> Result<(), ShutdownError> {
         let mut result = Ok(());
+        // Events first, so that the console prints them under their spans.
+        if let Some(provider) = &self.logger_provider {
+            result = result.and(provider.force_flush().map_err(ShutdownError::Sdk));
+        }
         if let Some(provider) = self.tracer_provider.take() {
             result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
         }

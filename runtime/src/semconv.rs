@@ -106,6 +106,18 @@ pub const GEN_AI_RETRIEVAL_QUERY_TEXT: &str = "gen_ai.retrieval.query.text";
 /// `gen_ai.retrieval.documents` (opt-in content; a JSON string on spans).
 pub const GEN_AI_RETRIEVAL_DOCUMENTS: &str = "gen_ai.retrieval.documents";
 
+/// `gen_ai.evaluation.score` (double in [-1, 1]): a user's rating, on
+/// `gen_ai.evaluation.user_feedback` (Azure AI Foundry).
+pub const GEN_AI_EVALUATION_SCORE: &str = "gen_ai.evaluation.score";
+/// `gen_ai.evaluation.name` (string), on `gen_ai.evaluation.result`.
+pub const GEN_AI_EVALUATION_NAME: &str = "gen_ai.evaluation.name";
+/// `gen_ai.evaluation.score.value` (double), on `gen_ai.evaluation.result`.
+pub const GEN_AI_EVALUATION_SCORE_VALUE: &str = "gen_ai.evaluation.score.value";
+/// `gen_ai.evaluation.score.label` (string), on `gen_ai.evaluation.result`.
+pub const GEN_AI_EVALUATION_SCORE_LABEL: &str = "gen_ai.evaluation.score.label";
+/// `gen_ai.evaluation.explanation` (string, free text), on `gen_ai.evaluation.result`.
+pub const GEN_AI_EVALUATION_EXPLANATION: &str = "gen_ai.evaluation.explanation";
+
 /// The log event that carries an operation's content, structured, in its span's context.
 pub const GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS: &str =
     "gen_ai.client.inference.operation.details";
@@ -188,6 +200,11 @@ pub const ALL_KEYS: &[&str] = &[
     GEN_AI_TOOL_CALL_RESULT,
     GEN_AI_RETRIEVAL_QUERY_TEXT,
     GEN_AI_RETRIEVAL_DOCUMENTS,
+    GEN_AI_EVALUATION_SCORE,
+    GEN_AI_EVALUATION_NAME,
+    GEN_AI_EVALUATION_SCORE_VALUE,
+    GEN_AI_EVALUATION_SCORE_LABEL,
+    GEN_AI_EVALUATION_EXPLANATION,
     GEN_AI_TOKEN_TYPE,
     SERVER_ADDRESS,
     SERVER_PORT,
@@ -248,6 +265,11 @@ mod tests {
                 "gen_ai.tool.call.result",
                 "gen_ai.retrieval.query.text",
                 "gen_ai.retrieval.documents",
+                "gen_ai.evaluation.score",
+                "gen_ai.evaluation.name",
+                "gen_ai.evaluation.score.value",
+                "gen_ai.evaluation.score.label",
+                "gen_ai.evaluation.explanation",
                 "gen_ai.token.type",
                 "server.address",
                 "server.port",

@@ -181,6 +181,8 @@ impl SpanGuard {
         }
         let mut attributes = Vec::with_capacity(8);
         if let Some(id) = response.response_id() {
+            // So that feedback arriving later is parented to this span.
+            crate::feedback::remember(id, span.span_context());
             attributes.push(KeyValue::new(semconv::GEN_AI_RESPONSE_ID, id.to_owned()));
         }
         if let Some(model) = response.response_model() {

@@ -139,3 +139,53 @@ fn azure_and_otlp_selection_errors_are_typed() {
         "{err}"
     );
 }
+
+struct Answer;
+
+impl trace_genai::GenAiResponse for Answer {
+    fn response_id(&self) -> Option<&str> {
+        Some("chatcmpl-azure")
+    }
+}
+
+#[trace_genai(chat, provider = "openai", model = "gpt-4o")]
+fn answer() -> Answer {
+    Answer
+}
+
+#[test]
+fn feedback_arrives_as_a_trace_under_the_chat_dependency() {
+    let _serial = serial();
+    let stand_in = AzureStandIn::start();
+    let config = Config::from_lookup(|name| {
+        (name == "APPLICATIONINSIGHTS_CONNECTION_STRING").then(|| stand_in.connection_string())
+    })
+    .unwrap();
+    let telemetry = Telemetry::builder()
+        .with_config(config)
+        .with_root_certificate(stand_in.ca_certificate_pem())
+        .install()
+        .unwrap();
+    answer();
+    trace_genai::record_user_feedback("chatcmpl-azure", 1.0, None).unwrap();
+    telemetry.shutdown().unwrap();
+
+    let envelopes = stand_in.wait_for_envelopes(2, Duration::from_secs(10));
+    let chat = by_name(&dependencies(&envelopes), "chat gpt-4o");
+    let message = envelopes
+        .iter()
+        .find(|e| e["name"] == "Microsoft.ApplicationInsights.Message")
+        .unwrap_or_else(|| panic!("no trace envelope: {envelopes:#?}"));
+    let properties = &message["data"]["baseData"]["properties"];
+    assert_eq!(properties["event.name"], "gen_ai.evaluation.user_feedback");
+    assert_eq!(properties["gen_ai.response.id"], "chatcmpl-azure");
+    assert_eq!(properties["gen_ai.evaluation.score"], "1");
+    assert_eq!(
+        message["tags"]["ai.operation.id"],
+        chat["tags"]["ai.operation.id"]
+    );
+    assert_eq!(
+        message["tags"]["ai.operation.parentId"],
+        chat["data"]["baseData"]["id"]
+    );
+}
