@@ -14,6 +14,7 @@
 //! capture(slot, slot = expr, arguments(a, b), output)
 //!                                what message content may be recorded (see CAPTURE_SLOTS)
 //! content = "span_only"          this function's content capture policy
+//! stream                         the return value is a stream or iterator the span follows
 //! crate = path                   where the runtime lives, for re-exporting crates
 //! ```
 
@@ -251,6 +252,8 @@ pub(crate) struct Args {
     pub(crate) captures: Vec<CaptureArg>,
     /// `content = "…"`: the `ContentCapture` variant.
     pub(crate) content: Option<&'static str>,
+    /// `stream`: the span follows the returned stream or iterator.
+    pub(crate) stream: Option<Ident>,
     /// The arguments seen, to report duplicates.
     seen: Vec<String>,
 }
@@ -373,6 +376,13 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args, errors: &mut Errors) -> sy
         return Ok(());
     }
 
+    if word == "stream" && !input.peek(Token![=]) {
+        if args.mark_seen(errors, "stream", &ident) {
+            args.stream = Some(ident);
+        }
+        return Ok(());
+    }
+
     if !input.peek(Token![=]) {
         if let Some(operation) = OPERATIONS.iter().find(|op| op.name == word) {
             if let Some((first, _)) = &args.operation {
@@ -462,6 +472,13 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args, errors: &mut Errors) -> sy
                 ),
             }
         }
+        "stream" => {
+            let value: Expr = input.parse()?;
+            errors.spanned(
+                value,
+                "write `stream` without a value: it marks a function whose return value is a stream",
+            );
+        }
         "request" => {
             let value: Expr = input.parse()?;
             if args.mark_seen(errors, "request", &ident) {
@@ -514,7 +531,7 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args, errors: &mut Errors) -> sy
                     &ident,
                     format!(
                         "unknown argument `{word}`{}; expected a GenAI key such as `provider`, `model`, `temperature`, `max_tokens` (see the documentation of #[trace_genai] for all), `name`, `kind`, `crate`, or `fields({word} = …)` for a custom attribute",
-                        did_you_mean(&word, KEYS.iter().map(|key| key.name).chain(["name", "kind", "fields", "crate", "request", "content", "capture"]))
+                        did_you_mean(&word, KEYS.iter().map(|key| key.name).chain(["name", "kind", "fields", "crate", "request", "content", "capture", "stream"]))
                     ),
                 ),
             }

@@ -6,6 +6,7 @@
 mod attributes;
 mod body;
 mod content;
+mod stream;
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;

@@ -7,7 +7,9 @@
 //! - `CreateChatCompletionResponse` implements [`GenAiResponse`] (id, model, finish
 //!   reasons, usage with cached and reasoning tokens) and [`OutputMessages`] (one message
 //!   per choice, text and tool calls).
-//! - `CreateChatCompletionStreamResponse` (a stream chunk) implements [`GenAiResponse`].
+//! - `CreateChatCompletionStreamResponse` (a stream chunk) implements [`GenAiChunk`]: a
+//!   streaming call's span gets the id, model, finish reasons, usage (send
+//!   `stream_options: {"include_usage": true}`) and, with `capture(output)`, the text.
 //!
 //! Messages are converted from the OpenAI wire format, and only when content recording
 //! is on.
@@ -40,6 +42,7 @@ use crate::message::{
     Role, ToolDefinition,
 };
 use crate::response::{GenAiResponse, Usage};
+use crate::stream::GenAiChunk;
 use crate::value::widen_f32;
 
 impl GenAiRequest for CreateChatCompletionRequest {
@@ -300,7 +303,9 @@ fn output_message(choice: &ChatChoice) -> OutputMessage {
     )
 }
 
-impl GenAiResponse for CreateChatCompletionStreamResponse {
+/// A streamed chunk: `async fn` returning `ChatCompletionResponseStream` (add `stream` to
+/// the attribute) or `impl Stream<Item = Result<CreateChatCompletionStreamResponse, _>>`.
+impl GenAiChunk for CreateChatCompletionStreamResponse {
     fn response_id(&self) -> Option<&str> {
         Some(&self.id)
     }
@@ -318,6 +323,12 @@ impl GenAiResponse for CreateChatCompletionStreamResponse {
 
     fn usage(&self) -> Usage {
         usage(self.usage.as_ref())
+    }
+
+    fn text(&self) -> Option<&str> {
+        self.choices
+            .first()
+            .and_then(|choice| choice.delta.content.as_deref())
     }
 }
 

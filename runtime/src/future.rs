@@ -85,3 +85,71 @@ where
         poll
     }
 }
+
+pin_project! {
+    /// Like [`Instrumented`], but hands the output and the still-open span to `then`,
+    /// which returns what the function returns: for an `async fn` that returns a stream,
+    /// the span moves into the stream and ends with it.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct InstrumentedThen<F, T> {
+        #[pin]
+        inner: F,
+        guard: Option<SpanGuard>,
+        then: Option<T>,
+        polling: bool,
+    }
+
+    impl<F, T> PinnedDrop for InstrumentedThen<F, T> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let Some(mut guard) = this.guard.take()
+                && *this.polling
+            {
+                guard.end_panicked();
+            }
+        }
+    }
+}
+
+impl<F, T, O> InstrumentedThen<F, T>
+where
+    F: Future,
+    T: FnOnce(F::Output, SpanGuard) -> O,
+{
+    /// Wraps `inner` so that it runs inside `guard`'s span, then calls `then`.
+    pub fn new(guard: SpanGuard, inner: F, then: T) -> Self {
+        InstrumentedThen {
+            inner,
+            guard: Some(guard),
+            then: Some(then),
+            polling: false,
+        }
+    }
+}
+
+impl<F, T, O> Future for InstrumentedThen<F, T>
+where
+    F: Future,
+    T: FnOnce(F::Output, SpanGuard) -> O,
+{
+    type Output = O;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<O> {
+        let this = self.project();
+        let poll = {
+            let _entered = this.guard.as_ref().and_then(SpanGuard::enter);
+            *this.polling = true;
+            let poll = this.inner.poll(cx);
+            *this.polling = false;
+            poll
+        };
+        match poll {
+            Poll::Ready(output) => match (this.guard.take(), this.then.take()) {
+                (Some(guard), Some(then)) => Poll::Ready(then(output, guard)),
+                // Polled again after completion: a caller bug the SDK cannot fix.
+                _ => Poll::Pending,
+            },
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}

@@ -127,6 +127,7 @@ mod provider;
 mod response;
 pub mod semconv;
 mod span;
+pub mod stream;
 mod value;
 
 #[doc(hidden)]

@@ -35,6 +35,19 @@ pub const GEN_AI_INVOKE_AGENT_DURATION: &str = "gen_ai.invoke_agent.duration";
 pub const GEN_AI_EXECUTE_TOOL_DURATION: &str = "gen_ai.execute_tool.duration";
 /// `gen_ai.invoke_workflow.duration`, seconds (genai main).
 pub const GEN_AI_INVOKE_WORKFLOW_DURATION: &str = "gen_ai.invoke_workflow.duration";
+/// `gen_ai.client.operation.time_to_first_chunk`, seconds (streams).
+pub const GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK: &str =
+    "gen_ai.client.operation.time_to_first_chunk";
+/// `gen_ai.client.operation.time_per_output_chunk`, seconds (streams, one value per item
+/// after the first).
+pub const GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK: &str =
+    "gen_ai.client.operation.time_per_output_chunk";
+/// `gen_ai.client.inference.time_to_first_chunk` (genai main).
+pub const GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK: &str =
+    "gen_ai.client.inference.time_to_first_chunk";
+/// `gen_ai.client.inference.time_per_output_chunk` (genai main).
+pub const GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK: &str =
+    "gen_ai.client.inference.time_per_output_chunk";
 /// `gen_ai.client.token.usage`, tokens, one point per `gen_ai.token.type`.
 pub const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
 
@@ -71,6 +84,8 @@ struct Instruments {
     tool: Histogram<f64>,
     workflow: Histogram<f64>,
     tokens: Histogram<u64>,
+    time_to_first_chunk: Histogram<f64>,
+    time_per_output_chunk: Histogram<f64>,
 }
 
 static INSTRUMENTS: RwLock<Option<Instruments>> = RwLock::new(None);
@@ -98,7 +113,20 @@ pub(crate) fn install(
             duration.clone()
         }
     };
+    let (first_chunk, per_chunk) = if latest {
+        (
+            GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK,
+            GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK,
+        )
+    } else {
+        (
+            GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+            GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+        )
+    };
     let instruments = Instruments {
+        time_to_first_chunk: histogram(first_chunk, "Time to the first chunk of a stream"),
+        time_per_output_chunk: histogram(per_chunk, "Time between the output chunks of a stream"),
         inference: named(GEN_AI_CLIENT_INFERENCE_DURATION, "GenAI inference duration"),
         agent: named(
             GEN_AI_INVOKE_AGENT_DURATION,
@@ -132,6 +160,8 @@ pub(crate) fn uninstall() {
 #[derive(Debug)]
 pub(crate) struct CallMetrics {
     duration: Histogram<f64>,
+    time_to_first_chunk: Histogram<f64>,
+    time_per_output_chunk: Histogram<f64>,
     /// Only for model calls.
     tokens: Option<Histogram<u64>>,
     started: Instant,
@@ -181,6 +211,8 @@ impl CallMetrics {
             .collect();
         Some(Box::new(CallMetrics {
             duration,
+            time_to_first_chunk: instruments.time_to_first_chunk,
+            time_per_output_chunk: instruments.time_per_output_chunk,
             tokens,
             started: Instant::now(),
             attributes,
@@ -210,6 +242,16 @@ impl CallMetrics {
                 histogram.record(count, &attributes);
             }
         }
+    }
+
+    /// Records the time from the call to a stream's first item.
+    pub(crate) fn first_chunk(&self, seconds: f64) {
+        self.time_to_first_chunk.record(seconds, &self.attributes);
+    }
+
+    /// Records the time between two items of a stream.
+    pub(crate) fn next_chunk(&self, seconds: f64) {
+        self.time_per_output_chunk.record(seconds, &self.attributes);
     }
 
     /// Records the duration, with `error.type` when the call failed.

@@ -6,7 +6,7 @@ pub use ::opentelemetry::trace::SpanKind;
 pub use ::opentelemetry::{Key, KeyValue, StringValue, Value};
 
 pub use crate::content::{Captured, ContentCapture};
-pub use crate::future::Instrumented;
+pub use crate::future::{Instrumented, InstrumentedThen};
 pub use crate::operation::Operation;
 pub use crate::semconv;
 pub use crate::span::outcome::{
@@ -14,6 +14,10 @@ pub use crate::span::outcome::{
     ResultWithErrorType, ReturnValue,
 };
 pub use crate::span::{SpanGuard, SpanMeta};
+pub use crate::stream::{
+    ChunkInspector, ChunkProbe, IntoTraced, NoInspector, inspect_nothing, trace_iter,
+    trace_iter_result, trace_stream, trace_stream_result,
+};
 pub use crate::value::{
     IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue,
 };

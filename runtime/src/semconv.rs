@@ -74,6 +74,9 @@ pub const GEN_AI_RESPONSE_ID: &str = "gen_ai.response.id";
 pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
 /// `gen_ai.response.finish_reasons`: one per choice (string array).
 pub const GEN_AI_RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+/// `gen_ai.response.time_to_first_chunk` (double, seconds): from the call to the first
+/// streamed item.
+pub const GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
 /// `gen_ai.usage.input_tokens` (int).
 pub const GEN_AI_USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
 /// `gen_ai.usage.output_tokens` (int).
@@ -186,6 +189,7 @@ pub const ALL_KEYS: &[&str] = &[
     GEN_AI_RESPONSE_ID,
     GEN_AI_RESPONSE_MODEL,
     GEN_AI_RESPONSE_FINISH_REASONS,
+    GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
     GEN_AI_USAGE_INPUT_TOKENS,
     GEN_AI_USAGE_OUTPUT_TOKENS,
     GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
@@ -251,6 +255,7 @@ mod tests {
                 "gen_ai.response.id",
                 "gen_ai.response.model",
                 "gen_ai.response.finish_reasons",
+                "gen_ai.response.time_to_first_chunk",
                 "gen_ai.usage.input_tokens",
                 "gen_ai.usage.output_tokens",
                 "gen_ai.usage.cache_read.input_tokens",

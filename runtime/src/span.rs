@@ -45,6 +45,9 @@ pub struct SpanMeta {
     /// The function's own content capture policy (`content = …`), which wins over the
     /// installed one.
     pub content: Option<crate::ContentCapture>,
+    /// The function returns a stream: `gen_ai.request.stream = true`, and the call's
+    /// start is kept for the time to the first chunk.
+    pub stream: bool,
 }
 
 /// How an instrumented call ended, for the span's status and `error.type`.
@@ -73,6 +76,10 @@ pub struct SpanGuard {
     /// Content being captured, only when the policy in force records content and the
     /// span is recording.
     content: Option<Box<Captured>>,
+    /// When the call started, for streams only.
+    started: Option<std::time::Instant>,
+    /// `capture(output)` on a stream: accumulate the output text.
+    stream_output: bool,
 }
 
 impl SpanGuard {
@@ -81,7 +88,15 @@ impl SpanGuard {
     /// The span is named `"{operation} {subject}"` when `meta.subject_key` names an
     /// attribute with a non-empty string value, and `meta.name` otherwise.
     #[must_use]
-    pub fn start(meta: &SpanMeta, attributes: Vec<KeyValue>) -> Self {
+    pub fn start(meta: &SpanMeta, mut attributes: Vec<KeyValue>) -> Self {
+        let started = meta.stream.then(std::time::Instant::now);
+        if meta.stream
+            && !attributes
+                .iter()
+                .any(|kv| kv.key.as_str() == semconv::GEN_AI_REQUEST_STREAM)
+        {
+            attributes.push(KeyValue::new(semconv::GEN_AI_REQUEST_STREAM, true));
+        }
         let subject = meta.subject_key.and_then(|key| {
             attributes
                 .iter()
@@ -122,6 +137,8 @@ impl SpanGuard {
             finished: false,
             metrics,
             content,
+            started,
+            stream_output: false,
         }
     }
 
@@ -134,6 +151,8 @@ impl SpanGuard {
             finished: false,
             metrics: None,
             content: None,
+            started: None,
+            stream_output: false,
         }
     }
 
@@ -154,6 +173,42 @@ impl SpanGuard {
     #[must_use]
     pub fn content(&mut self) -> Option<&mut Captured> {
         self.content.as_deref_mut()
+    }
+
+    /// Whether a stream's output text should be accumulated (content recording is on for
+    /// this span).
+    pub(crate) fn captures_output(&self) -> bool {
+        self.stream_output && self.content.is_some()
+    }
+
+    /// `capture(output)` on a stream: its text is accumulated from the chunks.
+    pub fn capture_stream_output(&mut self) {
+        self.stream_output = true;
+    }
+
+    /// A stream's first item arrived: `gen_ai.response.time_to_first_chunk` and its
+    /// metric.
+    pub(crate) fn first_chunk(&mut self, now: std::time::Instant) {
+        let Some(started) = self.started else {
+            return;
+        };
+        let seconds = now.duration_since(started).as_secs_f64();
+        if let Some(metrics) = &self.metrics {
+            metrics.first_chunk(seconds);
+        }
+        if let Some(cx) = &self.cx {
+            cx.span().set_attribute(KeyValue::new(
+                semconv::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+                seconds,
+            ));
+        }
+    }
+
+    /// Another item of a stream arrived, `gap` after the previous one.
+    pub(crate) fn next_chunk(&mut self, gap: std::time::Duration) {
+        if let Some(metrics) = &self.metrics {
+            metrics.next_chunk(gap.as_secs_f64());
+        }
     }
 
     /// Marks the call as failed with the given `error.type`.

@@ -38,6 +38,7 @@ pub(crate) fn span_start(
     args: &Args,
     function: &MaybeItemFn,
     private: &TokenStream,
+    stream: bool,
 ) -> TokenStream {
     let attrs = Ident::new("trace_genai_attributes", Span::mixed_site());
     let mut pushes = Vec::new();
@@ -177,6 +178,7 @@ pub(crate) fn span_start(
                     kind: #kind,
                     subject_key: #subject_key,
                     content: #content,
+                    stream: #stream,
                 },
                 #attrs,
             )

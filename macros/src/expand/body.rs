@@ -9,6 +9,7 @@ use syn::{Expr, ExprAsync, ExprCall, ReturnType, Stmt, Type};
 use crate::args::Args;
 use crate::expand::attributes::span_start;
 use crate::expand::content::{capture_inputs, capture_output};
+use crate::expand::stream::{Shape, shape, wrap};
 use crate::item::{Body, MaybeItemFn};
 
 /// Lints that the generated glue would otherwise raise in user crates. Only attached to
@@ -54,7 +55,8 @@ fn allow_glue() -> TokenStream {
 pub(crate) fn expand(args: &Args, function: &MaybeItemFn) -> TokenStream {
     let krate = args.krate();
     let private = quote!(#krate::__private);
-    let start = span_start(args, function, &private);
+    let stream = shape(args, &function.sig.output);
+    let start = span_start(args, function, &private, stream.is_some());
     let guard = Ident::new("trace_genai_guard", Span::mixed_site());
     let inputs = capture_inputs(args, &private, &guard);
     let entered = Ident::new("_trace_genai_entered", Span::mixed_site());
@@ -75,7 +77,11 @@ pub(crate) fn expand(args: &Args, function: &MaybeItemFn) -> TokenStream {
         ReturnType::Type(_, ty) => ty.span(),
     };
 
-    let wrapped = if returns_never(&sig.output) {
+    let stream_span = args
+        .stream
+        .as_ref()
+        .map_or(output_span, proc_macro2::Ident::span);
+    let wrapped = if returns_never(&sig.output) && stream.is_none() {
         // A diverging function never returns a value to inspect: the span ends on panic,
         // or never.
         quote! {
@@ -87,30 +93,55 @@ pub(crate) fn expand(args: &Args, function: &MaybeItemFn) -> TokenStream {
         }
     } else if sig.asyncness.is_some() {
         let hint = return_type_hint(&sig.output);
-        let record = record_closure(args, &private);
         let future = quote_spanned!(output_span=> async move { #hint #body });
+        let instrumented = instrumented(args, &private, stream.as_ref(), &future, stream_span);
         quote! {
             #allow
             let mut #guard = #start;
             #inputs
-            #private::Instrumented::new(#guard, #future, #record).await
+            #instrumented.await
         }
     } else if let Some((call, future)) = async_trait_future(body) {
         // #[async_trait] already turned `async fn` into `Box::pin(async move { … })`:
         // instrument the inner future, not the function that only allocates it.
-        let record = record_closure(args, &private);
         let func = &call.func;
+        let instrumented = instrumented(
+            args,
+            &private,
+            stream.as_ref(),
+            &future.to_token_stream(),
+            stream_span,
+        );
         quote! {
             #allow
             let mut #guard = #start;
             #inputs
-            #func(#private::Instrumented::new(#guard, #future, #record))
+            #func(#instrumented)
+        }
+    } else if let Some(shape) = &stream {
+        let hint = return_type_hint(&sig.output);
+        let ret = Ident::new("trace_genai_return", Span::mixed_site());
+        let record = record_outcome(&private, &quote!(&#ret), &quote!(&mut #guard));
+        let output = capture_output(args, &private, &quote!(&#ret), &quote!(#guard), true);
+        let closure = quote_spanned!(output_span=> move || { #hint #body });
+        let wrapped = wrap(shape, &private, &quote!(#ret), &quote!(#guard), stream_span);
+        quote! {
+            #allow
+            let mut #guard = #start;
+            #inputs
+            let #ret = {
+                let #entered = #guard.enter();
+                #private::call_once(#closure)
+            };
+            #output
+            #record
+            #wrapped
         }
     } else {
         let hint = return_type_hint(&sig.output);
         let ret = Ident::new("trace_genai_return", Span::mixed_site());
         let record = record_outcome(&private, &quote!(&#ret), &quote!(&mut #guard));
-        let output = capture_output(args, &private, &quote!(&#ret), &quote!(#guard));
+        let output = capture_output(args, &private, &quote!(&#ret), &quote!(#guard), false);
         // A closure inherits the unsafe context of an `unsafe fn`.
         let closure = quote_spanned!(output_span=> move || { #hint #body });
         quote! {
@@ -159,13 +190,39 @@ fn record_outcome(private: &TokenStream, value: &TokenStream, guard: &TokenStrea
     }
 }
 
-fn record_closure(args: &Args, private: &TokenStream) -> TokenStream {
-    let value = Ident::new("trace_genai_return", Span::mixed_site());
+/// `P::Instrumented::new(guard, future, record)`, or for a stream
+/// `P::InstrumentedThen::new(guard, future, |ret, guard| { record; wrap })`.
+fn instrumented(
+    args: &Args,
+    private: &TokenStream,
+    stream: Option<&Shape>,
+    future: &TokenStream,
+    stream_span: Span,
+) -> TokenStream {
     let guard = Ident::new("trace_genai_guard", Span::mixed_site());
-    let output = capture_output(args, private, &quote!(#value), &quote!(#guard));
-    let record = record_outcome(private, &quote!(#value), &quote!(#guard));
+    let value = Ident::new("trace_genai_return", Span::mixed_site());
+    let Some(shape) = stream else {
+        let output = capture_output(args, private, &quote!(#value), &quote!(#guard), false);
+        let record = record_outcome(private, &quote!(#value), &quote!(#guard));
+        return quote! {
+            #private::Instrumented::new(#guard, #future, |#value, #guard| { #output #record })
+        };
+    };
+    let output = capture_output(args, private, &quote!(&#value), &quote!(#guard), true);
+    let record = record_outcome(private, &quote!(&#value), &quote!(&mut #guard));
+    let wrapped = wrap(
+        shape,
+        private,
+        &quote!(#value),
+        &quote!(#guard),
+        stream_span,
+    );
     quote! {
-        |#value, #guard| { #output #record }
+        #private::InstrumentedThen::new(#guard, #future, |#value, mut #guard| {
+            #output
+            #record
+            #wrapped
+        })
     }
 }
 

@@ -174,13 +174,20 @@ pub(crate) fn capture_output(
     private: &TokenStream,
     value: &TokenStream,
     guard: &TokenStream,
+    stream: bool,
 ) -> TokenStream {
     let content = Ident::new("trace_genai_content", Span::mixed_site());
     let operation = args.operation.as_ref().map(|(_, op)| op.name);
+    let wants_output = args
+        .captures
+        .iter()
+        .any(|capture| capture.slot == Slot::Output);
+    // A stream's output is accumulated from its chunks.
+    let stream_output = (stream && wants_output).then(|| quote!(#guard.capture_stream_output();));
     let output = args
         .captures
         .iter()
-        .find(|capture| capture.slot == Slot::Output)
+        .find(|capture| capture.slot == Slot::Output && !stream)
         .map(|capture| {
             let span = capture.name.span();
             let spanned = respan(private, span);
@@ -207,6 +214,7 @@ pub(crate) fn capture_output(
             }
         });
     quote! {
+        #stream_output
         if let ::core::option::Option::Some(#content) = #guard.content() {
             #output
             {
