@@ -65,6 +65,10 @@
 //! - Message content is **off by default**; `capture(...)` names what may be recorded once
 //!   a [`ContentCapture`] policy allows it (see the macro's documentation). The
 //!   [`message`] module has message types that serialize to the conventions' schema.
+//! - Streams: a function returning a stream gets a span that ends with the stream, with
+//!   the time to the first chunk (see [`stream`](mod@stream)).
+//! - Feedback: [`record_user_feedback`] and [`feedback::Evaluation`] emit events parented
+//!   to the span that produced the response (see [`feedback`]).
 //! - Metrics: `gen_ai.client.operation.duration` for every GenAI operation and
 //!   `gen_ai.client.token.usage` for model calls (see [`metrics`]).
 //!
@@ -201,6 +205,9 @@ pub mod __private;
 ///   the sampling parameters; keys given explicitly win. The span is named after the
 ///   request's model when `model` is not given.
 /// - `capture(...)`: the message content that **may** be recorded (see below).
+/// - `stream`: the span follows the returned stream or iterator and ends with it (see
+///   [`stream`](mod@stream)); streams (`impl Stream`, `Result<impl Stream, E>`,
+///   `BoxStream`, `Pin<Box<dyn Stream>>`) are recognized without it.
 /// - `content = "no_content" | "span_only" | "event_only" | "span_and_event"`: this
 ///   function's content policy, which wins over the installed one (e.g. `"no_content"`
 ///   for a function that handles secrets).
