@@ -27,6 +27,7 @@
 //! | `TRACE_GENAI_CONSOLE_FORMAT` | `tree` (for people) or `json` (one JSON object per span and line) | `tree` |
 //! | `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` | `NO_CONTENT`, `SPAN_ONLY`, `EVENT_ONLY`, `SPAN_AND_EVENT` (any case; `true`/`1` = both, `false`/`0` = none); anything else: a warning, then no content | `NO_CONTENT` |
 //! | `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED` | `true` (any case) records content on spans and in events, when the variable above is unset | off |
+//! | `OTEL_PROPAGATORS` | `tracecontext`, `baggage` (comma list) or `none`: the HTTP context formats of [`propagation`](crate::propagation) | `tracecontext,baggage` |
 //! | `TRACE_GENAI_CONTENT_MAX_LENGTH` | budget of one content attribute, in characters of its JSON text (at least 64); longer content is cut, marked, and kept valid JSON | `8192` |
 //! | `OTEL_SEMCONV_STABILITY_OPT_IN` | comma list; `gen_ai_latest_experimental` switches to the unreleased GenAI names where they differ (`gen_ai.usage.cache_write.input_tokens`, per-operation duration metrics) | v1.41 names |
 
@@ -88,6 +89,8 @@ pub const TRACE_GENAI_CONSOLE_FORMAT: &str = "TRACE_GENAI_CONSOLE_FORMAT";
 /// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`.
 pub const OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: &str =
     "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
+/// `OTEL_PROPAGATORS`.
+pub const OTEL_PROPAGATORS: &str = "OTEL_PROPAGATORS";
 /// `TRACE_GENAI_CONTENT_MAX_LENGTH`.
 pub const TRACE_GENAI_CONTENT_MAX_LENGTH: &str = "TRACE_GENAI_CONTENT_MAX_LENGTH";
 /// `OTEL_SEMCONV_STABILITY_OPT_IN`.
@@ -151,6 +154,16 @@ pub enum ExporterName {
     AzureMonitor,
 }
 
+/// A context format of `OTEL_PROPAGATORS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Propagator {
+    /// `tracecontext`: W3C `traceparent` and `tracestate`.
+    TraceContext,
+    /// `baggage`: W3C `baggage`.
+    Baggage,
+}
+
 /// Batch processor settings (`OTEL_BSP_*`); `None` keeps the SDK default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -209,6 +222,8 @@ pub struct Config {
     pub content_max_length: usize,
     /// `OTEL_SEMCONV_STABILITY_OPT_IN` contains `gen_ai_latest_experimental`.
     pub semconv_latest_experimental: bool,
+    /// `OTEL_PROPAGATORS`.
+    pub propagators: Vec<Propagator>,
     /// Values that were not understood but have a safe default (an unknown content-capture
     /// value means no content); reported once, at install, on stderr.
     pub warnings: Vec<String>,
@@ -232,6 +247,7 @@ impl Default for Config {
             content_capture: crate::ContentCapture::NoContent,
             content_max_length: crate::DEFAULT_CONTENT_MAX_LENGTH,
             semconv_latest_experimental: false,
+            propagators: vec![Propagator::TraceContext, Propagator::Baggage],
             warnings: Vec::new(),
         }
     }
@@ -451,6 +467,28 @@ impl Config {
                     ));
                 }
             };
+        }
+        if let Some(value) = get(OTEL_PROPAGATORS) {
+            let mut propagators = Vec::new();
+            for name in value
+                .split(',')
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+            {
+                match name.to_ascii_lowercase().as_str() {
+                    "tracecontext" => propagators.push(Propagator::TraceContext),
+                    "baggage" => propagators.push(Propagator::Baggage),
+                    "none" => {}
+                    _ => {
+                        return Err(InitError::InvalidEnv {
+                            var: OTEL_PROPAGATORS,
+                            value,
+                            expected: "a comma list of `tracecontext` and `baggage`, or `none` (b3, jaeger and xray are not built in)",
+                        });
+                    }
+                }
+            }
+            config.propagators = propagators;
         }
         if let Some(value) = get(OTEL_SEMCONV_STABILITY_OPT_IN) {
             config.semconv_latest_experimental = value
@@ -687,6 +725,25 @@ mod tests {
     }
 
     #[test]
+    fn propagators() {
+        let parse = |value: &str| {
+            Config::from_lookup(lookup(&[("OTEL_PROPAGATORS", value)]))
+                .unwrap()
+                .propagators
+        };
+        assert_eq!(
+            Config::default().propagators,
+            [Propagator::TraceContext, Propagator::Baggage]
+        );
+        assert_eq!(parse("tracecontext"), [Propagator::TraceContext]);
+        assert_eq!(
+            parse(" Baggage , tracecontext "),
+            [Propagator::Baggage, Propagator::TraceContext]
+        );
+        assert_eq!(parse("none"), []);
+    }
+
+    #[test]
     fn samplers() {
         for (name, expected) in [
             ("always_on", SamplerConfig::AlwaysOn),
@@ -719,6 +776,8 @@ mod tests {
             ("OTEL_RESOURCE_ATTRIBUTES", "no-equals-sign"),
             ("OTEL_TRACES_EXPORTER", "carrier-pigeon"),
             ("TRACE_GENAI_CONSOLE_FORMAT", "xml"),
+            ("OTEL_PROPAGATORS", "tracecontext,b3"),
+            ("TRACE_GENAI_CONTENT_MAX_LENGTH", "10"),
         ] {
             let err = Config::from_lookup(lookup(&[(var, value)])).unwrap_err();
             let InitError::InvalidEnv {

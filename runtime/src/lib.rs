@@ -69,6 +69,8 @@
 //!   the time to the first chunk (see [`stream`](mod@stream)).
 //! - Feedback: [`record_user_feedback`] and [`feedback::Evaluation`] emit events parented
 //!   to the span that produced the response (see [`feedback`]).
+//! - One trace everywhere: [`context`] carries spans into tasks and threads and scopes a
+//!   conversation id; [`propagation`] carries them across processes in HTTP headers.
 //! - Metrics: `gen_ai.client.operation.duration` for every GenAI operation and
 //!   `gen_ai.client.token.usage` for model calls (see [`metrics`]).
 //!
@@ -86,6 +88,8 @@
 //! | `otlp-grpc` | yes | OTLP over gRPC (tonic) |
 //! | `otlp-http` | yes | OTLP over HTTP, protobuf and JSON (reqwest) |
 //! | `azure-monitor` | no | Azure Monitor / Application Insights from a connection string |
+//! | `tokio` | yes | `context::spawn` and `context::spawn_blocking` |
+//! | `tracing` | no | `Telemetry::tracing_layer`: `tracing` spans and GenAI spans in one trace |
 //! | `async-openai` | no | [`GenAiRequest`], [`GenAiResponse`] and [`message::OutputMessages`] for async-openai's chat types |
 //! | `testing` | no | the OpenTelemetry SDK's in-memory exporter, for tests of instrumented code |
 //!
@@ -119,6 +123,7 @@ mod console_logs;
 #[cfg(feature = "console")]
 mod console_metrics;
 mod content;
+pub mod context;
 mod destination;
 mod error;
 mod exporter;
@@ -127,6 +132,7 @@ mod future;
 pub mod message;
 pub mod metrics;
 mod operation;
+pub mod propagation;
 mod provider;
 mod response;
 pub mod semconv;

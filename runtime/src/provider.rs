@@ -79,6 +79,39 @@ impl Telemetry {
         self.meter_provider.as_ref()
     }
 
+    /// A `tracing` layer that records `tracing` spans with this telemetry's tracer
+    /// provider, so that `#[instrument]` spans and `#[trace_genai]` spans form one trace in
+    /// both directions (a GenAI span inside an instrumented handler is its child; a
+    /// `tracing` span inside a traced function is the GenAI span's child), sync and async.
+    /// `None` when telemetry is disabled.
+    ///
+    /// ```
+    /// # #[cfg(feature = "tracing")] {
+    /// use tracing_subscriber::layer::SubscriberExt as _;
+    ///
+    /// let telemetry = trace_genai::Telemetry::builder().with_no_exporter().install().unwrap();
+    /// let subscriber = tracing_subscriber::registry().with(telemetry.tracing_layer());
+    /// tracing::subscriber::with_default(subscriber, || {
+    ///     let _handler = tracing::info_span!("handler").entered();
+    ///     // #[trace_genai] functions called here become children of `handler`.
+    /// });
+    /// # }
+    /// ```
+    #[cfg(feature = "tracing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+    #[must_use]
+    pub fn tracing_layer<S>(
+        &self,
+    ) -> Option<tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::SdkTracer>>
+    where
+        S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+    {
+        use opentelemetry::trace::TracerProvider as _;
+        let provider = self.tracer_provider.as_ref()?;
+        let tracer = provider.tracer_with_scope(crate::span::scope());
+        Some(tracing_opentelemetry::layer().with_tracer(tracer))
+    }
+
     /// Exports every finished span, log record and metric point now, without shutting
     /// down.
     ///
@@ -394,6 +427,8 @@ impl TelemetryBuilder {
             self.content_max_length.unwrap_or(config.content_max_length),
         );
         crate::semconv::set_latest_experimental(config.semconv_latest_experimental);
+        // Also when disabled: incoming trace context still flows through to outgoing calls.
+        crate::propagation::install(&config.propagators);
         if config.sdk_disabled {
             STATE.store(STATE_DISABLED, Ordering::Relaxed);
             return Ok(Telemetry {

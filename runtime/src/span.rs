@@ -110,6 +110,16 @@ impl SpanGuard {
             }
             _ => Cow::Borrowed(meta.name),
         };
+        let parent = Context::current();
+        // Attributes set for a whole scope (`trace_genai::context::in_conversation`);
+        // keys the function gives itself win.
+        if let Some(scoped) = crate::context::scoped_attributes(&parent) {
+            for attribute in scoped {
+                if !attributes.iter().any(|kv| kv.key == attribute.key) {
+                    attributes.push(attribute.clone());
+                }
+            }
+        }
         let metrics = crate::metrics::CallMetrics::start(meta.operation, &attributes);
         let mut content =
             Captured::new(meta.content.unwrap_or_else(crate::content::content_capture));
@@ -124,7 +134,6 @@ impl SpanGuard {
         // A panicking sampler or processor must not take the application down.
         let cx = std::panic::catch_unwind(AssertUnwindSafe(move || {
             let tracer = global::tracer_with_scope(SCOPE.clone());
-            let parent = Context::current();
             let span = tracer.build_with_context(builder, &parent);
             parent.with_span(span)
         }))
