@@ -140,6 +140,7 @@ fn content_text(content: &Json) -> Option<String> {
 
 fn content_parts(content: &Json, parts: &mut Vec<Part>) {
     match content {
+        Json::String(text) if text.is_empty() => {}
         Json::String(text) => parts.push(Part::text(text.clone())),
         Json::Array(items) => {
             for item in items {
@@ -204,10 +205,20 @@ fn tool_calls(calls: &Json, parts: &mut Vec<Part>) {
         return;
     };
     for call in calls {
-        let function = &call["function"];
-        let arguments = function["arguments"].as_str().map(|arguments| {
-            serde_json::from_str(arguments).unwrap_or_else(|_| Json::String(arguments.to_owned()))
-        });
+        // `{"type": "function", "function": {name, arguments}}` or
+        // `{"type": "custom", "custom_tool": {name, input}}`.
+        let function = ["function", "custom_tool", "custom"]
+            .into_iter()
+            .map(|key| &call[key])
+            .find(|value| value.is_object())
+            .unwrap_or(&Json::Null);
+        let arguments = function["arguments"]
+            .as_str()
+            .or_else(|| function["input"].as_str())
+            .map(|arguments| {
+                serde_json::from_str(arguments)
+                    .unwrap_or_else(|_| Json::String(arguments.to_owned()))
+            });
         parts.push(Part::ToolCall {
             id: call["id"].as_str().map(str::to_owned),
             name: function["name"].as_str().unwrap_or_default().to_owned(),
@@ -217,7 +228,13 @@ fn tool_calls(calls: &Json, parts: &mut Vec<Part>) {
 }
 
 fn tool_definition(tool: &Json) -> Option<ToolDefinition> {
-    let function = &tool["function"];
+    // `{"type": "function", "function": {…}}` or `{"type": "custom", "custom": {…}}`.
+    let kind = tool["type"].as_str().unwrap_or("function");
+    let function = if tool[kind].is_object() {
+        &tool[kind]
+    } else {
+        &tool["function"]
+    };
     let mut definition = ToolDefinition::function(function["name"].as_str()?);
     tool["type"]
         .as_str()
