@@ -276,25 +276,33 @@ fn usage(usage: Option<&CompletionUsage>) -> Usage {
     }
 }
 
+/// The id, model, finish reasons and usage of a response or a stream chunk: the same
+/// fields in both.
+macro_rules! report_response {
+    () => {
+        fn response_id(&self) -> Option<&str> {
+            Some(&self.id)
+        }
+
+        fn response_model(&self) -> Option<&str> {
+            Some(&self.model)
+        }
+
+        fn finish_reasons(&self) -> Vec<&str> {
+            self.choices
+                .iter()
+                .filter_map(|choice| choice.finish_reason.map(finish_reason))
+                .collect()
+        }
+
+        fn usage(&self) -> Usage {
+            usage(self.usage.as_ref())
+        }
+    };
+}
+
 impl GenAiResponse for CreateChatCompletionResponse {
-    fn response_id(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-
-    fn response_model(&self) -> Option<&str> {
-        Some(&self.model)
-    }
-
-    fn finish_reasons(&self) -> Vec<&str> {
-        self.choices
-            .iter()
-            .filter_map(|choice| choice.finish_reason.map(finish_reason))
-            .collect()
-    }
-
-    fn usage(&self) -> Usage {
-        usage(self.usage.as_ref())
-    }
+    report_response!();
 }
 
 impl OutputMessages for CreateChatCompletionResponse {
@@ -323,24 +331,7 @@ fn output_message(choice: &ChatChoice) -> OutputMessage {
 /// A streamed chunk: `async fn` returning `ChatCompletionResponseStream` (add `stream` to
 /// the attribute) or `impl Stream<Item = Result<CreateChatCompletionStreamResponse, _>>`.
 impl GenAiChunk for CreateChatCompletionStreamResponse {
-    fn response_id(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-
-    fn response_model(&self) -> Option<&str> {
-        Some(&self.model)
-    }
-
-    fn finish_reasons(&self) -> Vec<&str> {
-        self.choices
-            .iter()
-            .filter_map(|choice| choice.finish_reason.map(finish_reason))
-            .collect()
-    }
-
-    fn usage(&self) -> Usage {
-        usage(self.usage.as_ref())
-    }
+    report_response!();
 
     fn text(&self) -> Option<&str> {
         self.choices

@@ -207,6 +207,19 @@ pub(crate) fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
+/// `tokens` shown at `span` in diagnostics, but resolved as before (generated names keep
+/// their hygiene).
+pub(crate) fn relocate(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(token.span().located_at(span));
+            token
+        })
+        .collect()
+}
+
 fn semconv_key(name: &str) -> Ident {
     let spec = KEYS.iter().find(|spec| spec.name == name);
     format_ident!(

@@ -118,32 +118,29 @@ pub(crate) fn expand(args: &Args, function: &MaybeItemFn) -> TokenStream {
             #inputs
             #func(#instrumented)
         }
-    } else if let Some(shape) = &stream {
-        let hint = return_type_hint(&sig.output);
-        let ret = Ident::new("trace_genai_return", Span::mixed_site());
-        let record = record_outcome(&private, &quote!(&#ret), &quote!(&mut #guard));
-        let output = capture_output(args, &private, &quote!(&#ret), &quote!(#guard), true);
-        let closure = quote_spanned!(output_span=> move || { #hint #body });
-        let wrapped = wrap(shape, &private, &quote!(#ret), &quote!(#guard), stream_span);
-        quote! {
-            #allow
-            let mut #guard = #start;
-            #inputs
-            let #ret = {
-                let #entered = #guard.enter();
-                #private::call_once(#closure)
-            };
-            #output
-            #record
-            #wrapped
-        }
     } else {
         let hint = return_type_hint(&sig.output);
         let ret = Ident::new("trace_genai_return", Span::mixed_site());
         let record = record_outcome(&private, &quote!(&#ret), &quote!(&mut #guard));
-        let output = capture_output(args, &private, &quote!(&#ret), &quote!(#guard), false);
+        let output = capture_output(
+            args,
+            &private,
+            &quote!(&#ret),
+            &quote!(#guard),
+            stream.is_some(),
+        );
         // A closure inherits the unsafe context of an `unsafe fn`.
         let closure = quote_spanned!(output_span=> move || { #hint #body });
+        // The span ends now, or moves into the returned stream.
+        let end = stream.as_ref().map_or_else(
+            || {
+                quote! {
+                    #guard.finish();
+                    #ret
+                }
+            },
+            |shape| wrap(shape, &private, &quote!(#ret), &quote!(#guard), stream_span),
+        );
         quote! {
             #allow
             let mut #guard = #start;
@@ -154,8 +151,7 @@ pub(crate) fn expand(args: &Args, function: &MaybeItemFn) -> TokenStream {
             };
             #output
             #record
-            #guard.finish();
-            #ret
+            #end
         }
     };
 

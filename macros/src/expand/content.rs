@@ -37,7 +37,7 @@ use syn::{Expr, FnArg, Ident};
 
 use crate::args::{Args, CaptureSource, Slot};
 use crate::errors::Errors;
-use crate::expand::attributes::respan;
+use crate::expand::attributes::{relocate, respan};
 use crate::expand::function_name;
 use crate::item::MaybeItemFn;
 
@@ -153,18 +153,6 @@ pub(crate) fn capture_inputs(args: &Args, private: &TokenStream, guard: &Ident) 
             #(#calls)*
         }
     }
-}
-
-/// `tokens` shown at `span`, resolved as before.
-fn relocate(tokens: &TokenStream, span: Span) -> TokenStream {
-    tokens
-        .clone()
-        .into_iter()
-        .map(|mut token| {
-            token.set_span(token.span().located_at(span));
-            token
-        })
-        .collect()
 }
 
 /// The output capture and the error text, run where the outcome is recorded; `value` is

@@ -25,7 +25,7 @@ use syn::visit::Visit;
 use syn::{GenericArgument, PathArguments, ReturnType, Type, TypeParamBound};
 
 use crate::args::Args;
-use crate::expand::attributes::respan;
+use crate::expand::attributes::{relocate, respan};
 
 /// How the return value is followed.
 pub(crate) enum Shape {
@@ -203,16 +203,4 @@ pub(crate) fn wrap(
             quote_spanned!(span=> #spanned::IntoTraced::into_traced(#value, #guard))
         }
     }
-}
-
-/// `tokens` shown at `span`, resolved as before.
-fn relocate(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
-    tokens
-        .clone()
-        .into_iter()
-        .map(|mut token| {
-            token.set_span(token.span().located_at(span));
-            token
-        })
-        .collect()
 }
