@@ -324,7 +324,7 @@ pub use error::{InitError, ShutdownError};
 pub use feedback::record_user_feedback;
 pub use message::GenAiRequest;
 pub use operation::Operation;
-pub use provider::{Telemetry, TelemetryBuilder, logger_provider};
+pub use provider::{Telemetry, TelemetryBuilder, logger_provider, use_global_tracer_provider};
 pub use response::{GenAiResponse, Usage};
 pub use span::ErrorType;
 pub use value::{IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue};

@@ -16,7 +16,7 @@
 //! [`GEN_AI_INVOKE_WORKFLOW_DURATION`], and `gen_ai.client.operation.duration` for the
 //! rest. Token usage keeps the v1.41 histogram in both modes.
 
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Instant;
 
 use opentelemetry::metrics::{Histogram, MeterProvider as _};
@@ -88,7 +88,7 @@ struct Instruments {
     time_per_output_chunk: Histogram<f64>,
 }
 
-static INSTRUMENTS: RwLock<Option<Instruments>> = RwLock::new(None);
+static INSTRUMENTS: RwLock<Option<Arc<Instruments>>> = RwLock::new(None);
 
 /// Creates the instruments on `provider` (at install).
 pub(crate) fn install(
@@ -148,7 +148,7 @@ pub(crate) fn install(
             .with_boundaries(TOKEN_BOUNDARIES.to_vec())
             .build(),
     };
-    *INSTRUMENTS.write().unwrap_or_else(PoisonError::into_inner) = Some(instruments);
+    *INSTRUMENTS.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(instruments));
 }
 
 /// Drops the instruments (at shutdown).
@@ -159,13 +159,20 @@ pub(crate) fn uninstall() {
 /// What a GenAI operation's guard keeps to record its metrics.
 #[derive(Debug)]
 pub(crate) struct CallMetrics {
-    duration: Histogram<f64>,
-    time_to_first_chunk: Histogram<f64>,
-    time_per_output_chunk: Histogram<f64>,
-    /// Only for model calls.
-    tokens: Option<Histogram<u64>>,
+    instruments: Arc<Instruments>,
+    kind: Kind,
     started: Instant,
     attributes: Vec<KeyValue>,
+}
+
+/// Which duration instrument an operation records to (token usage: model calls only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    ModelCall,
+    Agent,
+    Tool,
+    Workflow,
+    Other,
 }
 
 /// The span attributes that are also metric attributes.
@@ -187,21 +194,16 @@ impl CallMetrics {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()?;
-        let model_call = matches!(
-            operation,
+        let kind = match operation {
             Operation::Chat
-                | Operation::TextCompletion
-                | Operation::GenerateContent
-                | Operation::Embeddings
-        );
-        let duration = match operation {
-            _ if model_call => instruments.inference,
-            Operation::InvokeAgent => instruments.agent,
-            Operation::ExecuteTool => instruments.tool,
-            Operation::InvokeWorkflow => instruments.workflow,
-            _ => instruments.duration,
+            | Operation::TextCompletion
+            | Operation::GenerateContent
+            | Operation::Embeddings => Kind::ModelCall,
+            Operation::InvokeAgent => Kind::Agent,
+            Operation::ExecuteTool => Kind::Tool,
+            Operation::InvokeWorkflow => Kind::Workflow,
+            _ => Kind::Other,
         };
-        let tokens = model_call.then_some(instruments.tokens);
         let attributes = span_attributes
             .iter()
             .filter(|kv| {
@@ -210,10 +212,8 @@ impl CallMetrics {
             .cloned()
             .collect();
         Some(Box::new(CallMetrics {
-            duration,
-            time_to_first_chunk: instruments.time_to_first_chunk,
-            time_per_output_chunk: instruments.time_per_output_chunk,
-            tokens,
+            instruments,
+            kind,
             started: Instant::now(),
             attributes,
         }))
@@ -226,9 +226,10 @@ impl CallMetrics {
         input: Option<u64>,
         output: Option<u64>,
     ) {
-        let Some(histogram) = &self.tokens else {
+        if self.kind != Kind::ModelCall {
             return;
-        };
+        }
+        let histogram = &self.instruments.tokens;
         if let Some(model) = response_model {
             self.attributes.push(KeyValue::new(
                 semconv::GEN_AI_RESPONSE_MODEL,
@@ -246,12 +247,16 @@ impl CallMetrics {
 
     /// Records the time from the call to a stream's first item.
     pub(crate) fn first_chunk(&self, seconds: f64) {
-        self.time_to_first_chunk.record(seconds, &self.attributes);
+        self.instruments
+            .time_to_first_chunk
+            .record(seconds, &self.attributes);
     }
 
     /// Records the time between two items of a stream.
     pub(crate) fn next_chunk(&self, seconds: f64) {
-        self.time_per_output_chunk.record(seconds, &self.attributes);
+        self.instruments
+            .time_per_output_chunk
+            .record(seconds, &self.attributes);
     }
 
     /// Records the duration, with `error.type` when the call failed.
@@ -260,7 +265,13 @@ impl CallMetrics {
             self.attributes
                 .push(KeyValue::new(semconv::ERROR_TYPE, error_type.to_owned()));
         }
-        self.duration
-            .record(self.started.elapsed().as_secs_f64(), &self.attributes);
+        let duration = match self.kind {
+            Kind::ModelCall => &self.instruments.inference,
+            Kind::Agent => &self.instruments.agent,
+            Kind::Tool => &self.instruments.tool,
+            Kind::Workflow => &self.instruments.workflow,
+            Kind::Other => &self.instruments.duration,
+        };
+        duration.record(self.started.elapsed().as_secs_f64(), &self.attributes);
     }
 }

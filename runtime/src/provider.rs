@@ -18,11 +18,19 @@ use crate::destination::{ConnectionString, Destination, OtlpConfig, OtlpProtocol
 use crate::error::{InitError, ShutdownError};
 use crate::exporter::{self, ExportSettings, Runtimes};
 
-const STATE_ACTIVE: u8 = 0;
-const STATE_DISABLED: u8 = 1;
+// Odd states create spans.
+const STATE_NOT_INSTALLED: u8 = 0;
+const STATE_ACTIVE: u8 = 1;
+const STATE_DISABLED: u8 = 2;
+const STATE_GLOBAL: u8 = 3;
 
-/// Whether instrumented functions create spans at all. Cleared by `OTEL_SDK_DISABLED=true`.
-static STATE: AtomicU8 = AtomicU8::new(STATE_ACTIVE);
+/// Whether instrumented functions create spans at all: only once telemetry is installed
+/// (and not disabled by `OTEL_SDK_DISABLED=true`), or the application chose the global
+/// provider with [`use_global_tracer_provider`].
+static STATE: AtomicU8 = AtomicU8::new(STATE_NOT_INSTALLED);
+
+/// The tracer of the installed provider, so that no span looks the global provider up.
+static TRACER: RwLock<Option<opentelemetry_sdk::trace::SdkTracer>> = RwLock::new(None);
 
 /// The installed logger provider: the OpenTelemetry API has no global one.
 static LOGGER_PROVIDER: RwLock<Option<SdkLoggerProvider>> = RwLock::new(None);
@@ -30,7 +38,35 @@ static LOGGER_PROVIDER: RwLock<Option<SdkLoggerProvider>> = RwLock::new(None);
 /// Whether instrumented functions should create spans. One relaxed atomic load.
 #[inline]
 pub(crate) fn enabled() -> bool {
-    STATE.load(Ordering::Relaxed) == STATE_ACTIVE
+    STATE.load(Ordering::Relaxed) & 1 == 1
+}
+
+/// Sends `#[trace_genai]` spans to OpenTelemetry's global tracer provider, for
+/// applications that set OpenTelemetry up themselves instead of calling
+/// [`init`](crate::init) or [`TelemetryBuilder::install`]. Without either, instrumented
+/// functions create no spans at all (and cost one atomic load).
+pub fn use_global_tracer_provider() {
+    let _ = STATE.compare_exchange(
+        STATE_NOT_INSTALLED,
+        STATE_GLOBAL,
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
+}
+
+/// Starts a span as a child of `parent` with the installed tracer (or the global one).
+pub(crate) fn start_span(
+    builder: opentelemetry::trace::SpanBuilder,
+    parent: &opentelemetry::Context,
+) -> opentelemetry::Context {
+    use opentelemetry::trace::{TraceContextExt as _, Tracer as _};
+    let installed = TRACER.read().unwrap_or_else(PoisonError::into_inner);
+    if let Some(tracer) = installed.as_ref() {
+        return parent.with_span(tracer.build_with_context(builder, parent));
+    }
+    drop(installed);
+    let tracer = opentelemetry::global::tracer_with_scope(crate::span::scope());
+    parent.with_span(tracer.build_with_context(builder, parent))
 }
 
 /// The logger provider installed by [`TelemetryBuilder::install`], if any.
@@ -154,6 +190,14 @@ impl Telemetry {
             result = result.and(provider.force_flush().map_err(ShutdownError::Sdk));
         }
         if let Some(provider) = self.tracer_provider.take() {
+            // Spans started from now on are not created at all.
+            let _ = STATE.compare_exchange(
+                STATE_ACTIVE,
+                STATE_NOT_INSTALLED,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
+            *TRACER.write().unwrap_or_else(PoisonError::into_inner) = None;
             result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
         }
         if let Some(provider) = self.logger_provider.take() {
@@ -512,6 +556,11 @@ impl TelemetryBuilder {
         let logger_provider = logger_builder.build();
         let meter_provider = meter_builder.build();
         opentelemetry::global::set_tracer_provider(tracer_provider.clone());
+        {
+            use opentelemetry::trace::TracerProvider as _;
+            *TRACER.write().unwrap_or_else(PoisonError::into_inner) =
+                Some(tracer_provider.tracer_with_scope(crate::span::scope()));
+        }
         opentelemetry::global::set_meter_provider(meter_provider.clone());
         crate::metrics::install(&meter_provider, crate::span::scope());
         *LOGGER_PROVIDER

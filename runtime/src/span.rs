@@ -9,8 +9,8 @@ use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::sync::LazyLock;
 
-use opentelemetry::trace::{SpanBuilder, SpanKind, Status, TraceContextExt, Tracer};
-use opentelemetry::{Context, InstrumentationScope, KeyValue, global};
+use opentelemetry::trace::{SpanBuilder, SpanKind, Status, TraceContextExt};
+use opentelemetry::{Context, InstrumentationScope, KeyValue};
 
 use crate::content::Captured;
 use crate::operation::Operation;
@@ -133,9 +133,7 @@ impl SpanGuard {
             .with_attributes(attributes);
         // A panicking sampler or processor must not take the application down.
         let cx = std::panic::catch_unwind(AssertUnwindSafe(move || {
-            let tracer = global::tracer_with_scope(SCOPE.clone());
-            let span = tracer.build_with_context(builder, &parent);
-            parent.with_span(span)
+            crate::provider::start_span(builder, &parent)
         }))
         .ok();
         // Nothing is captured for a span that is not recorded (sampled out).
