@@ -97,9 +97,33 @@ pub enum FeedbackError {
 
 // ---- the response index -----------------------------------------------------------------
 
+/// FNV-1a: response ids are short and not attacker-chosen keys of a long-lived public
+/// map (the map is bounded), so a fast hash beats `SipHash` here.
+#[derive(Debug, Clone, Copy, Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
 #[derive(Debug, Default)]
 struct ResponseIndex {
-    spans: HashMap<Box<str>, SpanContext>,
+    spans: HashMap<Box<str>, SpanContext, std::hash::BuildHasherDefault<Fnv>>,
     order: VecDeque<Box<str>>,
 }
 

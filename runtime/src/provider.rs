@@ -35,10 +35,36 @@ static TRACER: RwLock<Option<opentelemetry_sdk::trace::SdkTracer>> = RwLock::new
 /// The installed logger provider: the OpenTelemetry API has no global one.
 static LOGGER_PROVIDER: RwLock<Option<SdkLoggerProvider>> = RwLock::new(None);
 
-/// Whether instrumented functions should create spans. One relaxed atomic load.
+/// When a span would be dropped by the sampler anyway (and no metrics need the call),
+/// nothing is built: `SKIP_NEVER`, `SKIP_ALWAYS` (`always_off`), `SKIP_UNSAMPLED_PARENT`
+/// (parent-based: a child of an unsampled span), `SKIP_UNLESS_SAMPLED_PARENT`
+/// (`parentbased_always_off`: only children of sampled spans are recorded).
+static SKIP: AtomicU8 = AtomicU8::new(SKIP_NEVER);
+const SKIP_NEVER: u8 = 0;
+const SKIP_ALWAYS: u8 = 1;
+const SKIP_UNSAMPLED_PARENT: u8 = 2;
+const SKIP_UNLESS_SAMPLED_PARENT: u8 = 3;
+
+/// Whether instrumented functions should create spans: one relaxed atomic load when
+/// telemetry is off; with a parent-based sampler, also a look at the current span.
 #[inline]
 pub(crate) fn enabled() -> bool {
-    STATE.load(Ordering::Relaxed) & 1 == 1
+    if STATE.load(Ordering::Relaxed) & 1 == 0 {
+        return false;
+    }
+    match SKIP.load(Ordering::Relaxed) {
+        SKIP_NEVER => true,
+        SKIP_ALWAYS => false,
+        skip => opentelemetry::Context::map_current(|cx| {
+            use opentelemetry::trace::TraceContextExt as _;
+            let parent = cx.span();
+            let parent = parent.span_context();
+            match skip {
+                SKIP_UNSAMPLED_PARENT => !parent.is_valid() || parent.is_sampled(),
+                _ => parent.is_valid() && parent.is_sampled(),
+            }
+        }),
+    }
 }
 
 /// Sends `#[trace_genai]` spans to OpenTelemetry's global tracer provider, for
@@ -542,6 +568,11 @@ impl TelemetryBuilder {
             logger_builder = add_processor(logger_builder);
         }
 
+        // Without any reader, GenAI metrics are not measured at all (no per-call cost).
+        let metrics_read = !self.metric_readers.is_empty()
+            || metrics.iter().any(|destination| {
+                !matches!(destination, Destination::Console(ConsoleFormat::JsonLines))
+            });
         let mut meter_builder = SdkMeterProvider::builder().with_resource(resource);
         for destination in metrics {
             meter_builder =
@@ -562,7 +593,24 @@ impl TelemetryBuilder {
                 Some(tracer_provider.tracer_with_scope(crate::span::scope()));
         }
         opentelemetry::global::set_meter_provider(meter_provider.clone());
-        crate::metrics::install(&meter_provider, crate::span::scope());
+        let sampler = self.sampler.unwrap_or(config.sampler);
+        if metrics_read {
+            crate::metrics::install(&meter_provider, crate::span::scope());
+            SKIP.store(SKIP_NEVER, Ordering::Relaxed);
+        } else {
+            crate::metrics::uninstall();
+            // Nothing needs a call whose span the sampler drops.
+            SKIP.store(
+                match sampler {
+                    SamplerConfig::AlwaysOff => SKIP_ALWAYS,
+                    SamplerConfig::ParentBasedAlwaysOff => SKIP_UNLESS_SAMPLED_PARENT,
+                    SamplerConfig::ParentBasedAlwaysOn
+                    | SamplerConfig::ParentBasedTraceIdRatio(_) => SKIP_UNSAMPLED_PARENT,
+                    _ => SKIP_NEVER,
+                },
+                Ordering::Relaxed,
+            );
+        }
         *LOGGER_PROVIDER
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Some(logger_provider.clone());

@@ -226,6 +226,9 @@ impl SpanGuard {
     /// Records what a response reports (id, model, finish reasons, token usage) on the
     /// span. Unknown values are left out.
     pub fn record_response<R: crate::response::GenAiResponse + ?Sized>(&mut self, response: &R) {
+        if self.cx.is_none() && self.metrics.is_none() {
+            return;
+        }
         let usage = response.usage();
         if let Some(metrics) = &mut self.metrics {
             metrics.record_tokens(

@@ -165,7 +165,10 @@ pub(crate) fn span_start(
             quote!(::core::option::Option::Some(#private::ContentCapture::#variant))
         },
     );
-    let capacity = pushes.len() + if args.request.is_some() { 12 } else { 0 };
+    // Room for what the span gets later (response, usage, error.type), so that the span's
+    // attribute list is not reallocated when the call ends.
+    let later = if args.operation.is_some() { 8 } else { 1 };
+    let capacity = pushes.len() + later + if args.request.is_some() { 12 } else { 0 };
 
     quote! {
         if #private::enabled() {

@@ -1,0 +1,97 @@
+//! `calls <case> <n>`: sets the case's pipeline up, makes `n` calls, shuts it down. Run
+//! under callgrind with `n = 0` and `n = N` (see `callgrind.sh`): the difference divided
+//! by `N` is the cost of one call, set-up and teardown cancelling out.
+
+use std::hint::black_box;
+
+use trace_genai_benches::{
+    DiscardReporter, bare, bare_async, fastrace_chat, genai, genai_async, install_genai,
+    install_genai_disabled, install_otel, otel, otel_async, tracing_chat,
+    tracing_subscriber_with_otel, with_fastrace_roots,
+};
+
+/// Calls between pauses that let the exporter thread drain the batch queue, so that no
+/// span is dropped (a dropped span is freed on the calling thread and would count).
+const PACE: u64 = 256;
+
+fn pause(i: u64) {
+    if i % PACE == PACE - 1 {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+fn calls(n: u64, f: impl Fn(u64, u64) -> trace_genai_benches::Reply) {
+    for i in 0..n {
+        black_box(f(black_box(i), 2));
+        pause(i);
+    }
+}
+
+fn async_calls<F: std::future::Future<Output = trace_genai_benches::Reply>>(
+    n: u64,
+    f: impl Fn(u64, u64) -> F,
+) {
+    for i in 0..n {
+        black_box(futures::executor::block_on(f(black_box(i), 2)));
+        pause(i);
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(case), Some(n)) = (args.get(1), args.get(2).and_then(|n| n.parse::<u64>().ok()))
+    else {
+        eprintln!("usage: calls <case> <n>");
+        std::process::exit(2);
+    };
+    match case.as_str() {
+        "bare" => calls(n, bare),
+        "trace_genai-not-installed" => calls(n, genai),
+        "trace_genai-disabled" => {
+            let telemetry = install_genai_disabled();
+            calls(n, genai);
+            drop(telemetry.shutdown());
+        }
+        "trace_genai-unsampled" | "trace_genai-sampled" => {
+            let telemetry = install_genai(case == "trace_genai-sampled");
+            calls(n, genai);
+            drop(telemetry.shutdown());
+        }
+        "otel-no-provider" => calls(n, otel),
+        "otel-unsampled" | "otel-sampled" => {
+            let provider = install_otel(case == "otel-sampled");
+            calls(n, otel);
+            drop(provider.shutdown());
+        }
+        "tracing-no-subscriber" => calls(n, tracing_chat),
+        "tracing-otel-layer" => {
+            let (subscriber, provider) = tracing_subscriber_with_otel();
+            tracing::subscriber::with_default(subscriber, || calls(n, tracing_chat));
+            drop(provider.shutdown());
+        }
+        "fastrace-no-reporter" => calls(n, fastrace_chat),
+        "fastrace-reporter" => {
+            fastrace::set_reporter(DiscardReporter, fastrace::collector::Config::default());
+            with_fastrace_roots(n, |i| {
+                black_box(fastrace_chat(black_box(i), 2));
+                pause(i);
+            });
+            fastrace::flush();
+        }
+        "async-bare" => async_calls(n, bare_async),
+        "async-trace_genai-sampled" => {
+            let telemetry = install_genai(true);
+            async_calls(n, genai_async);
+            drop(telemetry.shutdown());
+        }
+        "async-otel-sampled" => {
+            let provider = install_otel(true);
+            async_calls(n, otel_async);
+            drop(provider.shutdown());
+        }
+        other => {
+            eprintln!("unknown case {other}");
+            std::process::exit(2);
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! The cases compared by the overhead benchmark (`benches/overhead.rs`) and the
+//! instruction counts (`src/bin/calls.rs`, `callgrind.sh`): one `chat gpt-4` span with six
+//! GenAI attributes (three at start, three from the response) around a trivial body, as
+//! in the reference measurements, for each library, with each pipeline ending in the
+//! same discarding exporter behind the default batch span processor.
+
+#![allow(
+    missing_docs,
+    reason = "benchmark cases; each is described by its case name"
+)]
+#![allow(
+    clippy::must_use_candidate,
+    clippy::missing_panics_doc,
+    reason = "benchmark cases, called by the benchmark and the instruction counter only"
+)]
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+
+use opentelemetry::trace::{SpanBuilder, SpanKind, TraceContextExt as _, Tracer as _};
+use opentelemetry::{KeyValue, global};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
+use trace_genai::config::Config;
+use trace_genai::{GenAiResponse, SamplerConfig, Telemetry, Usage, trace_genai};
+
+// ---- the body and its response ------------------------------------------------------------
+
+#[inline(never)]
+pub fn body(a: u64, b: u64) -> u64 {
+    black_box(a) + black_box(b)
+}
+
+/// What the model call returns: its id (an owned `String`, as a real response) and usage.
+#[derive(Debug)]
+pub struct Reply {
+    pub id: String,
+    pub value: u64,
+}
+
+impl GenAiResponse for Reply {
+    fn response_id(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+    fn usage(&self) -> Usage {
+        Usage::new(12, 3)
+    }
+}
+
+fn reply(a: u64, b: u64) -> Reply {
+    Reply {
+        id: String::from("chatcmpl-42"),
+        value: body(a, b),
+    }
+}
+
+// ---- the instrumented functions -------------------------------------------------------------
+
+#[inline(never)]
+pub fn bare(a: u64, b: u64) -> Reply {
+    reply(a, b)
+}
+
+#[inline(never)]
+#[trace_genai(chat, provider = "openai", model = "gpt-4")]
+pub fn genai(a: u64, b: u64) -> Reply {
+    reply(a, b)
+}
+
+/// Hand-written OpenTelemetry, as the reference: the global tracer looked up once.
+static OTEL_TRACER: LazyLock<global::BoxedTracer> = LazyLock::new(|| global::tracer("bench"));
+
+#[inline(never)]
+pub fn otel(a: u64, b: u64) -> Reply {
+    let builder = SpanBuilder::from_name("chat gpt-4")
+        .with_kind(SpanKind::Client)
+        .with_attributes(vec![
+            KeyValue::new("gen_ai.operation.name", "chat"),
+            KeyValue::new("gen_ai.provider.name", "openai"),
+            KeyValue::new("gen_ai.request.model", "gpt-4"),
+        ]);
+    OTEL_TRACER.in_span_with_builder(builder, |cx| {
+        let reply = reply(a, b);
+        cx.span().set_attributes([
+            KeyValue::new("gen_ai.response.id", reply.id.clone()),
+            KeyValue::new("gen_ai.usage.input_tokens", 12_i64),
+            KeyValue::new("gen_ai.usage.output_tokens", 3_i64),
+        ]);
+        reply
+    })
+}
+
+#[inline(never)]
+#[tracing::instrument(
+    name = "chat gpt-4",
+    skip_all,
+    fields(
+        gen_ai.operation.name = "chat",
+        gen_ai.provider.name = "openai",
+        gen_ai.request.model = "gpt-4",
+        gen_ai.response.id = tracing::field::Empty,
+        gen_ai.usage.input_tokens = tracing::field::Empty,
+        gen_ai.usage.output_tokens = tracing::field::Empty,
+    )
+)]
+pub fn tracing_chat(a: u64, b: u64) -> Reply {
+    let reply = reply(a, b);
+    let span = tracing::Span::current();
+    span.record("gen_ai.response.id", reply.id.as_str());
+    span.record("gen_ai.usage.input_tokens", 12_i64);
+    span.record("gen_ai.usage.output_tokens", 3_i64);
+    reply
+}
+
+#[inline(never)]
+#[fastrace::trace(name = "chat gpt-4")]
+pub fn fastrace_chat(a: u64, b: u64) -> Reply {
+    let reply = reply(a, b);
+    fastrace::local::LocalSpan::add_properties(|| {
+        [
+            ("gen_ai.operation.name", "chat".to_owned()),
+            ("gen_ai.provider.name", "openai".to_owned()),
+            ("gen_ai.request.model", "gpt-4".to_owned()),
+            ("gen_ai.response.id", reply.id.clone()),
+            ("gen_ai.usage.input_tokens", 12.to_string()),
+            ("gen_ai.usage.output_tokens", 3.to_string()),
+        ]
+    });
+    reply
+}
+
+/// Yields once, like a real I/O-bound call.
+#[derive(Debug, Default)]
+pub struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}
+
+#[inline(never)]
+pub async fn bare_async(a: u64, b: u64) -> Reply {
+    YieldOnce::default().await;
+    reply(a, b)
+}
+
+#[inline(never)]
+#[trace_genai(chat, provider = "openai", model = "gpt-4")]
+pub async fn genai_async(a: u64, b: u64) -> Reply {
+    YieldOnce::default().await;
+    reply(a, b)
+}
+
+#[inline(never)]
+pub async fn otel_async(a: u64, b: u64) -> Reply {
+    use opentelemetry::context::FutureExt as _;
+    let span = OTEL_TRACER.build(
+        SpanBuilder::from_name("chat gpt-4")
+            .with_kind(SpanKind::Client)
+            .with_attributes(vec![
+                KeyValue::new("gen_ai.operation.name", "chat"),
+                KeyValue::new("gen_ai.provider.name", "openai"),
+                KeyValue::new("gen_ai.request.model", "gpt-4"),
+            ]),
+    );
+    let cx = opentelemetry::Context::current_with_span(span);
+    let reply = async {
+        YieldOnce::default().await;
+        reply(a, b)
+    }
+    .with_context(cx.clone())
+    .await;
+    cx.span().set_attributes([
+        KeyValue::new("gen_ai.response.id", reply.id.clone()),
+        KeyValue::new("gen_ai.usage.input_tokens", 12_i64),
+        KeyValue::new("gen_ai.usage.output_tokens", 3_i64),
+    ]);
+    cx.span().end();
+    reply
+}
+
+// ---- pipelines ----------------------------------------------------------------------------
+
+/// Counts the spans it receives and drops them.
+#[derive(Debug, Clone, Default)]
+pub struct Discard(pub Arc<AtomicU64>);
+
+impl SpanExporter for Discard {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// fastrace's reporter that drops what it gets.
+#[derive(Debug)]
+pub struct DiscardReporter;
+
+impl fastrace::collector::Reporter for DiscardReporter {
+    fn report(&mut self, spans: Vec<fastrace::collector::SpanRecord>) {
+        black_box(spans);
+    }
+}
+
+/// trace-genai installed with the discarding exporter behind the batch processor.
+pub fn install_genai(sampled: bool) -> Telemetry {
+    Telemetry::builder()
+        .with_config(Config::default())
+        .with_no_exporter()
+        .with_sampler(if sampled {
+            SamplerConfig::ParentBasedAlwaysOn
+        } else {
+            SamplerConfig::AlwaysOff
+        })
+        .with_span_exporter(Discard::default())
+        .install()
+        .unwrap_or_else(|error| panic!("install: {error}"))
+}
+
+/// trace-genai with `OTEL_SDK_DISABLED=true`.
+pub fn install_genai_disabled() -> Telemetry {
+    let config =
+        Config::from_lookup(|name| (name == "OTEL_SDK_DISABLED").then(|| "true".to_owned()))
+            .unwrap_or_else(|error| panic!("config: {error}"));
+    Telemetry::builder()
+        .with_config(config)
+        .install()
+        .unwrap_or_else(|error| panic!("install: {error}"))
+}
+
+/// A hand-written OpenTelemetry provider, made global.
+pub fn install_otel(sampled: bool) -> SdkTracerProvider {
+    let mut builder = SdkTracerProvider::builder().with_batch_exporter(Discard::default());
+    if !sampled {
+        builder = builder.with_sampler(opentelemetry_sdk::trace::Sampler::AlwaysOff);
+    }
+    let provider = builder.build();
+    global::set_tracer_provider(provider.clone());
+    provider
+}
+
+/// A `tracing` subscriber with the tracing-opentelemetry layer on its own provider.
+pub fn tracing_subscriber_with_otel() -> (impl tracing::Subscriber + Send + Sync, SdkTracerProvider)
+{
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let provider = SdkTracerProvider::builder()
+        .with_batch_exporter(Discard::default())
+        .build();
+    let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"));
+    (tracing_subscriber::registry().with(layer), provider)
+}
+
+/// Runs `f` `n` times under a fastrace root span renewed every 1000 calls.
+pub fn with_fastrace_roots(n: u64, mut f: impl FnMut(u64)) {
+    let mut done = 0;
+    while done < n {
+        let root = fastrace::Span::root("root", fastrace::collector::SpanContext::random());
+        let _guard = root.set_local_parent();
+        for i in done..(done + 1000).min(n) {
+            f(i);
+        }
+        done = (done + 1000).min(n);
+    }
+}
