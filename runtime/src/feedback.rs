@@ -243,6 +243,24 @@ pub fn parse_traceparent(value: &str) -> Result<SpanContext, FeedbackError> {
 
 // ---- user feedback ------------------------------------------------------------------------
 
+/// The parenting methods of both event builders.
+macro_rules! parent_methods {
+    () => {
+        /// Parents the event to this span instead of looking the response id up.
+        pub fn with_parent(mut self, span: SpanContext) -> Self {
+            self.parent = Parent::Span(span);
+            self
+        }
+
+        /// Parents the event to the span of this W3C `traceparent` (see
+        /// [`response_traceparent`]), e.g. stored with the answer by another process.
+        pub fn with_traceparent(mut self, traceparent: impl Into<String>) -> Self {
+            self.parent = Parent::Traceparent(traceparent.into());
+            self
+        }
+    };
+}
+
 /// A user's rating of a response: `gen_ai.evaluation.user_feedback`.
 #[derive(Debug, Clone)]
 #[must_use = "call `record()` to emit the event"]
@@ -280,18 +298,7 @@ impl<'a> UserFeedback<'a> {
         self
     }
 
-    /// Parents the event to this span instead of looking the response id up.
-    pub fn with_parent(mut self, span: SpanContext) -> Self {
-        self.parent = Parent::Span(span);
-        self
-    }
-
-    /// Parents the event to the span of this W3C `traceparent` (see
-    /// [`response_traceparent`]), e.g. stored with the answer by another process.
-    pub fn with_traceparent(mut self, traceparent: impl Into<String>) -> Self {
-        self.parent = Parent::Traceparent(traceparent.into());
-        self
-    }
+    parent_methods!();
 
     /// Emits the event. Without installed telemetry, nothing is emitted and this succeeds.
     ///
@@ -403,17 +410,7 @@ impl<'a> Evaluation<'a> {
         self
     }
 
-    /// Parents the event to this span.
-    pub fn with_parent(mut self, span: SpanContext) -> Self {
-        self.parent = Parent::Span(span);
-        self
-    }
-
-    /// Parents the event to the span of this W3C `traceparent`.
-    pub fn with_traceparent(mut self, traceparent: impl Into<String>) -> Self {
-        self.parent = Parent::Traceparent(traceparent.into());
-        self
-    }
+    parent_methods!();
 
     /// Emits the event. Without installed telemetry, nothing is emitted and this succeeds.
     ///
