@@ -17,6 +17,7 @@ cases=(bare
   trace_genai-not-installed trace_genai-disabled otel-no-provider tracing-no-subscriber fastrace-no-reporter
   trace_genai-unsampled otel-unsampled
   trace_genai-sampled otel-sampled tracing-otel-layer fastrace-reporter
+  trace_genai-content-1k trace_genai-content-64k
   async-bare async-trace_genai-sampled async-otel-sampled)
 
 # The calling thread's total instructions: thread 1 of a --separate-threads run.

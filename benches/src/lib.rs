@@ -68,6 +68,14 @@ pub fn genai(a: u64, b: u64) -> Reply {
     reply(a, b)
 }
 
+/// A chat call whose message content is recorded (with content capture on).
+#[inline(never)]
+#[trace_genai(chat, provider = "openai", model = "gpt-4", capture(messages = prompt))]
+pub fn genai_with_content(prompt: &str, a: u64, b: u64) -> Reply {
+    let _ = prompt;
+    reply(a, b)
+}
+
 /// Hand-written OpenTelemetry, as the reference: the global tracer looked up once.
 static OTEL_TRACER: LazyLock<global::BoxedTracer> = LazyLock::new(|| global::tracer("bench"));
 

@@ -5,8 +5,8 @@
 use std::hint::black_box;
 
 use trace_genai_benches::{
-    DiscardReporter, bare, bare_async, fastrace_chat, genai, genai_async, install_genai,
-    install_genai_disabled, install_otel, otel, otel_async, tracing_chat,
+    DiscardReporter, bare, bare_async, fastrace_chat, genai, genai_async, genai_with_content,
+    install_genai, install_genai_disabled, install_otel, otel, otel_async, tracing_chat,
     tracing_subscriber_with_otel, with_fastrace_roots,
 };
 
@@ -45,12 +45,35 @@ fn main() {
         std::process::exit(2);
     };
     let start = std::time::Instant::now();
+    let rss_before = rss_kib("VmRSS:");
     run(case, n);
+    if std::env::var_os("MEMORY").is_some() {
+        // Peak resident memory over the run against the resident memory at its start.
+        println!(
+            "{case}: {n} calls, RSS at start {} KiB, peak {} KiB",
+            rss_before,
+            rss_kib("VmHWM:")
+        );
+    }
     if std::env::var_os("TIME").is_some() {
         #[allow(clippy::cast_precision_loss, reason = "a printed figure")]
         let per_call = start.elapsed().as_nanos() as f64 / n.max(1) as f64;
         println!("{case}: {per_call:.1} ns/call");
     }
+}
+
+/// A `/proc/self/status` memory line, in KiB (0 where it cannot be read).
+fn rss_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with(field))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 fn run(case: &str, n: u64) {
@@ -65,6 +88,20 @@ fn run(case: &str, n: u64) {
         "trace_genai-unsampled" | "trace_genai-sampled" => {
             let telemetry = install_genai(case == "trace_genai-sampled");
             calls(n, genai);
+            drop(telemetry.shutdown());
+        }
+        "trace_genai-content-1k" | "trace_genai-content-64k" => {
+            // The same sampled call, with 1 KiB or 64 KiB of prompt recorded (cut to the
+            // 8,192-character budget).
+            let size = if case.ends_with("1k") {
+                1024
+            } else {
+                64 * 1024
+            };
+            let prompt = "a".repeat(size);
+            let telemetry = install_genai(true);
+            trace_genai::set_content_capture(trace_genai::ContentCapture::SpanOnly);
+            calls(n, |a, b| genai_with_content(&prompt, a, b));
             drop(telemetry.shutdown());
         }
         "otel-no-provider" => calls(n, otel),

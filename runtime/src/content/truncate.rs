@@ -21,6 +21,9 @@ const MAX_CUTS: usize = 32;
 /// first; if that is not enough, trailing elements of the top-level array are dropped;
 /// as a last resort the whole value becomes the marker string.
 pub(crate) fn fit(value: &mut Value, limit: usize) -> String {
+    // No string can keep more than the whole budget: cutting those first keeps the
+    // serializations below proportional to the budget, not to the message.
+    cap_strings(value, limit);
     let mut text = to_json(value);
     let mut length = text.chars().count();
     if length <= limit {
@@ -76,6 +79,25 @@ pub(crate) fn fit(value: &mut Value, limit: usize) -> String {
     }
     *value = Value::String(TRUNCATION_MARKER.to_owned());
     to_json(value)
+}
+
+/// Cuts every string longer than `limit` characters (marking the cut).
+fn cap_strings(value: &mut Value, limit: usize) {
+    match value {
+        Value::String(text) => {
+            if text.len() > limit
+                && let Some((cut, _)) = text.char_indices().nth(limit)
+            {
+                text.truncate(cut);
+                text.push_str(TRUNCATION_MARKER);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| cap_strings(item, limit)),
+        Value::Object(members) => members
+            .values_mut()
+            .for_each(|member| cap_strings(member, limit)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
 }
 
 fn to_json(value: &Value) -> String {
