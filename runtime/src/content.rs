@@ -12,7 +12,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _, Severity};
-use opentelemetry::trace::{SpanContext, SpanRef};
+use opentelemetry::trace::SpanContext;
 use opentelemetry::{Key, KeyValue};
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -298,7 +298,7 @@ impl Captured {
 
     /// Records the content on the span, before it ends; returns the event to emit after
     /// it ended, if the policy asks for one.
-    pub(crate) fn finish(self, span: &SpanRef<'_>) -> Option<Event> {
+    pub(crate) fn finish(self, span: &mut impl opentelemetry::trace::Span) -> Option<Event> {
         let Captured {
             policy,
             mut values,

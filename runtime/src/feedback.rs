@@ -17,7 +17,7 @@
 //! reports a response id ([`GenAiResponse::response_id`](crate::GenAiResponse)) is
 //! remembered. The index holds at most [`RESPONSE_INDEX_CAPACITY`] responses (the oldest
 //! is forgotten first) and ignores ids longer than [`MAX_RESPONSE_ID_LEN`] bytes, so its
-//! memory stays under about 1.5 MiB however many spans the application makes.
+//! memory stays under about 1.3 MiB however many spans the application makes.
 //!
 //! When the id is not in the index (forgotten, or produced by another process), the event
 //! is still emitted with `gen_ai.response.id`, so that backends can correlate it, but
@@ -48,8 +48,8 @@
 //! # }
 //! ```
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _, Severity};
 use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
@@ -97,55 +97,114 @@ pub enum FeedbackError {
 
 // ---- the response index -----------------------------------------------------------------
 
-/// FNV-1a: response ids are short and not attacker-chosen keys of a long-lived public
-/// map (the map is bounded), so a fast hash beats `SipHash` here.
-#[derive(Debug, Clone, Copy, Default)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for byte in bytes {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash;
-    }
+/// A cheap fingerprint of a response id (its length and its first and last eight bytes,
+/// mixed): the index compares fingerprints first and the id bytes only on a match, so a
+/// collision can cost a comparison but never a wrong parent.
+fn fingerprint(bytes: &[u8]) -> u64 {
+    let word = |chunk: &[u8]| {
+        let mut word = [0; 8];
+        let n = chunk.len().min(8);
+        word[..n].copy_from_slice(&chunk[..n]);
+        u64::from_le_bytes(word)
+    };
+    let head = word(bytes);
+    let tail = word(&bytes[bytes.len().saturating_sub(8)..]);
+    (head ^ tail.rotate_left(29) ^ (bytes.len() as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
+/// A ring of the most recent responses, in flat arrays allocated zeroed on first use
+/// (pages are only resident once written): remembering a response is a fingerprint, a
+/// short copy and no allocation; the lookup, once per feedback event, scans the
+/// fingerprints from the newest.
 #[derive(Debug, Default)]
 struct ResponseIndex {
-    spans: HashMap<Box<str>, SpanContext, std::hash::BuildHasherDefault<Fnv>>,
-    order: VecDeque<Box<str>>,
+    fingerprints: Vec<u64>,
+    /// Each entry's id, `MAX_RESPONSE_ID_LEN` bytes per entry.
+    ids: Vec<u8>,
+    /// Each entry's id length and trace flags.
+    lengths: Vec<(u8, u8)>,
+    trace_ids: Vec<[u8; 16]>,
+    span_ids: Vec<[u8; 8]>,
+    /// Entries written so far, up to the capacity.
+    len: usize,
+    /// Where the next response goes.
+    next: usize,
 }
 
 impl ResponseIndex {
-    fn insert(&mut self, response_id: &str, span: SpanContext) {
-        if let Some(existing) = self.spans.get_mut(response_id) {
-            // The same id again (e.g. a retried call): the newest span wins.
-            *existing = span;
+    fn insert(&mut self, response_id: &str, span: &SpanContext) {
+        let bytes = response_id.as_bytes();
+        let Ok(len) = u8::try_from(bytes.len()) else {
             return;
+        };
+        if self.fingerprints.is_empty() {
+            self.fingerprints = vec![0; RESPONSE_INDEX_CAPACITY];
+            self.ids = vec![0; RESPONSE_INDEX_CAPACITY * MAX_RESPONSE_ID_LEN];
+            self.lengths = vec![(0, 0); RESPONSE_INDEX_CAPACITY];
+            self.trace_ids = vec![[0; 16]; RESPONSE_INDEX_CAPACITY];
+            self.span_ids = vec![[0; 8]; RESPONSE_INDEX_CAPACITY];
         }
-        while self.order.len() >= RESPONSE_INDEX_CAPACITY {
-            if let Some(oldest) = self.order.pop_front() {
-                self.spans.remove(&oldest);
-            }
-        }
-        let id: Box<str> = response_id.into();
-        self.spans.insert(id.clone(), span);
-        self.order.push_back(id);
+        let at = self.next;
+        let start = at * MAX_RESPONSE_ID_LEN;
+        let (Some(fingerprint), Some(id), Some(length), Some(trace_id), Some(span_id)) = (
+            self.fingerprints.get_mut(at),
+            self.ids.get_mut(start..start + bytes.len()),
+            self.lengths.get_mut(at),
+            self.trace_ids.get_mut(at),
+            self.span_ids.get_mut(at),
+        ) else {
+            return;
+        };
+        *fingerprint = self::fingerprint(bytes);
+        id.copy_from_slice(bytes);
+        *length = (len, span.trace_flags().to_u8());
+        *trace_id = span.trace_id().to_bytes();
+        *span_id = span.span_id().to_bytes();
+        self.next = (at + 1) % RESPONSE_INDEX_CAPACITY;
+        self.len = (self.len + 1).min(RESPONSE_INDEX_CAPACITY);
+    }
+
+    /// The newest entry for `response_id` (a retried call's id resolves to its last span).
+    fn get(&self, response_id: &str) -> Option<SpanContext> {
+        let bytes = response_id.as_bytes();
+        let wanted = fingerprint(bytes);
+        let matches = |at: usize| {
+            self.fingerprints.get(at) == Some(&wanted)
+                && self.lengths.get(at).map(|(len, _)| usize::from(*len)) == Some(bytes.len())
+                && self
+                    .ids
+                    .get(at * MAX_RESPONSE_ID_LEN..at * MAX_RESPONSE_ID_LEN + bytes.len())
+                    == Some(bytes)
+        };
+        // Newest first: just before `next` back to the start, then (once the ring has
+        // wrapped) from the end back to `next`.
+        let at = (0..self.next)
+            .rev()
+            .chain((self.next..self.len).rev())
+            .find(|at| matches(*at))?;
+        Some(SpanContext::new(
+            TraceId::from_bytes(*self.trace_ids.get(at)?),
+            SpanId::from_bytes(*self.span_ids.get(at)?),
+            TraceFlags::new(self.lengths.get(at)?.1),
+            false,
+            TraceState::NONE,
+        ))
+    }
+
+    fn len(&self) -> usize {
+        self.len
     }
 }
 
-static INDEX: LazyLock<Mutex<ResponseIndex>> = LazyLock::new(Mutex::default);
+static INDEX: Mutex<ResponseIndex> = Mutex::new(ResponseIndex {
+    fingerprints: Vec::new(),
+    ids: Vec::new(),
+    lengths: Vec::new(),
+    trace_ids: Vec::new(),
+    span_ids: Vec::new(),
+    len: 0,
+    next: 0,
+});
 
 /// Remembers which span produced `response_id` (called when a recorded span ends with a
 /// response).
@@ -156,18 +215,20 @@ pub(crate) fn remember(response_id: &str, span: &SpanContext) {
     INDEX
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .insert(response_id, span.clone());
+        .insert(response_id, span);
 }
 
-/// The span that produced `response_id`, if it is still in the index.
+/// The span that produced `response_id`, if it is still in the index (its trace id, span
+/// id and flags; the trace state is not kept).
 #[must_use]
 pub fn response_span_context(response_id: &str) -> Option<SpanContext> {
+    if response_id.is_empty() || response_id.len() > MAX_RESPONSE_ID_LEN {
+        return None;
+    }
     INDEX
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .spans
         .get(response_id)
-        .cloned()
 }
 
 /// The W3C `traceparent` of the span that produced `response_id`, to store with the answer
@@ -180,11 +241,7 @@ pub fn response_traceparent(response_id: &str) -> Option<String> {
 /// How many responses the index holds now (at most [`RESPONSE_INDEX_CAPACITY`]).
 #[must_use]
 pub fn indexed_responses() -> usize {
-    INDEX
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .order
-        .len()
+    INDEX.lock().unwrap_or_else(PoisonError::into_inner).len()
 }
 
 /// The W3C `traceparent` header value of `span`.
@@ -534,16 +591,26 @@ mod tests {
     fn the_index_forgets_the_oldest_beyond_its_capacity() {
         let mut index = ResponseIndex::default();
         for n in 0..(RESPONSE_INDEX_CAPACITY as u64 + 10) {
-            index.insert(&format!("chatcmpl-{n}"), span(n));
+            index.insert(&format!("chatcmpl-{n}"), &span(n));
         }
-        assert_eq!(index.order.len(), RESPONSE_INDEX_CAPACITY);
-        assert_eq!(index.spans.len(), RESPONSE_INDEX_CAPACITY);
-        assert!(!index.spans.contains_key("chatcmpl-9"));
-        assert_eq!(index.spans.get("chatcmpl-10"), Some(&span(10)));
-        // The same id again replaces the span without growing.
-        index.insert("chatcmpl-10", span(99));
-        assert_eq!(index.spans.get("chatcmpl-10"), Some(&span(99)));
-        assert_eq!(index.order.len(), RESPONSE_INDEX_CAPACITY);
+        assert_eq!(index.len(), RESPONSE_INDEX_CAPACITY);
+        assert_eq!(index.get("chatcmpl-9"), None);
+        assert_eq!(index.get("chatcmpl-10"), Some(span(10)));
+        let newest = format!("chatcmpl-{}", RESPONSE_INDEX_CAPACITY + 9);
+        assert_eq!(
+            index.get(&newest),
+            Some(span(RESPONSE_INDEX_CAPACITY as u64 + 9))
+        );
+        // The same id again: the newest span wins, and the ring does not grow.
+        index.insert("chatcmpl-10", &span(99));
+        assert_eq!(index.get("chatcmpl-10"), Some(span(99)));
+        assert_eq!(index.len(), RESPONSE_INDEX_CAPACITY);
+        // Wrapped or not, the lookup goes from the newest.
+        let mut small = ResponseIndex::default();
+        small.insert("a", &span(1));
+        small.insert("a", &span(2));
+        assert_eq!(small.get("a"), Some(span(2)));
+        assert_eq!(small.get("b"), None);
     }
 
     #[test]

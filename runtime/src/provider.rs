@@ -80,19 +80,26 @@ pub fn use_global_tracer_provider() {
     );
 }
 
-/// Starts a span as a child of `parent` with the installed tracer (or the global one).
+/// Starts a span as a child of `parent` with the installed tracer (or the global one),
+/// into `slot`.
 pub(crate) fn start_span(
     builder: opentelemetry::trace::SpanBuilder,
     parent: &opentelemetry::Context,
-) -> opentelemetry::Context {
-    use opentelemetry::trace::{TraceContextExt as _, Tracer as _};
+    slot: &mut Option<crate::span::LiveSpan>,
+) {
+    use opentelemetry::trace::Tracer as _;
     let installed = TRACER.read().unwrap_or_else(PoisonError::into_inner);
     if let Some(tracer) = installed.as_ref() {
-        return parent.with_span(tracer.build_with_context(builder, parent));
+        *slot = Some(crate::span::LiveSpan::Sdk(
+            tracer.build_with_context(builder, parent),
+        ));
+        return;
     }
     drop(installed);
     let tracer = opentelemetry::global::tracer_with_scope(crate::span::scope());
-    parent.with_span(tracer.build_with_context(builder, parent))
+    *slot = Some(crate::span::LiveSpan::Global(
+        tracer.build_with_context(builder, parent),
+    ));
 }
 
 /// The logger provider installed by [`TelemetryBuilder::install`], if any.

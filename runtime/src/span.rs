@@ -9,7 +9,9 @@ use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::sync::LazyLock;
 
-use opentelemetry::trace::{SpanBuilder, SpanKind, Status, TraceContextExt};
+use opentelemetry::trace::{
+    Span as _, SpanBuilder, SpanContext, SpanKind, Status, TraceContextExt,
+};
 use opentelemetry::{Context, InstrumentationScope, KeyValue};
 
 use crate::content::Captured;
@@ -27,6 +29,73 @@ static SCOPE: LazyLock<InstrumentationScope> = LazyLock::new(|| {
 /// The instrumentation scope of trace-genai's spans and metrics.
 pub(crate) fn scope() -> InstrumentationScope {
     SCOPE.clone()
+}
+
+/// A started span, held by its guard rather than by the [`Context`].
+///
+/// The guard records into it directly: no lock and no dynamic dispatch per attribute.
+/// Children see the span through the context the guard attaches, which carries the span's
+/// [`SpanContext`] (see [`SpanGuard`]).
+#[derive(Debug)]
+pub(crate) enum LiveSpan {
+    /// A span of the provider trace-genai installed.
+    Sdk(opentelemetry_sdk::trace::Span),
+    /// A span of the application's own global provider
+    /// ([`use_global_tracer_provider`](crate::use_global_tracer_provider)).
+    Global(opentelemetry::global::BoxedSpan),
+}
+
+macro_rules! delegate {
+    ($self:ident, $span:ident => $call:expr) => {
+        match $self {
+            LiveSpan::Sdk($span) => $call,
+            LiveSpan::Global($span) => $call,
+        }
+    };
+}
+
+impl opentelemetry::trace::Span for LiveSpan {
+    fn add_event_with_timestamp<T>(
+        &mut self,
+        name: T,
+        timestamp: std::time::SystemTime,
+        attributes: Vec<KeyValue>,
+    ) where
+        T: Into<Cow<'static, str>>,
+    {
+        delegate!(self, span => span.add_event_with_timestamp(name, timestamp, attributes));
+    }
+
+    fn span_context(&self) -> &SpanContext {
+        delegate!(self, span => span.span_context())
+    }
+
+    fn is_recording(&self) -> bool {
+        delegate!(self, span => span.is_recording())
+    }
+
+    fn set_attribute(&mut self, attribute: KeyValue) {
+        delegate!(self, span => span.set_attribute(attribute));
+    }
+
+    fn set_status(&mut self, status: Status) {
+        delegate!(self, span => span.set_status(status));
+    }
+
+    fn update_name<T>(&mut self, new_name: T)
+    where
+        T: Into<Cow<'static, str>>,
+    {
+        delegate!(self, span => span.update_name(new_name));
+    }
+
+    fn add_link(&mut self, span_context: SpanContext, attributes: Vec<KeyValue>) {
+        delegate!(self, span => span.add_link(span_context, attributes));
+    }
+
+    fn end_with_timestamp(&mut self, timestamp: std::time::SystemTime) {
+        delegate!(self, span => span.end_with_timestamp(timestamp));
+    }
 }
 
 /// What the macro knows about a span at compile time.
@@ -61,13 +130,20 @@ enum Outcome {
 
 /// A started span, ended exactly once when the guard is finished or dropped.
 ///
+/// The guard owns the span. The context it attaches while the function runs carries the
+/// span's [`SpanContext`], so that spans, log records and outgoing requests made inside are
+/// its children; what the function returns is recorded on the span by the guard.
+///
 /// A guard whose function never finished is ended on drop with status `Error` and an
 /// `error.type` of [`semconv::ERROR_TYPE_PANIC`] when the thread is unwinding from a
 /// panic, or [`semconv::ERROR_TYPE_CANCELLED`] otherwise (a future dropped before it
 /// completed).
 #[derive(Debug)]
 pub struct SpanGuard {
-    /// The context holding the span, or `None` when tracing is disabled.
+    /// The span, while it records.
+    span: Option<LiveSpan>,
+    /// The context the function runs in (the caller's, with this span as the current
+    /// one), or `None` when tracing is disabled.
     cx: Option<Context>,
     outcome: Outcome,
     finished: bool,
@@ -120,7 +196,9 @@ impl SpanGuard {
                 }
             }
         }
-        let metrics = crate::metrics::CallMetrics::start(meta.operation, &attributes);
+        let mut guard = SpanGuard::disabled();
+        guard.started = started;
+        guard.metrics = crate::metrics::CallMetrics::start(meta.operation, &attributes);
         let mut content =
             Captured::new(meta.content.unwrap_or_else(crate::content::content_capture));
         if let Some(content) = &mut content
@@ -128,31 +206,37 @@ impl SpanGuard {
         {
             content.note_attributes(attributes.iter().cloned());
         }
-        let builder = SpanBuilder::from_name(name)
-            .with_kind(meta.kind.clone())
-            .with_attributes(attributes);
-        // A panicking sampler or processor must not take the application down.
-        let cx = std::panic::catch_unwind(AssertUnwindSafe(move || {
-            crate::provider::start_span(builder, &parent)
-        }))
-        .ok();
-        // Nothing is captured for a span that is not recorded (sampled out).
-        let content = content.filter(|_| cx.as_ref().is_some_and(|cx| cx.span().is_recording()));
-        SpanGuard {
-            cx,
-            outcome: Outcome::Pending,
-            finished: false,
-            metrics,
-            content,
-            started,
-            stream_output: false,
+        // A panicking sampler or processor must not take the application down. The span
+        // is written straight into the guard: it is large, and every move is a copy.
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            crate::provider::start_span(
+                SpanBuilder {
+                    span_kind: Some(meta.kind.clone()),
+                    attributes: Some(attributes),
+                    ..SpanBuilder::from_name(name)
+                },
+                &parent,
+                &mut guard.span,
+            );
+        }));
+        if let Some(span) = &guard.span {
+            guard.cx = Some(parent.with_remote_span_context(span.span_context().clone()));
+            if span.is_recording() {
+                guard.content = content;
+            } else {
+                // A span the sampler dropped only gives its identity to the context;
+                // nothing is recorded or captured for it.
+                guard.span = None;
+            }
         }
+        guard
     }
 
     /// A guard that records nothing, for when tracing is disabled.
     #[must_use]
     pub const fn disabled() -> Self {
         SpanGuard {
+            span: None,
             cx: None,
             outcome: Outcome::Pending,
             finished: false,
@@ -203,8 +287,8 @@ impl SpanGuard {
         if let Some(metrics) = &self.metrics {
             metrics.first_chunk(seconds);
         }
-        if let Some(cx) = &self.cx {
-            cx.span().set_attribute(KeyValue::new(
+        if let Some(span) = &mut self.span {
+            span.set_attribute(KeyValue::new(
                 semconv::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
                 seconds,
             ));
@@ -226,7 +310,7 @@ impl SpanGuard {
     /// Records what a response reports (id, model, finish reasons, token usage) on the
     /// span. Unknown values are left out.
     pub fn record_response<R: crate::response::GenAiResponse + ?Sized>(&mut self, response: &R) {
-        if self.cx.is_none() && self.metrics.is_none() {
+        if self.span.is_none() && self.metrics.is_none() {
             return;
         }
         let usage = response.usage();
@@ -237,76 +321,95 @@ impl SpanGuard {
                 usage.output_tokens,
             );
         }
-        let Some(cx) = &self.cx else {
+        let Some(span) = &mut self.span else {
             return;
         };
-        let span = cx.span();
-        if !span.is_recording() {
-            return;
-        }
-        let mut attributes = Vec::with_capacity(8);
         if let Some(id) = response.response_id() {
             // So that feedback arriving later is parented to this span.
             crate::feedback::remember(id, span.span_context());
-            attributes.push(KeyValue::new(semconv::GEN_AI_RESPONSE_ID, id.to_owned()));
+        }
+        // Event attributes are noted only when content goes into an event.
+        let mut noted = self
+            .content
+            .as_deref_mut()
+            .filter(|content| content.wants_event_attributes());
+        if let Some(id) = response.response_id() {
+            set(span, &mut noted, semconv::GEN_AI_RESPONSE_ID, id.to_owned());
         }
         if let Some(model) = response.response_model() {
-            attributes.push(KeyValue::new(
+            set(
+                span,
+                &mut noted,
                 semconv::GEN_AI_RESPONSE_MODEL,
                 model.to_owned(),
-            ));
+            );
         }
         let reasons = response.finish_reasons();
         if !reasons.is_empty() {
-            attributes.push(KeyValue::new(
+            set(
+                span,
+                &mut noted,
                 semconv::GEN_AI_RESPONSE_FINISH_REASONS,
                 opentelemetry::Value::Array(opentelemetry::Array::String(
                     reasons.into_iter().map(|r| r.to_owned().into()).collect(),
                 )),
-            ));
+            );
         }
         let tokens = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
-        // v1.41 name by default; the genai-main name under `gen_ai_latest_experimental`.
-        let cache_write = if semconv::latest_experimental() {
-            semconv::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS
-        } else {
-            semconv::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS
-        };
-        for (key, count) in [
-            (semconv::GEN_AI_USAGE_INPUT_TOKENS, usage.input_tokens),
-            (semconv::GEN_AI_USAGE_OUTPUT_TOKENS, usage.output_tokens),
-            (
+        if let Some(count) = usage.input_tokens {
+            set(
+                span,
+                &mut noted,
+                semconv::GEN_AI_USAGE_INPUT_TOKENS,
+                tokens(count),
+            );
+        }
+        if let Some(count) = usage.output_tokens {
+            set(
+                span,
+                &mut noted,
+                semconv::GEN_AI_USAGE_OUTPUT_TOKENS,
+                tokens(count),
+            );
+        }
+        if let Some(count) = usage.cache_read_input_tokens {
+            set(
+                span,
+                &mut noted,
                 semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
-                usage.cache_read_input_tokens,
-            ),
-            (cache_write, usage.cache_write_input_tokens),
-            (
+                tokens(count),
+            );
+        }
+        if let Some(count) = usage.cache_write_input_tokens {
+            // v1.41 name by default; the genai-main name under `gen_ai_latest_experimental`.
+            let key = if semconv::latest_experimental() {
+                semconv::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS
+            } else {
+                semconv::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS
+            };
+            set(span, &mut noted, key, tokens(count));
+        }
+        if let Some(count) = usage.reasoning_output_tokens {
+            set(
+                span,
+                &mut noted,
                 semconv::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
-                usage.reasoning_output_tokens,
-            ),
-        ] {
-            if let Some(count) = count {
-                attributes.push(KeyValue::new(key, tokens(count)));
-            }
+                tokens(count),
+            );
         }
-        if let Some(content) = &mut self.content
-            && content.wants_event_attributes()
-        {
-            content.note_attributes(attributes.iter().cloned());
-        }
-        span.set_attributes(attributes);
     }
 
-    /// Ends the span after the function returned.
-    pub fn finish(mut self) {
+    /// Ends the span after the function returned. The guard records nothing after this.
+    pub fn finish(&mut self) {
         self.finished = true;
-        // `Drop` ends the span.
+        self.end();
     }
 
     fn end(&mut self) {
-        let Some(cx) = self.cx.take() else {
+        self.cx = None;
+        if self.span.is_none() && self.metrics.is_none() {
             return;
-        };
+        }
         let error_type = if self.finished {
             match std::mem::replace(&mut self.outcome, Outcome::Pending) {
                 Outcome::Pending => None,
@@ -317,14 +420,14 @@ impl SpanGuard {
         } else {
             Some(Cow::Borrowed(semconv::ERROR_TYPE_CANCELLED))
         };
-        let metrics = self.metrics.take();
-        let content = self.content.take();
-        let end = move || {
-            if let Some(metrics) = metrics {
+        let end = |guard: &mut Self| {
+            if let Some(metrics) = guard.metrics.take() {
                 (*metrics).finish(error_type.as_deref());
             }
-            let span = cx.span();
-            let mut content = content;
+            let Some(span) = &mut guard.span else {
+                return;
+            };
+            let mut content = guard.content.take();
             if let Some(error_type) = error_type {
                 // The error's own text only when content goes on spans: it may echo the
                 // prompt.
@@ -335,7 +438,7 @@ impl SpanGuard {
                 span.set_status(Status::error(description));
                 span.set_attribute(KeyValue::new(semconv::ERROR_TYPE, error_type));
             }
-            let event = content.and_then(|content| (*content).finish(&span));
+            let event = content.and_then(|content| (*content).finish(span));
             span.end();
             // After the span: an event exporter that fails cannot cost the span.
             if let Some(event) = event {
@@ -343,12 +446,14 @@ impl SpanGuard {
             }
         };
         if std::thread::panicking() {
-            end();
+            end(self);
         } else {
             // A panicking processor or exporter must not take the application down; the
             // span is lost instead.
-            let _ = std::panic::catch_unwind(AssertUnwindSafe(end));
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(|| end(self)));
         }
+        self.span = None;
+        self.content = None;
     }
 
     /// Ends the span as panicked, for async functions whose poll panicked.
@@ -357,6 +462,22 @@ impl SpanGuard {
         self.finished = true;
         self.end();
     }
+}
+
+/// Sets a response attribute on the span, and notes it for the content event when one
+/// will be emitted.
+#[inline]
+fn set(
+    span: &mut LiveSpan,
+    noted: &mut Option<&mut Captured>,
+    key: &'static str,
+    value: impl Into<opentelemetry::Value>,
+) {
+    let attribute = KeyValue::new(key, value);
+    if let Some(content) = noted {
+        content.note_attributes(std::iter::once(attribute.clone()));
+    }
+    span.set_attribute(attribute);
 }
 
 /// The status description for an `error.type`. The error's own text is left out: provider

@@ -443,7 +443,7 @@ impl<'a, T: GenAiChunk + 'a> IntoTraced for Box<dyn Iterator<Item = T> + 'a> {
 }
 
 impl<S: IntoTraced, E> IntoTraced for Result<S, E> {
-    fn into_traced(self, guard: SpanGuard) -> Self {
+    fn into_traced(self, mut guard: SpanGuard) -> Self {
         match self {
             Ok(stream) => Ok(stream.into_traced(guard)),
             Err(error) => {
@@ -471,7 +471,7 @@ pub fn trace_stream<S: Stream>(
 /// The function's own `Err`, unchanged (the span ends with it).
 pub fn trace_stream_result<S: Stream, E>(
     result: Result<S, E>,
-    guard: SpanGuard,
+    mut guard: SpanGuard,
     inspect: Inspect<S::Item>,
 ) -> Result<TracedStream<S>, E> {
     match result {
@@ -499,7 +499,7 @@ pub fn trace_iter<I: Iterator>(
 /// The function's own `Err`, unchanged (the span ends with it).
 pub fn trace_iter_result<I: Iterator, E>(
     result: Result<I, E>,
-    guard: SpanGuard,
+    mut guard: SpanGuard,
     inspect: Inspect<I::Item>,
 ) -> Result<TracedIter<I>, E> {
     match result {
