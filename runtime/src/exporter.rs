@@ -17,7 +17,7 @@
 
 use opentelemetry_sdk::logs::LoggerProviderBuilder;
 use opentelemetry_sdk::metrics::MeterProviderBuilder;
-use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, TracerProviderBuilder};
+use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SpanProcessor};
 
 use crate::config::BatchConfig;
 use crate::destination::Destination;
@@ -183,23 +183,26 @@ fn missing_feature(destination: &Destination) -> Option<InitError> {
     (!enabled).then_some(InitError::FeatureNotEnabled { exporter, feature })
 }
 
-/// Adds a span exporter for `destination`.
+/// Adds the span processor (and exporter) for `destination` to `processors`.
 pub(crate) fn add_traces(
-    builder: TracerProviderBuilder,
+    processors: &mut Vec<Box<dyn SpanProcessor>>,
     destination: &Destination,
     settings: &ExportSettings,
     runtimes: &mut Runtimes,
-) -> Result<TracerProviderBuilder, InitError> {
+) -> Result<(), InitError> {
     if let Some(error) = missing_feature(destination) {
         return Err(error);
     }
     let _ = (settings, &runtimes);
     match destination {
         #[cfg(feature = "console")]
-        Destination::Console(format) => Ok(builder.with_span_processor(span_processor(
-            crate::console::ConsoleExporter::new(*format).bridged(),
-            settings,
-        ))),
+        Destination::Console(format) => {
+            processors.push(Box::new(span_processor(
+                crate::console::ConsoleExporter::new(*format).bridged(),
+                settings,
+            )));
+            Ok(())
+        }
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
         Destination::Otlp(otlp) => {
             let handle = runtimes.handle()?;
@@ -209,7 +212,8 @@ pub(crate) fn add_traces(
                 otlp.protocol.as_str(),
                 otlp.endpoint_for(crate::destination::Signal::Traces)
             );
-            Ok(builder.with_span_processor(runtimes.counted(name, exporter, handle, settings)))
+            processors.push(Box::new(runtimes.counted(name, exporter, handle, settings)));
+            Ok(())
         }
         #[cfg(feature = "azure-monitor")]
         Destination::AzureMonitor(connection) => {
@@ -221,10 +225,11 @@ pub(crate) fn add_traces(
                     .ingestion_endpoint()
                     .unwrap_or("(default ingestion endpoint)")
             );
-            Ok(builder.with_span_processor(runtimes.counted(name, exporter, handle, settings)))
+            processors.push(Box::new(runtimes.counted(name, exporter, handle, settings)));
+            Ok(())
         }
         #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
-        _ => Ok(builder),
+        _ => Ok(()),
     }
 }
 

@@ -25,7 +25,7 @@ pin_project! {
     pub struct Instrumented<F, R> {
         #[pin]
         inner: F,
-        guard: Option<SpanGuard>,
+        guard: SpanGuard,
         record: Option<R>,
         polling: bool,
     }
@@ -34,12 +34,10 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             // Without a panic, the guard's own drop marks the span as cancelled.
-            if let Some(mut guard) = this.guard.take()
-                && *this.polling
-            {
+            if *this.polling {
                 // `inner.poll` unwound: the body panicked, even if the executor caught the
                 // panic and drops this future later, outside the unwinding.
-                guard.end_panicked();
+                this.guard.end_panicked();
             }
         }
     }
@@ -54,7 +52,7 @@ where
     pub fn new(guard: SpanGuard, inner: F, record: R) -> Self {
         Instrumented {
             inner,
-            guard: Some(guard),
+            guard,
             record: Some(record),
             polling: false,
         }
@@ -70,17 +68,16 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let _entered = this.guard.as_ref().and_then(SpanGuard::enter);
+        let _entered = this.guard.enter();
         *this.polling = true;
         let poll = this.inner.poll(cx);
         *this.polling = false;
         if let Poll::Ready(output) = &poll
-            && let Some(mut guard) = this.guard.take()
+            && let Some(record) = this.record.take()
         {
-            if let Some(record) = this.record.take() {
-                record(output, &mut guard);
-            }
-            guard.finish();
+            // In place: the guard is not moved out of the future (it is large).
+            record(output, this.guard);
+            this.guard.finish();
         }
         poll
     }

@@ -134,6 +134,7 @@ pub mod metrics;
 mod operation;
 pub mod propagation;
 mod provider;
+mod recorder;
 mod response;
 pub mod semconv;
 mod span;
@@ -290,14 +291,13 @@ pub mod __private;
 ///
 /// ```text
 /// fn get_weather(city: &str) -> Result<String, ApiError> {
-///     let mut guard = if P::enabled() {
+///     let mut guard = P::SpanGuard::disabled();
+///     if P::enabled() {
 ///         let mut attrs = P::attributes(2);
 ///         P::push_static_str(&mut attrs, GEN_AI_OPERATION_NAME, "execute_tool");
 ///         P::push_static_str(&mut attrs, GEN_AI_TOOL_NAME, "get_weather");
-///         P::SpanGuard::start(&P::SpanMeta { name: "execute_tool get_weather", … }, attrs)
-///     } else {
-///         P::SpanGuard::disabled()
-///     };
+///         guard.start(&P::SpanMeta { name: "execute_tool get_weather", … }, attrs);
+///     }
 ///     let ret = {
 ///         let _entered = guard.enter();
 ///         P::call_once(move || { /* the original body */ })

@@ -89,6 +89,8 @@ struct Instruments {
 }
 
 static INSTRUMENTS: RwLock<Option<Arc<Instruments>>> = RwLock::new(None);
+/// Whether `INSTRUMENTS` is set: calls check this before taking the lock.
+static INSTALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Creates the instruments on `provider` (at install).
 pub(crate) fn install(
@@ -149,10 +151,12 @@ pub(crate) fn install(
             .build(),
     };
     *INSTRUMENTS.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(instruments));
+    INSTALLED.store(true, std::sync::atomic::Ordering::Release);
 }
 
 /// Drops the instruments (at shutdown).
 pub(crate) fn uninstall() {
+    INSTALLED.store(false, std::sync::atomic::Ordering::Release);
     *INSTRUMENTS.write().unwrap_or_else(PoisonError::into_inner) = None;
 }
 
@@ -185,11 +189,19 @@ const METRIC_KEYS: [&str; 4] = [
 
 impl CallMetrics {
     /// Starts measuring a GenAI operation, if metrics are installed.
+    #[inline]
     pub(crate) fn start(
         operation: Option<Operation>,
         span_attributes: &[KeyValue],
     ) -> Option<Box<Self>> {
         let operation = operation?;
+        if !INSTALLED.load(std::sync::atomic::Ordering::Acquire) {
+            return None;
+        }
+        Self::start_installed(operation, span_attributes)
+    }
+
+    fn start_installed(operation: Operation, span_attributes: &[KeyValue]) -> Option<Box<Self>> {
         let instruments = INSTRUMENTS
             .read()
             .unwrap_or_else(PoisonError::into_inner)

@@ -29,8 +29,15 @@ const STATE_GLOBAL: u8 = 3;
 /// provider with [`use_global_tracer_provider`].
 static STATE: AtomicU8 = AtomicU8::new(STATE_NOT_INSTALLED);
 
-/// The tracer of the installed provider, so that no span looks the global provider up.
-static TRACER: RwLock<Option<opentelemetry_sdk::trace::SdkTracer>> = RwLock::new(None);
+/// The installed provider's tracer and, when every span processor is trace-genai's own,
+/// the direct recorder: no span looks the global provider up.
+static TRACER: RwLock<Option<Installed>> = RwLock::new(None);
+
+#[derive(Debug)]
+struct Installed {
+    tracer: opentelemetry_sdk::trace::SdkTracer,
+    recorder: Option<std::sync::Arc<crate::recorder::Recorder>>,
+}
 
 /// The installed logger provider: the OpenTelemetry API has no global one.
 static LOGGER_PROVIDER: RwLock<Option<SdkLoggerProvider>> = RwLock::new(None);
@@ -80,26 +87,43 @@ pub fn use_global_tracer_provider() {
     );
 }
 
-/// Starts a span as a child of `parent` with the installed tracer (or the global one),
-/// into `slot`.
+/// Starts a span as a child of `parent`, into `slot`: on the direct path when the
+/// installed provider allows it, else with the installed SDK tracer, or with the global
+/// tracer provider.
 pub(crate) fn start_span(
-    builder: opentelemetry::trace::SpanBuilder,
+    name: std::borrow::Cow<'static, str>,
+    kind: opentelemetry::trace::SpanKind,
+    attributes: Vec<KeyValue>,
     parent: &opentelemetry::Context,
     slot: &mut Option<crate::span::LiveSpan>,
 ) {
     use opentelemetry::trace::Tracer as _;
+    let builder = |name, kind, attributes| opentelemetry::trace::SpanBuilder {
+        span_kind: Some(kind),
+        attributes: Some(attributes),
+        ..opentelemetry::trace::SpanBuilder::from_name(name)
+    };
     let installed = TRACER.read().unwrap_or_else(PoisonError::into_inner);
-    if let Some(tracer) = installed.as_ref() {
-        *slot = Some(crate::span::LiveSpan::Sdk(
-            tracer.build_with_context(builder, parent),
-        ));
-        return;
+    match installed.as_ref() {
+        Some(Installed {
+            recorder: Some(recorder),
+            ..
+        }) => {
+            recorder.start(name, kind, attributes, parent, slot);
+        }
+        Some(Installed { tracer, .. }) => {
+            *slot = Some(crate::span::LiveSpan::Sdk(
+                tracer.build_with_context(builder(name, kind, attributes), parent),
+            ));
+        }
+        None => {
+            drop(installed);
+            let tracer = opentelemetry::global::tracer_with_scope(crate::span::scope());
+            *slot = Some(crate::span::LiveSpan::Global(
+                tracer.build_with_context(builder(name, kind, attributes), parent),
+            ));
+        }
     }
-    drop(installed);
-    let tracer = opentelemetry::global::tracer_with_scope(crate::span::scope());
-    *slot = Some(crate::span::LiveSpan::Global(
-        tracer.build_with_context(builder, parent),
-    ));
 }
 
 /// The logger provider installed by [`TelemetryBuilder::install`], if any.
@@ -230,7 +254,16 @@ impl Telemetry {
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             );
-            *TRACER.write().unwrap_or_else(PoisonError::into_inner) = None;
+            if let Some(Installed {
+                recorder: Some(recorder),
+                ..
+            }) = TRACER
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+            {
+                recorder.shut_down();
+            }
             result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
         }
         if let Some(provider) = self.logger_provider.take() {
@@ -299,7 +332,9 @@ pub struct TelemetryBuilder {
     resource_attributes: Vec<KeyValue>,
     sampler: Option<SamplerConfig>,
     destinations: Option<Vec<Requested>>,
-    processors: Vec<Box<dyn SpanProcessorObject>>,
+    /// Span processors given in code, each with whether it is trace-genai's own (a batch
+    /// processor in front of a given exporter), which ignores span start.
+    processors: Vec<(Box<dyn SpanProcessor>, bool)>,
     content_capture: Option<crate::ContentCapture>,
     content_max_length: Option<usize>,
     log_processors: Vec<Box<dyn FnOnce(LoggerProviderBuilder) -> LoggerProviderBuilder>>,
@@ -323,23 +358,6 @@ impl std::fmt::Debug for TelemetryBuilder {
             .field("destinations", &self.destinations.as_ref().map(Vec::len))
             .field("processors", &self.processors.len())
             .finish_non_exhaustive()
-    }
-}
-
-/// A span processor boxed for the builder.
-trait SpanProcessorObject {
-    fn add_to(
-        self: Box<Self>,
-        builder: opentelemetry_sdk::trace::TracerProviderBuilder,
-    ) -> opentelemetry_sdk::trace::TracerProviderBuilder;
-}
-
-impl<P: SpanProcessor + 'static> SpanProcessorObject for P {
-    fn add_to(
-        self: Box<Self>,
-        builder: opentelemetry_sdk::trace::TracerProviderBuilder,
-    ) -> opentelemetry_sdk::trace::TracerProviderBuilder {
-        builder.with_span_processor(*self)
     }
 }
 
@@ -421,15 +439,24 @@ impl TelemetryBuilder {
     }
 
     /// Adds a span processor, in addition to the destinations.
+    ///
+    /// The processor sees every span start (`on_start`), so with one installed,
+    /// `#[trace_genai]` spans are made by the SDK tracer rather than on trace-genai's
+    /// direct path (a few hundred instructions more per call; see `BENCHMARKS.md`). To only
+    /// export spans somewhere else, prefer [`with_span_exporter`](Self::with_span_exporter).
     pub fn with_span_processor<P: SpanProcessor + 'static>(mut self, processor: P) -> Self {
-        self.processors.push(Box::new(processor));
+        self.processors.push((Box::new(processor), false));
         self
     }
 
     /// Adds a span exporter behind a batch processor (exports never block the caller), in
     /// addition to the destinations.
-    pub fn with_span_exporter<E: SpanExporter + 'static>(self, exporter: E) -> Self {
-        self.with_span_processor(BatchSpanProcessor::builder(exporter).build())
+    pub fn with_span_exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
+        self.processors.push((
+            Box::new(BatchSpanProcessor::builder(exporter).build()),
+            true,
+        ));
+        self
     }
 
     /// Trusts this PEM certificate, in addition to the system roots, for HTTPS exports to
@@ -554,16 +581,29 @@ impl TelemetryBuilder {
         };
         let mut runtimes = Runtimes::default();
 
+        let sampler = self.sampler.unwrap_or(config.sampler);
         let mut tracer_builder = SdkTracerProvider::builder()
             .with_resource(resource.clone())
-            .with_sampler(self.sampler.unwrap_or(config.sampler).to_sampler());
+            .with_sampler(sampler.to_sampler());
+        let mut processors = Vec::new();
         for destination in traces {
-            tracer_builder =
-                exporter::add_traces(tracer_builder, destination, &settings, &mut runtimes)?;
+            exporter::add_traces(&mut processors, destination, &settings, &mut runtimes)?;
         }
-        for processor in self.processors {
-            tracer_builder = processor.add_to(tracer_builder);
+        // The direct path needs processors that ignore span start: trace-genai's own.
+        let mut direct = true;
+        for (processor, own) in self.processors {
+            direct &= own;
+            processors.push(processor);
         }
+        let mut shared = Vec::with_capacity(processors.len());
+        for processor in processors {
+            let (for_provider, for_recorder) =
+                crate::recorder::Recorder::share(processor, &resource);
+            tracer_builder = tracer_builder.with_span_processor(for_provider);
+            shared.push(for_recorder);
+        }
+        let recorder =
+            direct.then(|| std::sync::Arc::new(crate::recorder::Recorder::new(shared, sampler)));
 
         let mut logger_builder = SdkLoggerProvider::builder().with_resource(resource.clone());
         for destination in logs {
@@ -596,11 +636,12 @@ impl TelemetryBuilder {
         opentelemetry::global::set_tracer_provider(tracer_provider.clone());
         {
             use opentelemetry::trace::TracerProvider as _;
-            *TRACER.write().unwrap_or_else(PoisonError::into_inner) =
-                Some(tracer_provider.tracer_with_scope(crate::span::scope()));
+            *TRACER.write().unwrap_or_else(PoisonError::into_inner) = Some(Installed {
+                tracer: tracer_provider.tracer_with_scope(crate::span::scope()),
+                recorder,
+            });
         }
         opentelemetry::global::set_meter_provider(meter_provider.clone());
-        let sampler = self.sampler.unwrap_or(config.sampler);
         if metrics_read {
             crate::metrics::install(&meter_provider, crate::span::scope());
             SKIP.store(SKIP_NEVER, Ordering::Relaxed);

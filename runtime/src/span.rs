@@ -9,9 +9,7 @@ use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::sync::LazyLock;
 
-use opentelemetry::trace::{
-    Span as _, SpanBuilder, SpanContext, SpanKind, Status, TraceContextExt,
-};
+use opentelemetry::trace::{Span as _, SpanContext, SpanKind, Status, TraceContextExt};
 use opentelemetry::{Context, InstrumentationScope, KeyValue};
 
 use crate::content::Captured;
@@ -40,6 +38,8 @@ pub(crate) fn scope() -> InstrumentationScope {
 pub(crate) enum LiveSpan {
     /// A span of the provider trace-genai installed.
     Sdk(opentelemetry_sdk::trace::Span),
+    /// A span of trace-genai's direct path (see [`crate::recorder`]).
+    Direct(crate::recorder::DirectSpan),
     /// A span of the application's own global provider
     /// ([`use_global_tracer_provider`](crate::use_global_tracer_provider)).
     Global(opentelemetry::global::BoxedSpan),
@@ -48,6 +48,7 @@ pub(crate) enum LiveSpan {
 macro_rules! delegate {
     ($self:ident, $span:ident => $call:expr) => {
         match $self {
+            LiveSpan::Direct($span) => $call,
             LiveSpan::Sdk($span) => $call,
             LiveSpan::Global($span) => $call,
         }
@@ -140,6 +141,13 @@ enum Outcome {
 /// completed).
 #[derive(Debug)]
 pub struct SpanGuard {
+    /// `None` when the call is not traced: then every method is a branch on this.
+    active: Option<Active>,
+}
+
+/// The state of a traced call.
+#[derive(Debug)]
+struct Active {
     /// The span, while it records.
     span: Option<LiveSpan>,
     /// The context the function runs in (the caller's, with this span as the current
@@ -159,12 +167,142 @@ pub struct SpanGuard {
 }
 
 impl SpanGuard {
-    /// Starts a span as a child of the current context.
+    /// Starts a span, as a child of the current context, in this guard (made by
+    /// [`SpanGuard::disabled`]). The guard is started in place because it holds the span,
+    /// which is large: every move would be a copy.
     ///
     /// The span is named `"{operation} {subject}"` when `meta.subject_key` names an
     /// attribute with a non-empty string value, and `meta.name` otherwise.
+    pub fn start(&mut self, meta: &SpanMeta, attributes: Vec<KeyValue>) {
+        let active = self.active.get_or_insert_with(Active::idle);
+        active.start(meta, attributes);
+        if active.cx.is_none() && active.metrics.is_none() {
+            // Nothing to record: suppressed, or the sampler or provider failed.
+            self.active = None;
+        }
+    }
+
+    /// A guard that records nothing, for when tracing is disabled.
     #[must_use]
-    pub fn start(meta: &SpanMeta, mut attributes: Vec<KeyValue>) -> Self {
+    pub const fn disabled() -> Self {
+        SpanGuard { active: None }
+    }
+
+    /// The context that holds this span, to make it the parent of work done elsewhere.
+    #[must_use]
+    #[inline]
+    pub fn context(&self) -> Option<&Context> {
+        self.active.as_ref()?.cx.as_ref()
+    }
+
+    /// Makes this span the current one until the returned guard is dropped.
+    #[must_use]
+    #[inline]
+    pub fn enter(&self) -> Option<opentelemetry::ContextGuard> {
+        self.context().map(|cx| cx.clone().attach())
+    }
+
+    /// The content collector of this span, when content capture is on for it. The
+    /// expansion of `capture(...)` feeds it; nothing is converted otherwise.
+    #[must_use]
+    #[inline]
+    pub fn content(&mut self) -> Option<&mut Captured> {
+        self.active.as_mut()?.content.as_deref_mut()
+    }
+
+    /// Whether a stream's output text should be accumulated (content recording is on for
+    /// this span).
+    pub(crate) fn captures_output(&self) -> bool {
+        self.active
+            .as_ref()
+            .is_some_and(|active| active.stream_output && active.content.is_some())
+    }
+
+    /// `capture(output)` on a stream: its text is accumulated from the chunks.
+    #[inline]
+    pub fn capture_stream_output(&mut self) {
+        if let Some(active) = &mut self.active {
+            active.stream_output = true;
+        }
+    }
+
+    /// A stream's first item arrived: `gen_ai.response.time_to_first_chunk` and its
+    /// metric.
+    pub(crate) fn first_chunk(&mut self, now: std::time::Instant) {
+        if let Some(active) = &mut self.active {
+            active.first_chunk(now);
+        }
+    }
+
+    /// Another item of a stream arrived, `gap` after the previous one.
+    pub(crate) fn next_chunk(&mut self, gap: std::time::Duration) {
+        if let Some(metrics) = self.active.as_ref().and_then(|a| a.metrics.as_ref()) {
+            metrics.next_chunk(gap.as_secs_f64());
+        }
+    }
+
+    /// Marks the call as failed with the given `error.type`.
+    #[inline]
+    pub fn set_error(&mut self, error_type: Cow<'static, str>) {
+        if let Some(active) = &mut self.active {
+            active.outcome = Outcome::Error(error_type);
+        }
+    }
+
+    /// Records what a response reports (id, model, finish reasons, token usage) on the
+    /// span. Unknown values are left out.
+    #[inline]
+    pub fn record_response<R: crate::response::GenAiResponse + ?Sized>(&mut self, response: &R) {
+        if let Some(active) = &mut self.active {
+            active.record_response(response);
+        }
+    }
+
+    /// Ends the span after the function returned. The guard records nothing after this.
+    #[inline]
+    pub fn finish(&mut self) {
+        if let Some(active) = &mut self.active {
+            active.finished = true;
+            active.end();
+        }
+    }
+
+    /// Ends the span as panicked, for async functions whose poll panicked.
+    pub(crate) fn end_panicked(&mut self) {
+        if let Some(active) = &mut self.active {
+            active.outcome = Outcome::Error(Cow::Borrowed(semconv::ERROR_TYPE_PANIC));
+            active.finished = true;
+            active.end();
+        }
+    }
+}
+
+impl Drop for SpanGuard {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(active) = &mut self.active {
+            active.end();
+        }
+    }
+}
+
+impl Active {
+    /// Nothing started yet.
+    #[inline]
+    fn idle() -> Active {
+        Active {
+            span: None,
+            cx: None,
+            outcome: Outcome::Pending,
+            finished: false,
+            metrics: None,
+            content: None,
+            started: None,
+            stream_output: false,
+        }
+    }
+
+    fn start(&mut self, meta: &SpanMeta, mut attributes: Vec<KeyValue>) {
         let started = meta.stream.then(std::time::Instant::now);
         if meta.stream
             && !attributes
@@ -187,6 +325,10 @@ impl SpanGuard {
             _ => Cow::Borrowed(meta.name),
         };
         let parent = Context::current();
+        if parent.is_telemetry_suppressed() {
+            // Inside an exporter (or other code that asked for no telemetry of its own).
+            return;
+        }
         // Attributes set for a whole scope (`trace_genai::context::in_conversation`);
         // keys the function gives itself win.
         if let Some(scoped) = crate::context::scoped_attributes(&parent) {
@@ -196,7 +338,7 @@ impl SpanGuard {
                 }
             }
         }
-        let mut guard = SpanGuard::disabled();
+        let guard = self;
         guard.started = started;
         guard.metrics = crate::metrics::CallMetrics::start(meta.operation, &attributes);
         let mut content =
@@ -210,11 +352,9 @@ impl SpanGuard {
         // is written straight into the guard: it is large, and every move is a copy.
         let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
             crate::provider::start_span(
-                SpanBuilder {
-                    span_kind: Some(meta.kind.clone()),
-                    attributes: Some(attributes),
-                    ..SpanBuilder::from_name(name)
-                },
+                name,
+                meta.kind.clone(),
+                attributes,
                 &parent,
                 &mut guard.span,
             );
@@ -229,57 +369,9 @@ impl SpanGuard {
                 guard.span = None;
             }
         }
-        guard
     }
 
-    /// A guard that records nothing, for when tracing is disabled.
-    #[must_use]
-    pub const fn disabled() -> Self {
-        SpanGuard {
-            span: None,
-            cx: None,
-            outcome: Outcome::Pending,
-            finished: false,
-            metrics: None,
-            content: None,
-            started: None,
-            stream_output: false,
-        }
-    }
-
-    /// The context that holds this span, to make it the parent of work done elsewhere.
-    #[must_use]
-    pub fn context(&self) -> Option<&Context> {
-        self.cx.as_ref()
-    }
-
-    /// Makes this span the current one until the returned guard is dropped.
-    #[must_use]
-    pub fn enter(&self) -> Option<opentelemetry::ContextGuard> {
-        self.cx.as_ref().map(|cx| cx.clone().attach())
-    }
-
-    /// The content collector of this span, when content capture is on for it. The
-    /// expansion of `capture(...)` feeds it; nothing is converted otherwise.
-    #[must_use]
-    pub fn content(&mut self) -> Option<&mut Captured> {
-        self.content.as_deref_mut()
-    }
-
-    /// Whether a stream's output text should be accumulated (content recording is on for
-    /// this span).
-    pub(crate) fn captures_output(&self) -> bool {
-        self.stream_output && self.content.is_some()
-    }
-
-    /// `capture(output)` on a stream: its text is accumulated from the chunks.
-    pub fn capture_stream_output(&mut self) {
-        self.stream_output = true;
-    }
-
-    /// A stream's first item arrived: `gen_ai.response.time_to_first_chunk` and its
-    /// metric.
-    pub(crate) fn first_chunk(&mut self, now: std::time::Instant) {
+    fn first_chunk(&mut self, now: std::time::Instant) {
         let Some(started) = self.started else {
             return;
         };
@@ -295,24 +387,7 @@ impl SpanGuard {
         }
     }
 
-    /// Another item of a stream arrived, `gap` after the previous one.
-    pub(crate) fn next_chunk(&mut self, gap: std::time::Duration) {
-        if let Some(metrics) = &self.metrics {
-            metrics.next_chunk(gap.as_secs_f64());
-        }
-    }
-
-    /// Marks the call as failed with the given `error.type`.
-    pub fn set_error(&mut self, error_type: Cow<'static, str>) {
-        self.outcome = Outcome::Error(error_type);
-    }
-
-    /// Records what a response reports (id, model, finish reasons, token usage) on the
-    /// span. Unknown values are left out.
-    pub fn record_response<R: crate::response::GenAiResponse + ?Sized>(&mut self, response: &R) {
-        if self.span.is_none() && self.metrics.is_none() {
-            return;
-        }
+    fn record_response<R: crate::response::GenAiResponse + ?Sized>(&mut self, response: &R) {
         let usage = response.usage();
         if let Some(metrics) = &mut self.metrics {
             metrics.record_tokens(
@@ -399,12 +474,6 @@ impl SpanGuard {
         }
     }
 
-    /// Ends the span after the function returned. The guard records nothing after this.
-    pub fn finish(&mut self) {
-        self.finished = true;
-        self.end();
-    }
-
     fn end(&mut self) {
         self.cx = None;
         if self.span.is_none() && self.metrics.is_none() {
@@ -455,13 +524,6 @@ impl SpanGuard {
         self.span = None;
         self.content = None;
     }
-
-    /// Ends the span as panicked, for async functions whose poll panicked.
-    pub(crate) fn end_panicked(&mut self) {
-        self.outcome = Outcome::Error(Cow::Borrowed(semconv::ERROR_TYPE_PANIC));
-        self.finished = true;
-        self.end();
-    }
 }
 
 /// Sets a response attribute on the span, and notes it for the content event when one
@@ -487,12 +549,6 @@ fn status_description(error_type: &str) -> &'static str {
         semconv::ERROR_TYPE_PANIC => "the instrumented function panicked",
         semconv::ERROR_TYPE_CANCELLED => "the future was dropped before it completed",
         _ => "",
-    }
-}
-
-impl Drop for SpanGuard {
-    fn drop(&mut self) {
-        self.end();
     }
 }
 

@@ -80,6 +80,7 @@ fn rss_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+#[inline(never)]
 fn run(case: &str, n: u64) {
     match case {
         "bare" => calls(n, bare),

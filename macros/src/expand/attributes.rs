@@ -9,17 +9,22 @@
 //! Output (`P` is `::trace_genai::__private`):
 //!
 //! ```text
+//! let mut guard = P::SpanGuard::disabled();
 //! if P::enabled() {
 //!     let mut attrs = P::attributes(4);
 //!     P::push_static_str(&mut attrs, P::semconv::GEN_AI_OPERATION_NAME, "chat");
 //!     P::push_static_str(&mut attrs, P::semconv::GEN_AI_PROVIDER_NAME, "openai");
 //!     P::push(&mut attrs, P::semconv::GEN_AI_REQUEST_MODEL, P::IntoStrValue::into_str_value(&(req.model.as_str())));
 //!     P::push(&mut attrs, P::semconv::GEN_AI_REQUEST_TEMPERATURE, P::IntoF64Value::into_f64_value(&(req.temperature)));
-//!     P::SpanGuard::start(&P::SpanMeta { name: "chat", operation: Some(P::Operation::Chat),
-//!         kind: P::Operation::Chat.default_kind(), subject_key: Some(P::semconv::GEN_AI_REQUEST_MODEL) }, attrs)
-//! } else {
-//!     P::SpanGuard::disabled()
+//!     guard.start(&P::SpanMeta { name: "chat", operation: Some(P::Operation::Chat),
+//!         kind: P::Operation::Chat.default_kind(), subject_key: Some(P::semconv::GEN_AI_REQUEST_MODEL) }, attrs);
 //! }
+//! ```
+//!
+//! The guard is started in place: it holds the span, which is large, and is never moved
+//! on the way.
+//!
+//! ```text
 //! ```
 //!
 //! Values are taken by reference, so an argument used as a value is never moved.
@@ -33,12 +38,13 @@ use crate::args::{Args, KEYS, ValueType};
 use crate::expand::function_name;
 use crate::item::MaybeItemFn;
 
-/// The expression that starts the span (or a disabled guard).
+/// The statements that declare `guard` and start its span (when telemetry is on).
 pub(crate) fn span_start(
     args: &Args,
     function: &MaybeItemFn,
     private: &TokenStream,
     stream: bool,
+    guard: &Ident,
 ) -> TokenStream {
     let attrs = Ident::new("trace_genai_attributes", Span::mixed_site());
     let mut pushes = Vec::new();
@@ -170,11 +176,14 @@ pub(crate) fn span_start(
     let later = if args.operation.is_some() { 8 } else { 1 };
     let capacity = pushes.len() + later + if args.request.is_some() { 12 } else { 0 };
 
+    let allow = crate::expand::body::allow_glue();
     quote! {
+        let mut #guard = #private::SpanGuard::disabled();
+        #allow
         if #private::enabled() {
             let mut #attrs = #private::attributes(#capacity);
             #(#pushes)*
-            #private::SpanGuard::start(
+            #guard.start(
                 &#private::SpanMeta {
                     name: #name,
                     operation: #operation,
@@ -184,9 +193,7 @@ pub(crate) fn span_start(
                     stream: #stream,
                 },
                 #attrs,
-            )
-        } else {
-            #private::SpanGuard::disabled()
+            );
         }
     }
 }

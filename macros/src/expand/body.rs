@@ -14,7 +14,7 @@ use crate::item::{Body, MaybeItemFn};
 
 /// Lints that the generated glue would otherwise raise in user crates. Only attached to
 /// generated statements, never to the user's body.
-fn allow_glue() -> TokenStream {
+pub(crate) fn allow_glue() -> TokenStream {
     quote! {
         #[allow(
             unknown_lints,
@@ -38,7 +38,7 @@ fn allow_glue() -> TokenStream {
 ///
 /// ```text
 /// fn f(args) -> R {
-///     let mut guard = <span start>;
+///     <span start: `let mut guard = …`>
 ///     let ret = {
 ///         let _entered = guard.enter();
 ///         P::call_once(move || { <return type hint> body })
@@ -56,8 +56,8 @@ pub(crate) fn expand(args: &Args, function: &MaybeItemFn) -> TokenStream {
     let krate = args.krate();
     let private = quote!(#krate::__private);
     let stream = shape(args, &function.sig.output);
-    let start = span_start(args, function, &private, stream.is_some());
     let guard = Ident::new("trace_genai_guard", Span::mixed_site());
+    let start = span_start(args, function, &private, stream.is_some(), &guard);
     let inputs = capture_inputs(args, &private, &guard);
     let entered = Ident::new("_trace_genai_entered", Span::mixed_site());
 
@@ -86,7 +86,7 @@ pub(crate) fn expand(args: &Args, function: &MaybeItemFn) -> TokenStream {
         // or never.
         quote! {
             #allow
-            let mut #guard = #start;
+            #start
             #inputs
             let #entered = #guard.enter();
             #body
@@ -97,7 +97,7 @@ pub(crate) fn expand(args: &Args, function: &MaybeItemFn) -> TokenStream {
         let instrumented = instrumented(args, &private, stream.as_ref(), &future, stream_span);
         quote! {
             #allow
-            let mut #guard = #start;
+            #start
             #inputs
             #instrumented.await
         }
@@ -114,7 +114,7 @@ pub(crate) fn expand(args: &Args, function: &MaybeItemFn) -> TokenStream {
         );
         quote! {
             #allow
-            let mut #guard = #start;
+            #start
             #inputs
             #func(#instrumented)
         }
@@ -143,7 +143,7 @@ pub(crate) fn expand(args: &Args, function: &MaybeItemFn) -> TokenStream {
         );
         quote! {
             #allow
-            let mut #guard = #start;
+            #start
             #inputs
             let #ret = {
                 let #entered = #guard.enter();

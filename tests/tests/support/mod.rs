@@ -1,5 +1,9 @@
 //! Test harness: one in-memory tracer provider per test binary, and helpers to find spans
 //! and assert their attributes with their OpenTelemetry types.
+//!
+//! The in-memory exporter sits behind a batch processor (`with_span_exporter`), as an
+//! application's exporter does, so these tests see what trace-genai's direct span path
+//! produces; `direct_path.rs` checks it against the SDK tracer's.
 
 #![allow(
     dead_code,
@@ -12,7 +16,7 @@ use std::sync::{LazyLock, Mutex, MutexGuard, OnceLock};
 use opentelemetry::trace::{SpanId, SpanKind, Status};
 use opentelemetry::{Key, Value};
 use opentelemetry_sdk::logs::{InMemoryLogExporter, SdkLogRecord, SimpleLogProcessor};
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor, SpanData};
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SpanData};
 use trace_genai::config::Config;
 use trace_genai::{SamplerConfig, Telemetry};
 
@@ -31,7 +35,7 @@ fn install() -> MutexGuard<'static, ()> {
             .with_config(Config::default())
             .with_no_exporter()
             .with_sampler(SamplerConfig::AlwaysOn)
-            .with_span_processor(SimpleSpanProcessor::new(EXPORTER.clone()))
+            .with_span_exporter(EXPORTER.clone())
             .with_log_processor(SimpleLogProcessor::new(LOG_EXPORTER.clone()))
             .install()
             .expect("install test telemetry")
@@ -75,6 +79,9 @@ pub fn capture_async<F: Future>(future: F) -> (F::Output, Spans) {
 }
 
 fn finished() -> Spans {
+    if let Some(telemetry) = TELEMETRY.get() {
+        telemetry.force_flush().expect("flush the batch processor");
+    }
     Spans(EXPORTER.get_finished_spans().expect("finished spans"))
 }
 

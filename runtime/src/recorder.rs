@@ -1,0 +1,368 @@
+//! The direct span path: spans of the provider trace-genai installed, recorded without
+//! going through the SDK tracer.
+//!
+//! When every span processor of the installed provider is one trace-genai built (batch
+//! processors in front of its exporters, or in front of an exporter given to
+//! [`with_span_exporter`](crate::TelemetryBuilder::with_span_exporter)), none of them
+//! looks at a span when it starts. A `#[trace_genai]` span then never needs the SDK's
+//! `Span`: [`Recorder::start`] samples it with the installed sampler, gives it ids from
+//! the SDK's id generator and keeps its attributes in one list, and [`DirectSpan`] hands
+//! the finished [`SpanData`] to the same processors the provider uses. Exporters receive
+//! exactly what the SDK would have built; the SDK tracer's boxing, locking and per-span
+//! copies are skipped.
+//!
+//! A processor added with [`with_span_processor`](crate::TelemetryBuilder::with_span_processor)
+//! may act on span start (`on_start` gets the SDK's `Span`), so with one installed every
+//! span takes the SDK path instead.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
+
+use opentelemetry::trace::{
+    Event, Link, SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags,
+    TraceState,
+};
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{
+    IdGenerator as _, RandomIdGenerator, Sampler, SamplingDecision, ShouldSample as _, SpanData,
+    SpanEvents, SpanLimits, SpanLinks, SpanProcessor,
+};
+
+use crate::config::SamplerConfig;
+
+/// A span processor shared by the SDK provider and the [`Recorder`]: both hand it the spans
+/// they end, and the provider flushes and shuts it down.
+#[derive(Debug)]
+pub(crate) struct SharedProcessor(pub(crate) Arc<dyn SpanProcessor>);
+
+impl SpanProcessor for SharedProcessor {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &Context) {
+        self.0.on_start(span, cx);
+    }
+
+    fn on_end(&self, span: SpanData) {
+        self.0.on_end(span);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.0.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+
+    fn set_resource(&mut self, _resource: &opentelemetry_sdk::Resource) {
+        // Set on the processor before it was shared (`Recorder::share`).
+    }
+}
+
+/// The sampling decisions the recorder makes itself, without a call into the sampler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decide {
+    AlwaysOn,
+    ParentBasedAlwaysOn,
+    /// Any other sampler: ask it.
+    Sampler,
+}
+
+/// Records `#[trace_genai]` spans straight into the installed span processors.
+#[derive(Debug)]
+pub(crate) struct Recorder {
+    processors: Box<[Arc<dyn SpanProcessor>]>,
+    decide: Decide,
+    sampler: Sampler,
+    limits: SpanLimits,
+    scope: opentelemetry::InstrumentationScope,
+    shut_down: AtomicBool,
+}
+
+impl Recorder {
+    /// A recorder for these (already shared) processors and this sampler.
+    pub(crate) fn new(processors: Vec<Arc<dyn SpanProcessor>>, sampler: SamplerConfig) -> Self {
+        Recorder {
+            processors: processors.into_boxed_slice(),
+            decide: match sampler {
+                SamplerConfig::AlwaysOn => Decide::AlwaysOn,
+                SamplerConfig::ParentBasedAlwaysOn => Decide::ParentBasedAlwaysOn,
+                _ => Decide::Sampler,
+            },
+            sampler: sampler.to_sampler(),
+            limits: span_limits(),
+            scope: crate::span::scope(),
+            shut_down: AtomicBool::new(false),
+        }
+    }
+
+    /// Sets `resource` on `processor` and shares it: the returned processor goes to the
+    /// SDK provider, the `Arc` to the recorder.
+    pub(crate) fn share(
+        mut processor: Box<dyn SpanProcessor>,
+        resource: &opentelemetry_sdk::Resource,
+    ) -> (SharedProcessor, Arc<dyn SpanProcessor>) {
+        processor.set_resource(resource);
+        let shared: Arc<dyn SpanProcessor> = Arc::from(processor);
+        (SharedProcessor(Arc::clone(&shared)), shared)
+    }
+
+    /// Spans ended from now on are dropped, as the SDK does once its provider shut down.
+    pub(crate) fn shut_down(&self) {
+        self.shut_down.store(true, Ordering::Relaxed);
+    }
+
+    /// Starts a span as a child of `parent`, into `slot`. The span does not record when
+    /// the sampler drops it; it still carries the identity its children need.
+    pub(crate) fn start(
+        self: &Arc<Self>,
+        name: Cow<'static, str>,
+        kind: SpanKind,
+        attributes: Vec<KeyValue>,
+        parent: &Context,
+        slot: &mut Option<crate::span::LiveSpan>,
+    ) {
+        let parent_span = parent.span();
+        let parent_context = parent_span.span_context();
+        let parent_valid = parent_context.is_valid();
+        let trace_id = if parent_valid {
+            parent_context.trace_id()
+        } else {
+            RandomIdGenerator::default().new_trace_id()
+        };
+        let span_id = RandomIdGenerator::default().new_span_id();
+        let parent_state = || {
+            if parent_valid {
+                parent_context.trace_state().clone()
+            } else {
+                TraceState::NONE
+            }
+        };
+        let mut attributes = attributes;
+        let (decision, trace_state) = match self.decide {
+            Decide::AlwaysOn => (SamplingDecision::RecordAndSample, parent_state()),
+            Decide::ParentBasedAlwaysOn => (
+                if !parent_valid || parent_context.is_sampled() {
+                    SamplingDecision::RecordAndSample
+                } else {
+                    SamplingDecision::Drop
+                },
+                parent_state(),
+            ),
+            Decide::Sampler => {
+                let result = self.sampler.should_sample(
+                    Some(parent),
+                    trace_id,
+                    &name,
+                    &kind,
+                    &attributes,
+                    &[],
+                );
+                attributes.extend(result.attributes);
+                (result.decision, result.trace_state)
+            }
+        };
+        let flags = if parent_valid {
+            parent_context.trace_flags()
+        } else {
+            TraceFlags::default()
+        };
+        let (recording, flags) = match decision {
+            SamplingDecision::RecordAndSample => (true, flags.with_sampled(true)),
+            SamplingDecision::RecordOnly => (true, flags.with_sampled(false)),
+            SamplingDecision::Drop => (false, TraceFlags::default()),
+        };
+        let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
+        let limit = self.limits.max_attributes_per_span as usize;
+        let dropped_attributes =
+            u32::try_from(attributes.len().saturating_sub(limit)).unwrap_or(u32::MAX);
+        attributes.truncate(limit);
+        *slot = Some(crate::span::LiveSpan::Direct(DirectSpan {
+            recorder: recording.then(|| Arc::clone(self)),
+            span_context,
+            parent_span_id: if parent_valid {
+                parent_context.span_id()
+            } else {
+                SpanId::INVALID
+            },
+            parent_span_is_remote: parent_valid && parent_context.is_remote(),
+            kind,
+            name,
+            start_time: opentelemetry::time::now(),
+            attributes,
+            dropped_attributes,
+            events: SpanEvents::default(),
+            links: SpanLinks::default(),
+            status: Status::Unset,
+        }));
+    }
+
+    fn end(&self, data: SpanData) {
+        if self.shut_down.load(Ordering::Relaxed) {
+            return;
+        }
+        match &*self.processors {
+            [] => {}
+            [processor] => processor.on_end(data),
+            [all @ .., last] => {
+                for processor in all {
+                    processor.on_end(data.clone());
+                }
+                last.on_end(data);
+            }
+        }
+    }
+}
+
+/// The span limits the SDK provider uses: its defaults, or `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`,
+/// `OTEL_SPAN_EVENT_COUNT_LIMIT` and `OTEL_SPAN_LINK_COUNT_LIMIT`.
+fn span_limits() -> SpanLimits {
+    let read = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|value| value.parse::<u32>().ok())
+    };
+    let mut limits = SpanLimits::default();
+    if let Some(limit) = read("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT") {
+        limits.max_attributes_per_span = limit;
+    }
+    if let Some(limit) = read("OTEL_SPAN_EVENT_COUNT_LIMIT") {
+        limits.max_events_per_span = limit;
+    }
+    if let Some(limit) = read("OTEL_SPAN_LINK_COUNT_LIMIT") {
+        limits.max_links_per_span = limit;
+    }
+    limits
+}
+
+/// A span of the direct path: what the SDK's `Span` holds, in one flat struct, ended into
+/// [`SpanData`] for the processors.
+#[derive(Debug)]
+pub(crate) struct DirectSpan {
+    /// The recorder to end into, or `None` once ended or when not recording.
+    recorder: Option<Arc<Recorder>>,
+    span_context: SpanContext,
+    parent_span_id: SpanId,
+    parent_span_is_remote: bool,
+    kind: SpanKind,
+    name: Cow<'static, str>,
+    start_time: SystemTime,
+    attributes: Vec<KeyValue>,
+    dropped_attributes: u32,
+    events: SpanEvents,
+    links: SpanLinks,
+    status: Status,
+}
+
+impl DirectSpan {
+    fn limits(&self) -> Option<SpanLimits> {
+        self.recorder.as_ref().map(|recorder| recorder.limits)
+    }
+}
+
+impl opentelemetry::trace::Span for DirectSpan {
+    fn add_event_with_timestamp<T>(
+        &mut self,
+        name: T,
+        timestamp: SystemTime,
+        mut attributes: Vec<KeyValue>,
+    ) where
+        T: Into<Cow<'static, str>>,
+    {
+        let Some(limits) = self.limits() else {
+            return;
+        };
+        if self.events.events.len() < limits.max_events_per_span as usize {
+            let limit = limits.max_attributes_per_event as usize;
+            let dropped = u32::try_from(attributes.len().saturating_sub(limit)).unwrap_or(u32::MAX);
+            attributes.truncate(limit);
+            self.events
+                .events
+                .push(Event::new(name, timestamp, attributes, dropped));
+        } else {
+            self.events.dropped_count = self.events.dropped_count.saturating_add(1);
+        }
+    }
+
+    fn span_context(&self) -> &SpanContext {
+        &self.span_context
+    }
+
+    fn is_recording(&self) -> bool {
+        self.recorder.is_some()
+    }
+
+    #[inline]
+    fn set_attribute(&mut self, attribute: KeyValue) {
+        let Some(recorder) = &self.recorder else {
+            return;
+        };
+        if self.attributes.len() < recorder.limits.max_attributes_per_span as usize {
+            self.attributes.push(attribute);
+        } else {
+            self.dropped_attributes = self.dropped_attributes.saturating_add(1);
+        }
+    }
+
+    fn set_status(&mut self, status: Status) {
+        if self.recorder.is_some() && status > self.status {
+            self.status = status;
+        }
+    }
+
+    fn update_name<T>(&mut self, new_name: T)
+    where
+        T: Into<Cow<'static, str>>,
+    {
+        if self.recorder.is_some() {
+            self.name = new_name.into();
+        }
+    }
+
+    fn add_link(&mut self, span_context: SpanContext, mut attributes: Vec<KeyValue>) {
+        let Some(limits) = self.limits() else {
+            return;
+        };
+        if self.links.links.len() < limits.max_links_per_span as usize {
+            let limit = limits.max_attributes_per_link as usize;
+            let dropped = u32::try_from(attributes.len().saturating_sub(limit)).unwrap_or(u32::MAX);
+            attributes.truncate(limit);
+            self.links
+                .links
+                .push(Link::new(span_context, attributes, dropped));
+        } else {
+            self.links.dropped_count = self.links.dropped_count.saturating_add(1);
+        }
+    }
+
+    fn end_with_timestamp(&mut self, timestamp: SystemTime) {
+        let Some(recorder) = self.recorder.take() else {
+            return;
+        };
+        recorder.end(SpanData {
+            span_context: self.span_context.clone(),
+            parent_span_id: self.parent_span_id,
+            parent_span_is_remote: self.parent_span_is_remote,
+            span_kind: self.kind.clone(),
+            name: std::mem::take(&mut self.name),
+            start_time: self.start_time,
+            end_time: timestamp,
+            attributes: std::mem::take(&mut self.attributes),
+            dropped_attributes_count: self.dropped_attributes,
+            events: std::mem::take(&mut self.events),
+            links: std::mem::take(&mut self.links),
+            status: std::mem::replace(&mut self.status, Status::Unset),
+            instrumentation_scope: recorder.scope.clone(),
+        });
+    }
+}
+
+impl Drop for DirectSpan {
+    fn drop(&mut self) {
+        // Like the SDK's span: one that was never ended is ended when dropped.
+        if self.recorder.is_some() {
+            opentelemetry::trace::Span::end(self);
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! The direct span path (trace-genai's own processors only) against the SDK tracer path (a
+//! processor added with `with_span_processor`): the same calls export the same spans
+//! (names, kinds, attributes with their types, status, nesting, parents, sampling flags,
+//! scope, limits), and each sampler decides the same on both.
+
+use std::collections::BTreeMap;
+
+use futures::{Stream, StreamExt as _};
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
+use opentelemetry::{KeyValue, Value};
+use opentelemetry_sdk::metrics::InMemoryMetricExporter;
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor, SpanData};
+use trace_genai::config::Config;
+use trace_genai::stream::GenAiChunk;
+use trace_genai::{
+    GenAiResponse, SamplerConfig, Telemetry, Usage, context, propagation, trace_genai,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    Direct,
+    Sdk,
+}
+
+/// Metrics are on, so that every call reaches the sampler (no call is skipped up front).
+fn install(path: Path, sampler: SamplerConfig, spans: &InMemorySpanExporter) -> Telemetry {
+    let builder = Telemetry::builder()
+        .with_config(Config::default())
+        .with_no_exporter()
+        .with_sampler(sampler)
+        .with_metric_exporter(InMemoryMetricExporter::default());
+    match path {
+        Path::Direct => builder.with_span_exporter(spans.clone()),
+        Path::Sdk => builder.with_span_processor(SimpleSpanProcessor::new(spans.clone())),
+    }
+    .install()
+    .unwrap()
+}
+
+/// Installs telemetry for one path, runs `scenario`, and returns the spans it exported.
+/// Telemetry is global: one run at a time.
+fn run(path: Path, sampler: SamplerConfig, scenario: impl FnOnce()) -> Vec<SpanData> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let spans = InMemorySpanExporter::default();
+    let telemetry = install(path, sampler, &spans);
+    scenario();
+    telemetry.force_flush().unwrap();
+    let finished = spans.get_finished_spans().unwrap();
+    telemetry.shutdown().unwrap();
+    finished
+}
+
+// ---- the calls --------------------------------------------------------------------------
+
+#[derive(Debug)]
+struct Reply;
+
+impl GenAiResponse for Reply {
+    fn response_id(&self) -> Option<&str> {
+        Some("chatcmpl-direct")
+    }
+    fn response_model(&self) -> Option<&str> {
+        Some("gpt-4o-2024-08-06")
+    }
+    fn finish_reasons(&self) -> Vec<&str> {
+        vec!["stop"]
+    }
+    fn usage(&self) -> Usage {
+        Usage {
+            cache_read_input_tokens: Some(4),
+            ..Usage::new(12, 3)
+        }
+    }
+}
+
+#[trace_genai(chat, provider = "openai", model = "gpt-4o", temperature = 0.5)]
+async fn chat(prompt: &str) -> Reply {
+    tokio::task::yield_now().await;
+    let _ = prompt;
+    Reply
+}
+
+#[trace_genai(execute_tool)]
+fn get_weather(city: &str) -> Result<String, std::io::Error> {
+    // A hand-written OpenTelemetry span inside: a child on both paths.
+    opentelemetry::global::tracer("app").in_span("geocode", |_| ());
+    if city.is_empty() {
+        return Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no city"));
+    }
+    Ok(format!("sunny in {city}"))
+}
+
+#[trace_genai(invoke_agent, agent = "planner")]
+async fn planner(city: &str) -> Result<String, std::io::Error> {
+    let _ = chat("weather?").await;
+    let _ = get_weather("");
+    get_weather(city)
+}
+
+#[trace_genai(chat, model = "m")]
+fn panics() -> u32 {
+    panic!("boom")
+}
+
+#[derive(Debug, Clone)]
+struct Chunk(u64);
+
+impl GenAiChunk for Chunk {
+    fn response_id(&self) -> Option<&str> {
+        Some("stream-1")
+    }
+    fn usage(&self) -> Usage {
+        Usage::new(5, self.0)
+    }
+    fn text(&self) -> Option<&str> {
+        Some("x")
+    }
+}
+
+#[trace_genai(chat, model = "streamer")]
+fn streamed() -> impl Stream<Item = Chunk> {
+    futures::stream::iter((1..=3).map(Chunk))
+}
+
+#[trace_genai(chat, model = "m")]
+fn plain(x: u32) -> u32 {
+    x + 1
+}
+
+/// Every kind of call, under a remote parent, in a scope that adds more attributes than a
+/// span may hold.
+fn scenario() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(planner("Paris")).unwrap();
+    assert!(std::panic::catch_unwind(panics).is_err());
+    runtime.block_on(streamed().count());
+    // Dropped after one chunk: cancelled.
+    runtime.block_on(async { streamed().next().await });
+
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "traceparent",
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+            .parse()
+            .unwrap(),
+    );
+    let remote = propagation::extract(&headers);
+    let _attached = remote.attach();
+    let many = (0..200).map(|i| KeyValue::new(format!("app.attribute.{i:03}"), i64::from(i)));
+    context::with_attributes(many, || plain(1));
+}
+
+/// What a span is, without its random ids and clock: its parent by name.
+#[derive(Debug, PartialEq)]
+struct Shape {
+    name: String,
+    kind: SpanKind,
+    parent: String,
+    parent_is_remote: bool,
+    sampled: bool,
+    attributes: BTreeMap<String, Value>,
+    dropped_attributes: u32,
+    status: Status,
+    events: usize,
+    links: usize,
+    scope: (String, Option<String>, Option<String>),
+    ends_after_start: bool,
+}
+
+fn shapes(spans: &[SpanData]) -> Vec<Shape> {
+    let names: std::collections::HashMap<_, _> = spans
+        .iter()
+        .map(|span| (span.span_context.span_id(), span.name.to_string()))
+        .collect();
+    spans
+        .iter()
+        .map(|span| Shape {
+            name: span.name.to_string(),
+            kind: span.span_kind.clone(),
+            parent: if span.parent_span_id == opentelemetry::trace::SpanId::INVALID {
+                "(root)".to_owned()
+            } else {
+                names
+                    .get(&span.parent_span_id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("remote {}", span.parent_span_id))
+            },
+            parent_is_remote: span.parent_span_is_remote,
+            sampled: span.span_context.is_sampled(),
+            attributes: span
+                .attributes
+                .iter()
+                .map(|kv| {
+                    let value = match kv.key.as_str() {
+                        // Measured, so different on every run.
+                        "gen_ai.response.time_to_first_chunk" => Value::F64(0.0),
+                        _ => kv.value.clone(),
+                    };
+                    (kv.key.to_string(), value)
+                })
+                .collect(),
+            dropped_attributes: span.dropped_attributes_count,
+            status: span.status.clone(),
+            events: span.events.len(),
+            links: span.links.len(),
+            scope: (
+                span.instrumentation_scope.name().to_owned(),
+                span.instrumentation_scope.version().map(str::to_owned),
+                span.instrumentation_scope.schema_url().map(str::to_owned),
+            ),
+            ends_after_start: span.end_time >= span.start_time,
+        })
+        .collect()
+}
+
+#[test]
+fn both_paths_export_the_same_spans() {
+    let direct = run(Path::Direct, SamplerConfig::ParentBasedAlwaysOn, scenario);
+    let sdk = run(Path::Sdk, SamplerConfig::ParentBasedAlwaysOn, scenario);
+    let (direct, sdk) = (shapes(&direct), shapes(&sdk));
+    assert_eq!(
+        direct.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        [
+            "chat gpt-4o",
+            "geocode",
+            "execute_tool get_weather",
+            "geocode",
+            "execute_tool get_weather",
+            "invoke_agent planner",
+            "chat m",
+            "chat streamer",
+            "chat streamer",
+            "chat m",
+        ]
+    );
+    for (direct, sdk) in direct.iter().zip(&sdk) {
+        assert_eq!(direct, sdk);
+    }
+    assert_eq!(direct.len(), sdk.len());
+
+    // What the comparison covers, checked once on the direct path.
+    let chat = &direct[0];
+    assert_eq!(chat.parent, "invoke_agent planner");
+    assert_eq!(chat.kind, SpanKind::Client);
+    assert_eq!(chat.attributes["gen_ai.usage.input_tokens"], Value::I64(12));
+    assert_eq!(direct[1].parent, "execute_tool get_weather");
+    assert_eq!(direct[2].status, Status::error(""));
+    assert_eq!(direct[6].attributes["error.type"], Value::from("panic"));
+    assert_eq!(direct[8].attributes["error.type"], Value::from("cancelled"));
+    let limited = &direct[9];
+    assert_eq!(limited.parent, "remote b7ad6b7169203331");
+    assert!(limited.parent_is_remote);
+    assert_eq!(
+        limited.attributes.len(),
+        128,
+        "the SDK's default attribute limit"
+    );
+    assert!(limited.dropped_attributes > 70);
+    assert_eq!(
+        chat.scope,
+        (
+            "trace-genai".to_owned(),
+            Some(env!("CARGO_PKG_VERSION").to_owned()),
+            Some("https://opentelemetry.io/schemas/1.41.0".to_owned())
+        )
+    );
+}
+
+fn under_parent(flags: &str, f: impl FnOnce()) {
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "traceparent",
+        format!("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-{flags}")
+            .parse()
+            .unwrap(),
+    );
+    let _attached = propagation::extract(&headers).attach();
+    f();
+}
+
+/// Roots, children of sampled and unsampled remote parents, and children of those.
+fn sampling_scenario() {
+    #[trace_genai(invoke_agent, agent = "outer")]
+    fn outer() -> u32 {
+        plain(1)
+    }
+    outer();
+    under_parent("01", || {
+        outer();
+    });
+    under_parent("00", || {
+        outer();
+    });
+}
+
+#[test]
+fn every_sampler_decides_the_same_on_both_paths() {
+    let samplers = [
+        (SamplerConfig::AlwaysOn, 6),
+        (SamplerConfig::AlwaysOff, 0),
+        (SamplerConfig::ParentBasedAlwaysOn, 4),
+        (SamplerConfig::ParentBasedAlwaysOff, 2),
+        (SamplerConfig::TraceIdRatio(1.0), 6),
+        (SamplerConfig::TraceIdRatio(0.0), 0),
+        (SamplerConfig::ParentBasedTraceIdRatio(1.0), 4),
+        (SamplerConfig::ParentBasedTraceIdRatio(0.0), 2),
+    ];
+    for (sampler, exported) in samplers {
+        let direct = shapes(&run(Path::Direct, sampler, sampling_scenario));
+        let sdk = shapes(&run(Path::Sdk, sampler, sampling_scenario));
+        assert_eq!(direct, sdk, "{sampler:?}");
+        assert_eq!(direct.len(), exported, "{sampler:?}: {direct:#?}");
+        assert!(direct.iter().all(|span| span.sampled), "{sampler:?}");
+    }
+}
+
+#[test]
+fn inside_a_call_the_context_carries_the_span_being_recorded() {
+    #[trace_genai(chat, model = "m")]
+    fn observed() -> (String, String) {
+        let cx = opentelemetry::Context::current();
+        let span = cx.span();
+        (
+            span.span_context().trace_id().to_string(),
+            span.span_context().span_id().to_string(),
+        )
+    }
+    for path in [Path::Direct, Path::Sdk] {
+        let mut seen = None;
+        let spans = run(path, SamplerConfig::AlwaysOn, || seen = Some(observed()));
+        let (trace_id, span_id) = seen.unwrap();
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].span_context.trace_id().to_string(), trace_id);
+        assert_eq!(spans[0].span_context.span_id().to_string(), span_id);
+    }
+}
