@@ -20,10 +20,12 @@ cases=(bare
   trace_genai-content-1k trace_genai-content-64k
   async-bare async-trace_genai-sampled async-otel-sampled)
 
-# The calling thread's total instructions: thread 1 of a --separate-threads run.
+# The calling thread's instructions inside `run` (set-up, calls, shutdown; not the
+# process start-up, whose cost varies from run to run): thread 1 of a --separate-threads
+# run, collected only within `calls::run`.
 instructions() {
-  valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$dir/out" \
-    "$bin" "$1" "$2" >/dev/null 2>&1
+  valgrind --tool=callgrind --separate-threads=yes --toggle-collect='calls::run' \
+    --callgrind-out-file="$dir/out" "$bin" "$1" "$2" >/dev/null 2>&1
   local total
   total=$(grep -h '^totals:' "$dir/out-01" | awk '{print $2}')
   rm -f "$dir"/out*

@@ -101,14 +101,16 @@ pub enum FeedbackError {
 /// mixed): the index compares fingerprints first and the id bytes only on a match, so a
 /// collision can cost a comparison but never a wrong parent.
 fn fingerprint(bytes: &[u8]) -> u64 {
-    let word = |chunk: &[u8]| {
-        let mut word = [0; 8];
-        let n = chunk.len().min(8);
-        word[..n].copy_from_slice(&chunk[..n]);
-        u64::from_le_bytes(word)
+    let (head, tail) = match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
+        _ => {
+            // Shorter than 8 bytes.
+            let word = bytes
+                .iter()
+                .fold(0_u64, |word, byte| (word << 8) | u64::from(*byte));
+            (word, word)
+        }
     };
-    let head = word(bytes);
-    let tail = word(&bytes[bytes.len().saturating_sub(8)..]);
     (head ^ tail.rotate_left(29) ^ (bytes.len() as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 

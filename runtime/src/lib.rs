@@ -124,6 +124,7 @@ mod console_logs;
 mod console_metrics;
 mod content;
 pub mod context;
+pub mod current_span;
 mod destination;
 mod error;
 mod exporter;

@@ -112,9 +112,9 @@ pub(crate) fn start_span(
             recorder.start(name, kind, attributes, parent, slot);
         }
         Some(Installed { tracer, .. }) => {
-            *slot = Some(crate::span::LiveSpan::Sdk(
+            *slot = Some(crate::span::LiveSpan::Sdk(Box::new(
                 tracer.build_with_context(builder(name, kind, attributes), parent),
-            ));
+            )));
         }
         None => {
             drop(installed);

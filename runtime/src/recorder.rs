@@ -192,9 +192,7 @@ impl Recorder {
             start_time: opentelemetry::time::now(),
             attributes,
             dropped_attributes,
-            events: SpanEvents::default(),
-            links: SpanLinks::default(),
-            status: Status::Unset,
+            rare: None,
         }));
     }
 
@@ -250,6 +248,14 @@ pub(crate) struct DirectSpan {
     start_time: SystemTime,
     attributes: Vec<KeyValue>,
     dropped_attributes: u32,
+    /// Events, links and a status, which few spans have: allocated on first use, so that
+    /// the span (and every future holding it) stays small.
+    rare: Option<Box<Rare>>,
+}
+
+/// The parts of a span that most `#[trace_genai]` spans never get.
+#[derive(Debug, Default)]
+struct Rare {
     events: SpanEvents,
     links: SpanLinks,
     status: Status,
@@ -273,15 +279,16 @@ impl opentelemetry::trace::Span for DirectSpan {
         let Some(limits) = self.limits() else {
             return;
         };
-        if self.events.events.len() < limits.max_events_per_span as usize {
+        let events = &mut self.rare.get_or_insert_default().events;
+        if events.events.len() < limits.max_events_per_span as usize {
             let limit = limits.max_attributes_per_event as usize;
             let dropped = u32::try_from(attributes.len().saturating_sub(limit)).unwrap_or(u32::MAX);
             attributes.truncate(limit);
-            self.events
+            events
                 .events
                 .push(Event::new(name, timestamp, attributes, dropped));
         } else {
-            self.events.dropped_count = self.events.dropped_count.saturating_add(1);
+            events.dropped_count = events.dropped_count.saturating_add(1);
         }
     }
 
@@ -306,8 +313,12 @@ impl opentelemetry::trace::Span for DirectSpan {
     }
 
     fn set_status(&mut self, status: Status) {
-        if self.recorder.is_some() && status > self.status {
-            self.status = status;
+        if self.recorder.is_none() {
+            return;
+        }
+        let rare = self.rare.get_or_insert_default();
+        if status > rare.status {
+            rare.status = status;
         }
     }
 
@@ -324,15 +335,16 @@ impl opentelemetry::trace::Span for DirectSpan {
         let Some(limits) = self.limits() else {
             return;
         };
-        if self.links.links.len() < limits.max_links_per_span as usize {
+        let links = &mut self.rare.get_or_insert_default().links;
+        if links.links.len() < limits.max_links_per_span as usize {
             let limit = limits.max_attributes_per_link as usize;
             let dropped = u32::try_from(attributes.len().saturating_sub(limit)).unwrap_or(u32::MAX);
             attributes.truncate(limit);
-            self.links
+            links
                 .links
                 .push(Link::new(span_context, attributes, dropped));
         } else {
-            self.links.dropped_count = self.links.dropped_count.saturating_add(1);
+            links.dropped_count = links.dropped_count.saturating_add(1);
         }
     }
 
@@ -340,6 +352,11 @@ impl opentelemetry::trace::Span for DirectSpan {
         let Some(recorder) = self.recorder.take() else {
             return;
         };
+        let Rare {
+            events,
+            links,
+            status,
+        } = self.rare.take().map(|rare| *rare).unwrap_or_default();
         recorder.end(SpanData {
             span_context: self.span_context.clone(),
             parent_span_id: self.parent_span_id,
@@ -350,9 +367,9 @@ impl opentelemetry::trace::Span for DirectSpan {
             end_time: timestamp,
             attributes: std::mem::take(&mut self.attributes),
             dropped_attributes_count: self.dropped_attributes,
-            events: std::mem::take(&mut self.events),
-            links: std::mem::take(&mut self.links),
-            status: std::mem::replace(&mut self.status, Status::Unset),
+            events,
+            links,
+            status,
             instrumentation_scope: recorder.scope.clone(),
         });
     }

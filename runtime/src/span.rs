@@ -37,7 +37,7 @@ pub(crate) fn scope() -> InstrumentationScope {
 #[derive(Debug)]
 pub(crate) enum LiveSpan {
     /// A span of the provider trace-genai installed.
-    Sdk(opentelemetry_sdk::trace::Span),
+    Sdk(Box<opentelemetry_sdk::trace::Span>),
     /// A span of trace-genai's direct path (see [`crate::recorder`]).
     Direct(crate::recorder::DirectSpan),
     /// A span of the application's own global provider
@@ -496,6 +496,7 @@ impl Active {
             let Some(span) = &mut guard.span else {
                 return;
             };
+            crate::current_span::apply_to(span);
             let mut content = guard.content.take();
             if let Some(error_type) = error_type {
                 // The error's own text only when content goes on spans: it may echo the
@@ -539,7 +540,10 @@ fn set(
     if let Some(content) = noted {
         content.note_attributes(std::iter::once(attribute.clone()));
     }
-    span.set_attribute(attribute);
+    match span {
+        LiveSpan::Direct(span) => span.set_attribute(attribute),
+        other => other.set_attribute(attribute),
+    }
 }
 
 /// The status description for an `error.type`. The error's own text is left out: provider

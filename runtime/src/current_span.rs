@@ -1,0 +1,141 @@
+//! Attributes and events for the span of the call that is running.
+//!
+//! A `#[trace_genai]` function's span is held by the function itself, not by the
+//! OpenTelemetry [`Context`]: the context it runs in carries the span's identity (its
+//! [`SpanContext`]), so that spans, log records and outgoing requests made inside are its
+//! children, but writing through `Context::current().span()` does nothing. Keeping the
+//! span out of the context is what makes an instrumented call cheaper than hand-written
+//! OpenTelemetry (see `BENCHMARKS.md`).
+//!
+//! To add to the span of the current call, use these functions. They find the span from the
+//! current context, so they work anywhere the call's context is (nested plain functions,
+//! closures, tasks started with [`trace_genai::context`](crate::context)), and on spans
+//! made with OpenTelemetry directly too.
+//!
+//! ```
+//! use opentelemetry::KeyValue;
+//! use trace_genai::{current_span, trace_genai};
+//!
+//! #[trace_genai(retrieval, data_source = "docs")]
+//! fn search(query: &str) -> Vec<String> {
+//!     let hits = vec![format!("doc about {query}")];
+//!     current_span::set_attribute(KeyValue::new("app.search.hits", hits.len() as i64));
+//!     current_span::add_event("ranked", vec![KeyValue::new("app.ranker", "bm25")]);
+//!     hits
+//! }
+//! # search("rust");
+//! ```
+//!
+//! What is added is applied when the call's span ends. Until then it waits in a bounded
+//! table ([`PENDING_CAPACITY`] entries; beyond that the oldest are dropped), so adding to a
+//! span that already ended, or from outside any call, costs a little memory and nothing
+//! else. When nothing was added, the span's end pays one atomic load for this.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::SystemTime;
+
+use opentelemetry::trace::{Span as _, SpanContext, SpanId, TraceContextExt as _};
+use opentelemetry::{Context, KeyValue};
+
+/// Additions waiting for their span to end, at most; the oldest are dropped beyond it.
+pub const PENDING_CAPACITY: usize = 4096;
+
+/// Something added to a span held by its call.
+#[derive(Debug)]
+enum Addition {
+    Attribute(KeyValue),
+    Event(Cow<'static, str>, SystemTime, Vec<KeyValue>),
+}
+
+/// How many additions wait in `PENDING`: spans check this before taking the lock.
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+static PENDING: Mutex<VecDeque<(SpanId, Addition)>> = Mutex::new(VecDeque::new());
+
+/// Sets an attribute on the current span (the innermost `#[trace_genai]` call, or a span
+/// made with OpenTelemetry directly). Outside any span, does nothing.
+pub fn set_attribute(attribute: KeyValue) {
+    add(Addition::Attribute(attribute));
+}
+
+/// Sets attributes on the current span.
+pub fn set_attributes(attributes: impl IntoIterator<Item = KeyValue>) {
+    for attribute in attributes {
+        set_attribute(attribute);
+    }
+}
+
+/// Adds an event to the current span, timestamped now.
+pub fn add_event(name: impl Into<Cow<'static, str>>, attributes: Vec<KeyValue>) {
+    add(Addition::Event(
+        name.into(),
+        opentelemetry::time::now(),
+        attributes,
+    ));
+}
+
+/// The identity of the current span (invalid outside any span).
+#[must_use]
+pub fn span_context() -> SpanContext {
+    Context::map_current(|cx| cx.span().span_context().clone())
+}
+
+fn add(addition: Addition) {
+    let cx = Context::current();
+    let span = cx.span();
+    if span.is_recording() {
+        // A span the context holds (made with OpenTelemetry directly).
+        match addition {
+            Addition::Attribute(attribute) => span.set_attribute(attribute),
+            Addition::Event(name, timestamp, attributes) => {
+                span.add_event_with_timestamp(name, timestamp, attributes);
+            }
+        }
+        return;
+    }
+    let context = span.span_context();
+    if !context.is_valid() || !context.is_sampled() {
+        // No span, or one that records nothing.
+        return;
+    }
+    let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+    if pending.len() >= PENDING_CAPACITY {
+        pending.pop_front();
+    }
+    pending.push_back((context.span_id(), addition));
+    WAITING.store(pending.len(), Ordering::Release);
+}
+
+/// Applies what was added for `span` while its call ran; called as the span ends.
+#[inline]
+pub(crate) fn apply_to(span: &mut impl opentelemetry::trace::Span) {
+    if WAITING.load(Ordering::Acquire) == 0 {
+        return;
+    }
+    apply_waiting(span);
+}
+
+fn apply_waiting(span: &mut impl opentelemetry::trace::Span) {
+    let id = span.span_context().span_id();
+    let mine: Vec<Addition> = {
+        let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+        if !pending.iter().any(|(owner, _)| *owner == id) {
+            return;
+        }
+        let (mine, others): (VecDeque<_>, VecDeque<_>) =
+            pending.drain(..).partition(|(owner, _)| *owner == id);
+        *pending = others;
+        WAITING.store(pending.len(), Ordering::Release);
+        mine.into_iter().map(|(_, addition)| addition).collect()
+    };
+    for addition in mine {
+        match addition {
+            Addition::Attribute(attribute) => span.set_attribute(attribute),
+            Addition::Event(name, timestamp, attributes) => {
+                span.add_event_with_timestamp(name, timestamp, attributes);
+            }
+        }
+    }
+}
