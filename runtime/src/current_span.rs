@@ -37,7 +37,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::SystemTime;
 
-use opentelemetry::trace::{Span as _, SpanContext, SpanId, TraceContextExt as _};
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt as _};
 use opentelemetry::{Context, KeyValue};
 
 /// Additions waiting for their span to end, at most; the oldest are dropped beyond it.

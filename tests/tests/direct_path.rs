@@ -340,3 +340,73 @@ fn inside_a_call_the_context_carries_the_span_being_recorded() {
         assert_eq!(spans[0].span_context.span_id().to_string(), span_id);
     }
 }
+
+#[test]
+fn attributes_and_events_reach_the_current_call_s_span() {
+    use trace_genai::current_span;
+
+    fn helper() {
+        // A plain function called from the instrumented one.
+        current_span::set_attribute(KeyValue::new("app.helper", true));
+    }
+
+    #[trace_genai(retrieval, data_source = "docs")]
+    fn search(query: &str) -> usize {
+        current_span::set_attributes([KeyValue::new("app.query.length", query.len() as i64)]);
+        current_span::add_event("ranked", vec![KeyValue::new("app.ranker", "bm25")]);
+        inner();
+        helper();
+        3
+    }
+
+    #[trace_genai]
+    fn inner() {
+        current_span::set_attribute(KeyValue::new("app.inner", 1_i64));
+    }
+
+    #[trace_genai(chat, model = "m")]
+    async fn answer() -> u32 {
+        current_span::set_attribute(KeyValue::new("app.before_await", true));
+        tokio::task::yield_now().await;
+        current_span::set_attribute(KeyValue::new("app.after_await", true));
+        1
+    }
+
+    for path in [Path::Direct, Path::Sdk] {
+        let spans = run(path, SamplerConfig::AlwaysOn, || {
+            search("rust");
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(answer());
+            // On a span made with OpenTelemetry directly.
+            opentelemetry::global::tracer("app").in_span("manual", |_| {
+                current_span::set_attribute(KeyValue::new("app.manual", true));
+            });
+            // Outside any span: nothing, and nothing kept.
+            current_span::set_attribute(KeyValue::new("app.nowhere", true));
+        });
+        let find = |name: &str| spans.iter().find(|s| s.name == name).unwrap();
+        let search = find("retrieval docs");
+        let keys = |span: &SpanData| -> Vec<String> {
+            span.attributes
+                .iter()
+                .map(|kv| kv.key.to_string())
+                .filter(|key| key.starts_with("app."))
+                .collect()
+        };
+        assert_eq!(keys(search), ["app.query.length", "app.helper"], "{path:?}");
+        assert_eq!(search.events.len(), 1);
+        assert_eq!(search.events[0].name, "ranked");
+        assert_eq!(keys(find("inner")), ["app.inner"], "{path:?}");
+        assert_eq!(
+            keys(find("chat m")),
+            ["app.before_await", "app.after_await"],
+            "{path:?}"
+        );
+        assert_eq!(keys(find("manual")), ["app.manual"], "{path:?}");
+        assert!(spans.iter().all(|s| keys(s) != ["app.nowhere"]));
+    }
+}
