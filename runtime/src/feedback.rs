@@ -101,16 +101,16 @@ pub enum FeedbackError {
 /// mixed): the index compares fingerprints first and the id bytes only on a match, so a
 /// collision can cost a comparison but never a wrong parent.
 fn fingerprint(bytes: &[u8]) -> u64 {
-    let (head, tail) = match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
-        (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
-        _ => {
+    let (head, tail) =
+        if let (Some(head), Some(tail)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+            (u64::from_le_bytes(*head), u64::from_le_bytes(*tail))
+        } else {
             // Shorter than 8 bytes.
             let word = bytes
                 .iter()
                 .fold(0_u64, |word, byte| (word << 8) | u64::from(*byte));
             (word, word)
-        }
-    };
+        };
     (head ^ tail.rotate_left(29) ^ (bytes.len() as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
