@@ -352,7 +352,10 @@ fn attributes_and_events_reach_the_current_call_s_span() {
 
     #[trace_genai(retrieval, data_source = "docs")]
     fn search(query: &str) -> usize {
-        current_span::set_attributes([KeyValue::new("app.query.length", query.len() as i64)]);
+        current_span::set_attributes([KeyValue::new(
+            "app.query.length",
+            i64::try_from(query.len()).unwrap_or(i64::MAX),
+        )]);
         current_span::add_event("ranked", vec![KeyValue::new("app.ranker", "bm25")]);
         inner();
         helper();
