@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use criterion::Criterion;
 use trace_genai_benches::{
     DiscardReporter, bare, bare_async, fastrace_chat, genai, genai_async, install_genai,
-    install_genai_disabled, install_otel, otel, otel_async, tracing_chat,
+    install_genai_disabled, install_otel, otel, otel_async, otel_tracer, tracing_chat,
     tracing_subscriber_with_otel, with_fastrace_roots,
 };
 
@@ -37,7 +37,10 @@ fn main() {
         g.bench_function("trace_genai-not-installed", |b| {
             b.iter(|| genai(black_box(1), 2));
         });
-        g.bench_function("otel-no-provider", |b| b.iter(|| otel(black_box(1), 2)));
+        let tracer = otel_tracer();
+        g.bench_function("otel-no-provider", |b| {
+            b.iter(|| otel(&tracer, black_box(1), 2));
+        });
         g.bench_function("tracing-no-subscriber", |b| {
             b.iter(|| tracing_chat(black_box(1), 2));
         });
@@ -57,14 +60,20 @@ fn main() {
         });
         drop(telemetry.shutdown());
         let provider = install_otel(false);
-        g.bench_function("otel-unsampled", |b| b.iter(|| otel(black_box(1), 2)));
+        let tracer = otel_tracer();
+        g.bench_function("otel-unsampled", |b| {
+            b.iter(|| otel(&tracer, black_box(1), 2));
+        });
         drop(provider.shutdown());
 
         let telemetry = install_genai(true);
         g.bench_function("trace_genai-sampled", |b| b.iter(|| genai(black_box(1), 2)));
         drop(telemetry.shutdown());
         let provider = install_otel(true);
-        g.bench_function("otel-sampled", |b| b.iter(|| otel(black_box(1), 2)));
+        let tracer = otel_tracer();
+        g.bench_function("otel-sampled", |b| {
+            b.iter(|| otel(&tracer, black_box(1), 2))
+        });
         drop(provider.shutdown());
 
         let (subscriber, provider) = tracing_subscriber_with_otel();
@@ -100,8 +109,9 @@ fn main() {
         });
         drop(telemetry.shutdown());
         let provider = install_otel(true);
+        let tracer = otel_tracer();
         g.bench_function("otel-sampled", |b| {
-            b.iter(|| block_on(otel_async(black_box(1), 2)));
+            b.iter(|| block_on(otel_async(&tracer, black_box(1), 2)));
         });
         drop(provider.shutdown());
         g.finish();

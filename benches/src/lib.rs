@@ -15,8 +15,8 @@
 )]
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock};
 
 use opentelemetry::trace::{SpanBuilder, SpanKind, TraceContextExt as _, Tracer as _};
 use opentelemetry::{KeyValue, global};
@@ -76,11 +76,15 @@ pub fn genai_with_content(prompt: &str, a: u64, b: u64) -> Reply {
     reply(a, b)
 }
 
-/// Hand-written OpenTelemetry, as the reference: the global tracer looked up once.
-static OTEL_TRACER: LazyLock<global::BoxedTracer> = LazyLock::new(|| global::tracer("bench"));
+/// The hand-written OpenTelemetry tracer: the global provider's, looked up once after the
+/// provider is installed (a tracer looked up before would stay the no-op one).
+pub fn otel_tracer() -> global::BoxedTracer {
+    global::tracer("bench")
+}
 
+/// Hand-written OpenTelemetry, as the reference.
 #[inline(never)]
-pub fn otel(a: u64, b: u64) -> Reply {
+pub fn otel(tracer: &global::BoxedTracer, a: u64, b: u64) -> Reply {
     let builder = SpanBuilder::from_name("chat gpt-4")
         .with_kind(SpanKind::Client)
         .with_attributes(vec![
@@ -88,7 +92,7 @@ pub fn otel(a: u64, b: u64) -> Reply {
             KeyValue::new("gen_ai.provider.name", "openai"),
             KeyValue::new("gen_ai.request.model", "gpt-4"),
         ]);
-    OTEL_TRACER.in_span_with_builder(builder, |cx| {
+    tracer.in_span_with_builder(builder, |cx| {
         let reply = reply(a, b);
         cx.span().set_attributes([
             KeyValue::new("gen_ai.response.id", reply.id.clone()),
@@ -172,9 +176,9 @@ pub async fn genai_async(a: u64, b: u64) -> Reply {
 }
 
 #[inline(never)]
-pub async fn otel_async(a: u64, b: u64) -> Reply {
+pub async fn otel_async(tracer: &global::BoxedTracer, a: u64, b: u64) -> Reply {
     use opentelemetry::context::FutureExt as _;
-    let span = OTEL_TRACER.build(
+    let span = tracer.build(
         SpanBuilder::from_name("chat gpt-4")
             .with_kind(SpanKind::Client)
             .with_attributes(vec![

@@ -127,6 +127,11 @@ pub fn content_max_length() -> usize {
     MAX_LENGTH.load(Ordering::Relaxed)
 }
 
+/// `text` cut to the content budget as it is copied (see [`truncate::capped`]).
+pub(crate) fn capped(text: &str) -> String {
+    truncate::capped(text, content_max_length())
+}
+
 /// Sets the budget of one content attribute (at least 64 characters).
 pub(crate) fn set_content_max_length(length: usize) {
     MAX_LENGTH.store(length.max(MIN_CONTENT_MAX_LENGTH), Ordering::Relaxed);
@@ -251,7 +256,7 @@ impl Captured {
         self.guarded(|this| {
             this.values.push((
                 semconv::GEN_AI_RETRIEVAL_QUERY_TEXT,
-                Json::String(value.as_ref().to_owned()),
+                Json::String(capped(value.as_ref())),
             ));
         });
     }

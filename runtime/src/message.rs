@@ -537,9 +537,12 @@ impl InputMessages for ChatMessage {
     }
 }
 
+/// Plain text is one user message. Text longer than the content budget
+/// ([`content_max_length`](crate::content_max_length)) is cut as it is copied, as it would
+/// be when recorded.
 impl InputMessages for str {
     fn input_messages(&self) -> Cow<'_, [ChatMessage]> {
-        Cow::Owned(vec![ChatMessage::user(self)])
+        Cow::Owned(vec![ChatMessage::user(crate::content::capped(self))])
     }
 }
 
@@ -549,9 +552,10 @@ impl InputMessages for String {
     }
 }
 
+/// Plain text is one text part, cut to the content budget as it is copied.
 impl SystemInstructions for str {
     fn system_instructions(&self) -> Cow<'_, [Part]> {
-        Cow::Owned(vec![Part::text(self)])
+        Cow::Owned(vec![Part::text(crate::content::capped(self))])
     }
 }
 

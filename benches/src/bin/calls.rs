@@ -6,8 +6,8 @@ use std::hint::black_box;
 
 use trace_genai_benches::{
     DiscardReporter, bare, bare_async, fastrace_chat, genai, genai_async, genai_with_content,
-    install_genai, install_genai_disabled, install_otel, otel, otel_async, tracing_chat,
-    tracing_subscriber_with_otel, with_fastrace_roots,
+    install_genai, install_genai_disabled, install_otel, otel, otel_async, otel_tracer,
+    tracing_chat, tracing_subscriber_with_otel, with_fastrace_roots,
 };
 
 /// Calls between pauses that let the exporter thread drain the batch queue, so that no
@@ -109,10 +109,14 @@ fn run(case: &str, n: u64) {
             calls(n, |a, b| genai_with_content(&prompt, a, b));
             drop(telemetry.shutdown());
         }
-        "otel-no-provider" => calls(n, otel),
+        "otel-no-provider" => {
+            let tracer = otel_tracer();
+            calls(n, |a, b| otel(&tracer, a, b));
+        }
         "otel-unsampled" | "otel-sampled" => {
             let provider = install_otel(case == "otel-sampled");
-            calls(n, otel);
+            let tracer = otel_tracer();
+            calls(n, |a, b| otel(&tracer, a, b));
             drop(provider.shutdown());
         }
         "tracing-no-subscriber" => calls(n, tracing_chat),
@@ -138,7 +142,8 @@ fn run(case: &str, n: u64) {
         }
         "async-otel-sampled" => {
             let provider = install_otel(true);
-            async_calls(n, otel_async);
+            let tracer = otel_tracer();
+            async_calls(n, |a, b| otel_async(&tracer, a, b));
             drop(provider.shutdown());
         }
         other => {

@@ -81,6 +81,21 @@ pub(crate) fn fit(value: &mut Value, limit: usize) -> String {
     to_json(value)
 }
 
+/// `text`, or its first `limit` characters and the marker when it is longer: plain text is
+/// cut as it is copied into the captured content, so a long prompt costs its first
+/// `limit` characters, not its size.
+pub(crate) fn capped(text: &str, limit: usize) -> String {
+    if text.len() > limit
+        && let Some((cut, _)) = text.char_indices().nth(limit)
+    {
+        let mut capped = String::with_capacity(cut + TRUNCATION_MARKER.len());
+        capped.push_str(&text[..cut]);
+        capped.push_str(TRUNCATION_MARKER);
+        return capped;
+    }
+    text.to_owned()
+}
+
 /// Cuts every string longer than `limit` characters (marking the cut).
 fn cap_strings(value: &mut Value, limit: usize) {
     match value {
@@ -125,6 +140,17 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn plain_text_is_cut_while_copied() {
+        assert_eq!(capped("short", 100), "short");
+        let long = "é".repeat(200);
+        let cut = capped(&long, 100);
+        assert_eq!(cut.chars().count(), 100 + TRUNCATION_MARKER.chars().count());
+        assert!(cut.ends_with(TRUNCATION_MARKER));
+        // 150 bytes but 75 characters: within a 100-character limit.
+        assert_eq!(capped(&"é".repeat(75), 100), "é".repeat(75));
+    }
 
     #[test]
     fn short_values_are_unchanged() {
