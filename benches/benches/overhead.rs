@@ -72,7 +72,7 @@ fn main() {
         let provider = install_otel(true);
         let tracer = otel_tracer();
         g.bench_function("otel-sampled", |b| {
-            b.iter(|| otel(&tracer, black_box(1), 2))
+            b.iter(|| otel(&tracer, black_box(1), 2));
         });
         drop(provider.shutdown());
 

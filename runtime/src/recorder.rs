@@ -235,7 +235,8 @@ fn span_limits() -> SpanLimits {
 }
 
 /// A span of the direct path: what the SDK's `Span` holds, in one flat struct, ended into
-/// [`SpanData`] for the processors.
+/// [`SpanData`] for the processors. Its guard always ends it; one dropped without being
+/// ended is not exported.
 #[derive(Debug)]
 pub(crate) struct DirectSpan {
     /// The recorder to end into, or `None` once ended or when not recording.
@@ -262,6 +263,47 @@ struct Rare {
 }
 
 impl DirectSpan {
+    /// Ends the span now and hands it to the processors, consuming it (no field is left
+    /// to drop).
+    pub(crate) fn finish(self) {
+        let DirectSpan {
+            recorder,
+            span_context,
+            parent_span_id,
+            parent_span_is_remote,
+            kind,
+            name,
+            start_time,
+            attributes,
+            dropped_attributes,
+            rare,
+        } = self;
+        let Some(recorder) = recorder else {
+            return;
+        };
+        let Rare {
+            events,
+            links,
+            status,
+        } = rare.map(|rare| *rare).unwrap_or_default();
+        let instrumentation_scope = recorder.scope.clone();
+        recorder.end(SpanData {
+            span_context,
+            parent_span_id,
+            parent_span_is_remote,
+            span_kind: kind,
+            name,
+            start_time,
+            end_time: opentelemetry::time::now(),
+            attributes,
+            dropped_attributes_count: dropped_attributes,
+            events,
+            links,
+            status,
+            instrumentation_scope,
+        });
+    }
+
     fn limits(&self) -> Option<SpanLimits> {
         self.recorder.as_ref().map(|recorder| recorder.limits)
     }
@@ -372,14 +414,5 @@ impl opentelemetry::trace::Span for DirectSpan {
             status,
             instrumentation_scope: recorder.scope.clone(),
         });
-    }
-}
-
-impl Drop for DirectSpan {
-    fn drop(&mut self) {
-        // Like the SDK's span: one that was never ended is ended when dropped.
-        if self.recorder.is_some() {
-            opentelemetry::trace::Span::end(self);
-        }
     }
 }

@@ -55,6 +55,17 @@ macro_rules! delegate {
     };
 }
 
+impl LiveSpan {
+    /// Ends the span now.
+    fn end_now(self) {
+        match self {
+            LiveSpan::Direct(span) => span.finish(),
+            LiveSpan::Sdk(mut span) => span.end(),
+            LiveSpan::Global(mut span) => span.end(),
+        }
+    }
+}
+
 impl opentelemetry::trace::Span for LiveSpan {
     fn add_event_with_timestamp<T>(
         &mut self,
@@ -509,7 +520,9 @@ impl Active {
                 span.set_attribute(KeyValue::new(semconv::ERROR_TYPE, error_type));
             }
             let event = content.and_then(|content| (*content).finish(span));
-            span.end();
+            if let Some(span) = guard.span.take() {
+                span.end_now();
+            }
             // After the span: an event exporter that fails cannot cost the span.
             if let Some(event) = event {
                 event.emit();
