@@ -18,7 +18,7 @@ cases=(bare
   trace_genai-unsampled otel-unsampled
   trace_genai-sampled otel-sampled tracing-otel-layer fastrace-reporter
   trace_genai-content-1k trace_genai-content-64k
-  async-bare async-trace_genai-sampled async-otel-sampled)
+  async-bare async-trace_genai-sampled async-otel-sampled async-tracing-otel-layer)
 
 # The calling thread's instructions inside `run` (set-up, calls, shutdown; not the
 # process start-up, whose cost varies from run to run): thread 1 of a --separate-threads

@@ -14,7 +14,7 @@ use criterion::Criterion;
 use trace_genai_benches::{
     DiscardReporter, bare, bare_async, fastrace_chat, genai, genai_async, install_genai,
     install_genai_disabled, install_otel, otel, otel_async, otel_tracer, tracing_chat,
-    tracing_subscriber_with_otel, with_fastrace_roots,
+    tracing_chat_async, tracing_subscriber_with_otel, with_fastrace_roots,
 };
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -114,6 +114,13 @@ fn main() {
             b.iter(|| block_on(otel_async(&tracer, black_box(1), 2)));
         });
         drop(provider.shutdown());
+        let (subscriber, provider) = tracing_subscriber_with_otel();
+        tracing::subscriber::with_default(subscriber, || {
+            g.bench_function("tracing-otel-layer", |b| {
+                b.iter(|| block_on(tracing_chat_async(black_box(1), 2)));
+            });
+        });
+        drop(provider.shutdown());
         g.finish();
     }
 
@@ -148,6 +155,7 @@ fn print_ratios(out: &Path) {
         ("async", "trace_genai-not-installed", "otel-sampled"),
         ("async", "trace_genai-sampled", "otel-sampled"),
         ("async", "otel-sampled", "otel-sampled"),
+        ("async", "tracing-otel-layer", "otel-sampled"),
     ];
     println!();
     println!("| group | case | median ns/call | ratio to hand-written OTel | compared with |");

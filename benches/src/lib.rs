@@ -176,6 +176,29 @@ pub async fn genai_async(a: u64, b: u64) -> Reply {
 }
 
 #[inline(never)]
+#[tracing::instrument(
+    name = "chat gpt-4",
+    skip_all,
+    fields(
+        gen_ai.operation.name = "chat",
+        gen_ai.provider.name = "openai",
+        gen_ai.request.model = "gpt-4",
+        gen_ai.response.id = tracing::field::Empty,
+        gen_ai.usage.input_tokens = tracing::field::Empty,
+        gen_ai.usage.output_tokens = tracing::field::Empty,
+    )
+)]
+pub async fn tracing_chat_async(a: u64, b: u64) -> Reply {
+    YieldOnce::default().await;
+    let reply = reply(a, b);
+    let span = tracing::Span::current();
+    span.record("gen_ai.response.id", reply.id.as_str());
+    span.record("gen_ai.usage.input_tokens", 12_i64);
+    span.record("gen_ai.usage.output_tokens", 3_i64);
+    reply
+}
+
+#[inline(never)]
 pub async fn otel_async(tracer: &global::BoxedTracer, a: u64, b: u64) -> Reply {
     use opentelemetry::context::FutureExt as _;
     let span = tracer.build(

@@ -7,7 +7,7 @@ use std::hint::black_box;
 use trace_genai_benches::{
     DiscardReporter, bare, bare_async, fastrace_chat, genai, genai_async, genai_with_content,
     install_genai, install_genai_disabled, install_otel, otel, otel_async, otel_tracer,
-    tracing_chat, tracing_subscriber_with_otel, with_fastrace_roots,
+    tracing_chat, tracing_chat_async, tracing_subscriber_with_otel, with_fastrace_roots,
 };
 
 /// Calls between pauses that let the exporter thread drain the batch queue, so that no
@@ -144,6 +144,11 @@ fn run(case: &str, n: u64) {
             let provider = install_otel(true);
             let tracer = otel_tracer();
             async_calls(n, |a, b| otel_async(&tracer, a, b));
+            drop(provider.shutdown());
+        }
+        "async-tracing-otel-layer" => {
+            let (subscriber, provider) = tracing_subscriber_with_otel();
+            tracing::subscriber::with_default(subscriber, || async_calls(n, tracing_chat_async));
             drop(provider.shutdown());
         }
         other => {
