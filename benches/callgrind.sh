@@ -5,6 +5,7 @@
 #
 #   bash benches/callgrind.sh            # N = 20000
 #   N=100000 bash benches/callgrind.sh
+#   CHECK=1 bash benches/callgrind.sh    # the headline cases only, failing on a regression
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-20000}
@@ -19,6 +20,10 @@ cases=(bare
   trace_genai-sampled otel-sampled tracing-otel-layer fastrace-reporter
   trace_genai-content-1k trace_genai-content-64k
   async-bare async-trace_genai-sampled async-otel-sampled async-tracing-otel-layer)
+if [ -n "${CHECK:-}" ]; then
+  cases=(bare trace_genai-not-installed trace_genai-unsampled otel-unsampled
+    trace_genai-sampled otel-sampled async-trace_genai-sampled async-otel-sampled)
+fi
 
 # The calling thread's instructions inside `run` (set-up, calls, shutdown; not the
 # process start-up, whose cost varies from run to run): thread 1 of a --separate-threads
@@ -32,10 +37,30 @@ instructions() {
   echo "$total"
 }
 
+declare -A per_call
 echo "| case | instructions per call, calling thread (N = $N) |"
 echo "|---|---:|"
 for case in "${cases[@]}"; do
   empty=$(instructions "$case" 0)
   full=$(instructions "$case" "$N")
-  echo "| $case | $(( (full - empty) / N )) |"
+  per_call[$case]=$(( (full - empty) / N ))
+  echo "| $case | ${per_call[$case]} |"
 done
+
+if [ -n "${CHECK:-}" ]; then
+  # Regression guards, looser than the targets in BENCHMARKS.md so that a different
+  # toolchain or libc does not fail them: a real regression does.
+  fail=0
+  check() { # description, condition
+    if (( $2 )); then echo "ok: $1"; else echo "REGRESSION: $1"; fail=1; fi
+  }
+  check "not installed costs at most 150 instructions over the bare call" \
+    "${per_call[trace_genai-not-installed]} - ${per_call[bare]} <= 150"
+  check "a dropped span costs at most 0.5x hand-written AlwaysOff" \
+    "${per_call[trace_genai-unsampled]} * 2 <= ${per_call[otel-unsampled]}"
+  check "a sampled span costs at most 0.85x hand-written OpenTelemetry" \
+    "${per_call[trace_genai-sampled]} * 100 <= ${per_call[otel-sampled]} * 85"
+  check "a sampled async span costs at most 0.85x hand-written OpenTelemetry" \
+    "${per_call[async-trace_genai-sampled]} * 100 <= ${per_call[async-otel-sampled]} * 85"
+  exit $fail
+fi
