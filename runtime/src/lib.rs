@@ -58,6 +58,14 @@
 //! The error's message is not recorded unless message content goes on spans: provider
 //! errors often echo the prompt.
 //!
+//! # Inside the function
+//!
+//! The function holds its span; the OpenTelemetry context it runs in carries the span's
+//! identity, so spans, log records and outgoing requests made inside are its children.
+//! To add attributes or events to the span from the body (or anything it calls), use
+//! [`current_span`]: writing through `Context::current().span()` does nothing for a
+//! `#[trace_genai]` span.
+//!
 //! # Responses, content and metrics
 //!
 //! - A return type implementing [`GenAiResponse`] (or the `Ok` type of a `Result`) reports

@@ -349,9 +349,8 @@ impl Active {
                 }
             }
         }
-        let guard = self;
-        guard.started = started;
-        guard.metrics = crate::metrics::CallMetrics::start(meta.operation, &attributes);
+        self.started = started;
+        self.metrics = crate::metrics::CallMetrics::start(meta.operation, &attributes);
         let mut content =
             Captured::new(meta.content.unwrap_or_else(crate::content::content_capture));
         if let Some(content) = &mut content
@@ -367,17 +366,17 @@ impl Active {
                 meta.kind.clone(),
                 attributes,
                 &parent,
-                &mut guard.span,
+                &mut self.span,
             );
         }));
-        if let Some(span) = &guard.span {
-            guard.cx = Some(parent.with_remote_span_context(span.span_context().clone()));
+        if let Some(span) = &self.span {
+            self.cx = Some(parent.with_remote_span_context(span.span_context().clone()));
             if span.is_recording() {
-                guard.content = content;
+                self.content = content;
             } else {
                 // A span the sampler dropped only gives its identity to the context;
                 // nothing is recorded or captured for it.
-                guard.span = None;
+                self.span = None;
             }
         }
     }
@@ -500,15 +499,15 @@ impl Active {
         } else {
             Some(Cow::Borrowed(semconv::ERROR_TYPE_CANCELLED))
         };
-        let end = |guard: &mut Self| {
-            if let Some(metrics) = guard.metrics.take() {
+        let end = |active: &mut Self| {
+            if let Some(metrics) = active.metrics.take() {
                 (*metrics).finish(error_type.as_deref());
             }
-            let Some(span) = &mut guard.span else {
+            let Some(span) = &mut active.span else {
                 return;
             };
             crate::current_span::apply_to(span);
-            let mut content = guard.content.take();
+            let mut content = active.content.take();
             if let Some(error_type) = error_type {
                 // The error's own text only when content goes on spans: it may echo the
                 // prompt.
@@ -520,7 +519,7 @@ impl Active {
                 span.set_attribute(KeyValue::new(semconv::ERROR_TYPE, error_type));
             }
             let event = content.and_then(|content| (*content).finish(span));
-            if let Some(span) = guard.span.take() {
+            if let Some(span) = active.span.take() {
                 span.end_now();
             }
             // After the span: an event exporter that fails cannot cost the span.
