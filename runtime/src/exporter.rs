@@ -183,26 +183,22 @@ fn missing_feature(destination: &Destination) -> Option<InitError> {
     (!enabled).then_some(InitError::FeatureNotEnabled { exporter, feature })
 }
 
-/// Adds the span processor (and exporter) for `destination` to `processors`.
-pub(crate) fn add_traces(
-    processors: &mut Vec<Box<dyn SpanProcessor>>,
+/// The span processor (and exporter) for `destination`.
+pub(crate) fn trace_processor(
     destination: &Destination,
     settings: &ExportSettings,
     runtimes: &mut Runtimes,
-) -> Result<(), InitError> {
+) -> Result<Option<Box<dyn SpanProcessor>>, InitError> {
     if let Some(error) = missing_feature(destination) {
         return Err(error);
     }
     let _ = (settings, &runtimes);
     match destination {
         #[cfg(feature = "console")]
-        Destination::Console(format) => {
-            processors.push(Box::new(span_processor(
-                crate::console::ConsoleExporter::new(*format).bridged(),
-                settings,
-            )));
-            Ok(())
-        }
+        Destination::Console(format) => Ok(Some(Box::new(span_processor(
+            crate::console::ConsoleExporter::new(*format).bridged(),
+            settings,
+        )))),
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
         Destination::Otlp(otlp) => {
             let handle = runtimes.handle()?;
@@ -212,8 +208,9 @@ pub(crate) fn add_traces(
                 otlp.protocol.as_str(),
                 otlp.endpoint_for(crate::destination::Signal::Traces)
             );
-            processors.push(Box::new(runtimes.counted(name, exporter, handle, settings)));
-            Ok(())
+            Ok(Some(Box::new(
+                runtimes.counted(name, exporter, handle, settings),
+            )))
         }
         #[cfg(feature = "azure-monitor")]
         Destination::AzureMonitor(connection) => {
@@ -225,11 +222,12 @@ pub(crate) fn add_traces(
                     .ingestion_endpoint()
                     .unwrap_or("(default ingestion endpoint)")
             );
-            processors.push(Box::new(runtimes.counted(name, exporter, handle, settings)));
-            Ok(())
+            Ok(Some(Box::new(
+                runtimes.counted(name, exporter, handle, settings),
+            )))
         }
         #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
-        _ => Ok(()),
+        _ => Ok(None),
     }
 }
 

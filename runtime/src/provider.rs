@@ -587,7 +587,11 @@ impl TelemetryBuilder {
             .with_sampler(sampler.to_sampler());
         let mut processors = Vec::new();
         for destination in traces {
-            exporter::add_traces(&mut processors, destination, &settings, &mut runtimes)?;
+            processors.extend(exporter::trace_processor(
+                destination,
+                &settings,
+                &mut runtimes,
+            )?);
         }
         // The direct path needs processors that ignore span start: trace-genai's own.
         let mut direct = true;
