@@ -7,10 +7,11 @@
 //! span out of the context is what makes an instrumented call cheaper than hand-written
 //! OpenTelemetry (see `BENCHMARKS.md`).
 //!
-//! To add to the span of the current call, use these functions. They find the span from the
-//! current context, so they work anywhere the call's context is (nested plain functions,
-//! closures, tasks started with [`trace_genai::context`](crate::context)), and on spans
-//! made with OpenTelemetry directly too.
+//! To add to the span of the current call, use these functions. They work anywhere inside
+//! the call on the thread running it (nested plain functions and closures, and after every
+//! `.await` of an `async fn`), and on spans made with OpenTelemetry directly too. A task or
+//! thread the call starts runs its own code: give it its own `#[trace_genai]` function for
+//! a span of its own.
 //!
 //! ```
 //! use opentelemetry::KeyValue;
@@ -26,12 +27,15 @@
 //! # search("rust");
 //! ```
 //!
-//! What is added is applied when the call's span ends. Until then it waits in a bounded
-//! table ([`PENDING_CAPACITY`] entries; beyond that the oldest are dropped), so adding to a
-//! span that already ended, or from outside any call, costs a little memory and nothing
-//! else. When nothing was added, the span's end pays one atomic load for this.
+//! What is added is applied when the call's span ends; until then it waits in a bounded
+//! table ([`PENDING_CAPACITY`] entries). Only additions for a call that is running on this
+//! thread are taken, so everything in the table belongs to a span that will end and take
+//! it. Outside any span, or under a span that records nothing (a remote parent, a span the
+//! sampler dropped), an addition does nothing. When nothing was added, a span's end pays
+//! one atomic load for this.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -48,6 +52,23 @@ pub const PENDING_CAPACITY: usize = 4096;
 enum Addition {
     Attribute(KeyValue),
     Event(Cow<'static, str>, SystemTime, Vec<KeyValue>),
+}
+
+thread_local! {
+    /// The span of the innermost `#[trace_genai]` call running on this thread.
+    static ENTERED: Cell<SpanId> = const { Cell::new(SpanId::INVALID) };
+}
+
+/// A call's span is entered on this thread; returns the one it replaces.
+#[inline]
+pub(crate) fn enter(span: SpanId) -> SpanId {
+    ENTERED.with(|entered| entered.replace(span))
+}
+
+/// The call's span is left; `outer` is current again.
+#[inline]
+pub(crate) fn exit(outer: SpanId) {
+    ENTERED.with(|entered| entered.set(outer));
 }
 
 /// How many additions wait in `PENDING`: spans check this before taking the lock.
@@ -96,15 +117,17 @@ fn add(addition: Addition) {
         return;
     }
     let context = span.span_context();
-    if !context.is_valid() || !context.is_sampled() {
-        // No span, or one that records nothing.
+    let id = context.span_id();
+    if !context.is_sampled() || id == SpanId::INVALID || ENTERED.with(Cell::get) != id {
+        // No span, one that records nothing, or not a call running here (a remote parent,
+        // a span that ended).
         return;
     }
     let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
     if pending.len() >= PENDING_CAPACITY {
         pending.pop_front();
     }
-    pending.push_back((context.span_id(), addition));
+    pending.push_back((id, addition));
     WAITING.store(pending.len(), Ordering::Release);
 }
 

@@ -15,9 +15,10 @@
 //! when the feedback arrives later, from another task, thread or request. trace-genai
 //! keeps a bounded index from response id to span: every recorded span whose return value
 //! reports a response id ([`GenAiResponse::response_id`](crate::GenAiResponse)) is
-//! remembered. The index holds at most [`RESPONSE_INDEX_CAPACITY`] responses (the oldest
-//! is forgotten first) and ignores ids longer than [`MAX_RESPONSE_ID_LEN`] bytes, so its
-//! memory stays under about 1.3 MiB however many spans the application makes.
+//! remembered. The index holds the [`RESPONSE_INDEX_CAPACITY`] most recent responses (the
+//! oldest is forgotten first; an id seen again, as in a retried call, takes a new entry and
+//! resolves to its newest span) and ignores ids longer than [`MAX_RESPONSE_ID_LEN`] bytes,
+//! so its memory stays under about 1.3 MiB however many spans the application makes.
 //!
 //! When the id is not in the index (forgotten, or produced by another process), the event
 //! is still emitted with `gen_ai.response.id`, so that backends can correlate it, but

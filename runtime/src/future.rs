@@ -69,9 +69,10 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let _entered = this.guard.enter();
+        // Until the span is finished: a panic in the body, or in recording the output
+        // (a user's `GenAiResponse` or `ErrorType`), ends the span as panicked.
         *this.polling = true;
         let poll = this.inner.poll(cx);
-        *this.polling = false;
         if let Poll::Ready(output) = &poll
             && let Some(record) = this.record.take()
         {
@@ -79,6 +80,7 @@ where
             record(output, this.guard);
             this.guard.finish();
         }
+        *this.polling = false;
         poll
     }
 }

@@ -13,7 +13,7 @@ pub use crate::span::outcome::{
     AnyResult, AnyValue, Response, ResponseResult, ResponseResultWithErrorType,
     ResultWithErrorType, ReturnValue,
 };
-pub use crate::span::{SpanGuard, SpanMeta};
+pub use crate::span::{Entered, SpanGuard, SpanMeta};
 pub use crate::stream::{
     ChunkInspector, ChunkProbe, IntoTraced, NoInspector, inspect_nothing, trace_iter,
     trace_iter_result, trace_stream, trace_stream_result,

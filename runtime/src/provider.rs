@@ -254,16 +254,8 @@ impl Telemetry {
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             );
-            if let Some(Installed {
-                recorder: Some(recorder),
-                ..
-            }) = TRACER
-                .write()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take()
-            {
-                recorder.shut_down();
-            }
+            // The recorder stops when the provider shuts its processors down.
+            *TRACER.write().unwrap_or_else(PoisonError::into_inner) = None;
             result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
         }
         if let Some(provider) = self.logger_provider.take() {
@@ -599,15 +591,17 @@ impl TelemetryBuilder {
             direct &= own;
             processors.push(processor);
         }
+        let shut_down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut shared = Vec::with_capacity(processors.len());
         for processor in processors {
             let (for_provider, for_recorder) =
-                crate::recorder::Recorder::share(processor, &resource);
+                crate::recorder::Recorder::share(processor, &resource, &shut_down);
             tracer_builder = tracer_builder.with_span_processor(for_provider);
             shared.push(for_recorder);
         }
-        let recorder =
-            direct.then(|| std::sync::Arc::new(crate::recorder::Recorder::new(shared, sampler)));
+        let recorder = direct.then(|| {
+            std::sync::Arc::new(crate::recorder::Recorder::new(shared, sampler, shut_down))
+        });
 
         let mut logger_builder = SdkLoggerProvider::builder().with_resource(resource.clone());
         for destination in logs {

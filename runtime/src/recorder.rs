@@ -22,7 +22,6 @@ use std::time::{Duration, SystemTime};
 
 use opentelemetry::trace::{
     Event, Link, SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags,
-    TraceState,
 };
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::error::OTelSdkResult;
@@ -36,23 +35,29 @@ use crate::config::SamplerConfig;
 /// A span processor shared by the SDK provider and the [`Recorder`]: both hand it the spans
 /// they end, and the provider flushes and shuts it down.
 #[derive(Debug)]
-pub(crate) struct SharedProcessor(pub(crate) Arc<dyn SpanProcessor>);
+pub(crate) struct SharedProcessor {
+    processor: Arc<dyn SpanProcessor>,
+    /// Set when the provider shuts its processors down, however that happens (its
+    /// `shutdown`, or its last clone dropped): the recorder stops too.
+    shut_down: Arc<AtomicBool>,
+}
 
 impl SpanProcessor for SharedProcessor {
     fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &Context) {
-        self.0.on_start(span, cx);
+        self.processor.on_start(span, cx);
     }
 
     fn on_end(&self, span: SpanData) {
-        self.0.on_end(span);
+        self.processor.on_end(span);
     }
 
     fn force_flush(&self) -> OTelSdkResult {
-        self.0.force_flush()
+        self.processor.force_flush()
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.0.shutdown_with_timeout(timeout)
+        self.shut_down.store(true, Ordering::Relaxed);
+        self.processor.shutdown_with_timeout(timeout)
     }
 
     fn set_resource(&mut self, _resource: &opentelemetry_sdk::Resource) {
@@ -77,12 +82,17 @@ pub(crate) struct Recorder {
     sampler: Sampler,
     limits: SpanLimits,
     scope: opentelemetry::InstrumentationScope,
-    shut_down: AtomicBool,
+    shut_down: Arc<AtomicBool>,
 }
 
 impl Recorder {
-    /// A recorder for these (already shared) processors and this sampler.
-    pub(crate) fn new(processors: Vec<Arc<dyn SpanProcessor>>, sampler: SamplerConfig) -> Self {
+    /// A recorder for these processors (shared with [`Recorder::share`] and `shut_down`)
+    /// and this sampler.
+    pub(crate) fn new(
+        processors: Vec<Arc<dyn SpanProcessor>>,
+        sampler: SamplerConfig,
+        shut_down: Arc<AtomicBool>,
+    ) -> Self {
         Recorder {
             processors: processors.into_boxed_slice(),
             decide: match sampler {
@@ -93,28 +103,32 @@ impl Recorder {
             sampler: sampler.to_sampler(),
             limits: span_limits(),
             scope: crate::span::scope(),
-            shut_down: AtomicBool::new(false),
+            shut_down,
         }
     }
 
     /// Sets `resource` on `processor` and shares it: the returned processor goes to the
-    /// SDK provider, the `Arc` to the recorder.
+    /// SDK provider (and sets `shut_down` when the provider shuts it down), the `Arc` to
+    /// the recorder.
     pub(crate) fn share(
         mut processor: Box<dyn SpanProcessor>,
         resource: &opentelemetry_sdk::Resource,
+        shut_down: &Arc<AtomicBool>,
     ) -> (SharedProcessor, Arc<dyn SpanProcessor>) {
         processor.set_resource(resource);
         let shared: Arc<dyn SpanProcessor> = Arc::from(processor);
-        (SharedProcessor(Arc::clone(&shared)), shared)
-    }
-
-    /// Spans ended from now on are dropped, as the SDK does once its provider shut down.
-    pub(crate) fn shut_down(&self) {
-        self.shut_down.store(true, Ordering::Relaxed);
+        (
+            SharedProcessor {
+                processor: Arc::clone(&shared),
+                shut_down: Arc::clone(shut_down),
+            },
+            shared,
+        )
     }
 
     /// Starts a span as a child of `parent`, into `slot`. The span does not record when
-    /// the sampler drops it; it still carries the identity its children need.
+    /// the sampler drops it; it still carries the identity its children need. Once the
+    /// provider shut down, there is no span (as the SDK makes no span then).
     pub(crate) fn start(
         self: &Arc<Self>,
         name: Cow<'static, str>,
@@ -123,6 +137,9 @@ impl Recorder {
         parent: &Context,
         slot: &mut Option<crate::span::LiveSpan>,
     ) {
+        if self.shut_down.load(Ordering::Relaxed) {
+            return;
+        }
         let parent_span = parent.span();
         let parent_context = parent_span.span_context();
         let parent_valid = parent_context.is_valid();
@@ -132,18 +149,14 @@ impl Recorder {
             RandomIdGenerator::default().new_trace_id()
         };
         let span_id = RandomIdGenerator::default().new_span_id();
-        let parent_state = || {
-            if parent_valid {
-                parent_context.trace_state().clone()
-            } else {
-                TraceState::NONE
-            }
-        };
+        // As the SDK's samplers: the parent's trace state, and a parent-based decision
+        // whenever the context has a span (an invalid one counts as unsampled).
+        let parent_state = || parent_context.trace_state().clone();
         let mut attributes = attributes;
         let (decision, trace_state) = match self.decide {
             Decide::AlwaysOn => (SamplingDecision::RecordAndSample, parent_state()),
             Decide::ParentBasedAlwaysOn => (
-                if !parent_valid || parent_context.is_sampled() {
+                if !parent.has_active_span() || parent_context.is_sampled() {
                     SamplingDecision::RecordAndSample
                 } else {
                     SamplingDecision::Drop

@@ -131,6 +131,22 @@ pub struct SpanMeta {
     pub stream: bool,
 }
 
+/// A call's span made current on this thread, until dropped.
+#[derive(Debug)]
+#[must_use = "the span is current only until this is dropped"]
+pub struct Entered {
+    /// The span that was entered before on this thread.
+    outer: opentelemetry::trace::SpanId,
+    _attached: opentelemetry::ContextGuard,
+}
+
+impl Drop for Entered {
+    #[inline]
+    fn drop(&mut self) {
+        crate::current_span::exit(self.outer);
+    }
+}
+
 /// How an instrumented call ended, for the span's status and `error.type`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Outcome {
@@ -199,7 +215,8 @@ impl SpanGuard {
         SpanGuard { active: None }
     }
 
-    /// The context that holds this span, to make it the parent of work done elsewhere.
+    /// The context the call runs in: the caller's, with this span's identity as the
+    /// current span, to make it the parent of work done elsewhere.
     #[must_use]
     #[inline]
     pub fn context(&self) -> Option<&Context> {
@@ -209,8 +226,13 @@ impl SpanGuard {
     /// Makes this span the current one until the returned guard is dropped.
     #[must_use]
     #[inline]
-    pub fn enter(&self) -> Option<opentelemetry::ContextGuard> {
-        self.context().map(|cx| cx.clone().attach())
+    pub fn enter(&self) -> Option<Entered> {
+        let cx = self.context()?;
+        let span_id = cx.span().span_context().span_id();
+        Some(Entered {
+            outer: crate::current_span::enter(span_id),
+            _attached: cx.clone().attach(),
+        })
     }
 
     /// The content collector of this span, when content capture is on for it. The
@@ -534,7 +556,10 @@ impl Active {
             // span is lost instead.
             let _ = std::panic::catch_unwind(AssertUnwindSafe(|| end(self)));
         }
-        self.span = None;
+        if let Some(span) = self.span.take() {
+            // Something failed before the span ended (content, an event): end it anyway.
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(|| span.end_now()));
+        }
         self.content = None;
     }
 }

@@ -16,6 +16,14 @@ use trace_genai::{
     GenAiResponse, SamplerConfig, Telemetry, Usage, context, propagation, trace_genai,
 };
 
+/// Telemetry is global: tests of this binary install it one at a time.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Path {
     Direct,
@@ -40,10 +48,7 @@ fn install(path: Path, sampler: SamplerConfig, spans: &InMemorySpanExporter) -> 
 /// Installs telemetry for one path, runs `scenario`, and returns the spans it exported.
 /// Telemetry is global: one run at a time.
 fn run(path: Path, sampler: SamplerConfig, scenario: impl FnOnce()) -> Vec<SpanData> {
-    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = serial();
     let spans = InMemorySpanExporter::default();
     let telemetry = install(path, sampler, &spans);
     scenario();
@@ -150,6 +155,7 @@ fn scenario() {
             .parse()
             .unwrap(),
     );
+    headers.insert("tracestate", "vendor=opaque".parse().unwrap());
     let remote = propagation::extract(&headers);
     let _attached = remote.attach();
     let many = (0..200).map(|i| KeyValue::new(format!("app.attribute.{i:03}"), i64::from(i)));
@@ -162,6 +168,9 @@ struct Shape {
     name: String,
     kind: SpanKind,
     parent: String,
+    /// The trace of the parent span, or of the remote parent.
+    same_trace_as_parent: bool,
+    trace_state: String,
     parent_is_remote: bool,
     sampled: bool,
     attributes: BTreeMap<String, Value>,
@@ -178,6 +187,10 @@ fn shapes(spans: &[SpanData]) -> Vec<Shape> {
         .iter()
         .map(|span| (span.span_context.span_id(), span.name.to_string()))
         .collect();
+    let traces: std::collections::HashMap<_, _> = spans
+        .iter()
+        .map(|span| (span.span_context.span_id(), span.span_context.trace_id()))
+        .collect();
     spans
         .iter()
         .map(|span| Shape {
@@ -191,6 +204,11 @@ fn shapes(spans: &[SpanData]) -> Vec<Shape> {
                     .cloned()
                     .unwrap_or_else(|| format!("remote {}", span.parent_span_id))
             },
+            same_trace_as_parent: traces.get(&span.parent_span_id).map_or_else(
+                || span.span_context.trace_id().to_string() == "0af7651916cd43dd8448eb211c80319c",
+                |trace| *trace == span.span_context.trace_id(),
+            ),
+            trace_state: span.span_context.trace_state().header(),
             parent_is_remote: span.parent_span_is_remote,
             sampled: span.span_context.is_sampled(),
             attributes: span
@@ -256,6 +274,15 @@ fn both_paths_export_the_same_spans() {
     let limited = &direct[9];
     assert_eq!(limited.parent, "remote b7ad6b7169203331");
     assert!(limited.parent_is_remote);
+    assert!(limited.same_trace_as_parent);
+    assert_eq!(limited.trace_state, "vendor=opaque");
+    assert!(direct[..9].iter().all(|span| span.trace_state.is_empty()));
+    assert!(
+        direct
+            .iter()
+            .filter(|span| span.parent != "(root)")
+            .all(|span| span.same_trace_as_parent)
+    );
     assert_eq!(
         limited.attributes.len(),
         128,
@@ -412,4 +439,59 @@ fn attributes_and_events_reach_the_current_call_s_span() {
         assert_eq!(keys(find("manual")), ["app.manual"], "{path:?}");
         assert!(spans.iter().all(|s| keys(s) != ["app.nowhere"]));
     }
+}
+
+/// Counts the spans it exports (and keeps counting after shutdown).
+#[derive(Debug, Clone, Default)]
+struct Counting(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl opentelemetry_sdk::trace::SpanExporter for Counting {
+    async fn export(&self, batch: Vec<SpanData>) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0
+            .fetch_add(batch.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+#[test]
+fn every_processor_gets_every_span_and_a_shut_down_provider_gets_none() {
+    let _serial = serial();
+    let (first, second) = (
+        InMemorySpanExporter::default(),
+        InMemorySpanExporter::default(),
+    );
+    let counting = Counting::default();
+    let telemetry = Telemetry::builder()
+        .with_config(Config::default())
+        .with_no_exporter()
+        .with_span_exporter(first.clone())
+        .with_span_exporter(second.clone())
+        .with_span_exporter(counting.clone())
+        .install()
+        .unwrap();
+    plain(1);
+    plain(2);
+    telemetry.force_flush().unwrap();
+    let (a, b) = (
+        first.get_finished_spans().unwrap(),
+        second.get_finished_spans().unwrap(),
+    );
+    assert_eq!(a.len(), 2);
+    assert_eq!(shapes(&a), shapes(&b));
+    assert_eq!(a[0].span_context, b[0].span_context);
+    let exported = || counting.0.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(exported(), 2);
+
+    // The provider shut down directly (not through `Telemetry`): no span is made any more,
+    // as on the SDK path, and the call runs as before.
+    #[trace_genai]
+    fn has_a_span() -> bool {
+        trace_genai::current_span::span_context().is_valid()
+    }
+    assert!(has_a_span());
+    telemetry.tracer_provider().unwrap().shutdown().unwrap();
+    assert!(!has_a_span());
+    assert_eq!(plain(3), 4);
+    drop(telemetry);
+    assert_eq!(exported(), 3);
 }
