@@ -164,6 +164,10 @@ fn scenario() {
 
 /// What a span is, without its random ids and clock: its parent by name.
 #[derive(Debug, PartialEq)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "a flat record of what is compared"
+)]
 struct Shape {
     name: String,
     kind: SpanKind,
@@ -453,6 +457,11 @@ impl opentelemetry_sdk::trace::SpanExporter for Counting {
     }
 }
 
+#[trace_genai]
+fn has_a_span() -> bool {
+    trace_genai::current_span::span_context().is_valid()
+}
+
 #[test]
 fn every_processor_gets_every_span_and_a_shut_down_provider_gets_none() {
     let _serial = serial();
@@ -484,10 +493,6 @@ fn every_processor_gets_every_span_and_a_shut_down_provider_gets_none() {
 
     // The provider shut down directly (not through `Telemetry`): no span is made any more,
     // as on the SDK path, and the call runs as before.
-    #[trace_genai]
-    fn has_a_span() -> bool {
-        trace_genai::current_span::span_context().is_valid()
-    }
     assert!(has_a_span());
     telemetry.tracer_provider().unwrap().shutdown().unwrap();
     assert!(!has_a_span());
