@@ -178,7 +178,7 @@ struct Active {
     /// The span, while it records.
     span: Option<LiveSpan>,
     /// The context the function runs in (the caller's, with this span as the current
-    /// one), or `None` when tracing is disabled.
+    /// one), or `None` when no span was started (the call is only measured).
     cx: Option<Context>,
     outcome: Outcome,
     finished: bool,
