@@ -135,6 +135,11 @@ struct UnknownCity;
 
 #[trace_genai(execute_tool, tool = "get_weather", tool_type = "function", tool_call_id = call.id.as_str())]
 fn get_weather(call: &ToolCall) -> Result<String, UnknownCity> {
+    // Anything the function learns can go on its span.
+    trace_genai::current_span::set_attribute(trace_genai::KeyValue::new(
+        "app.weather.city",
+        call.city.clone(),
+    ));
     match call.city.as_str() {
         "Paris" => Ok("sunny and 24 °C in Paris".to_owned()),
         "London" => Ok("rainy and 14 °C in London".to_owned()),

@@ -14,8 +14,7 @@
 //! a span of its own.
 //!
 //! ```
-//! use opentelemetry::KeyValue;
-//! use trace_genai::{current_span, trace_genai};
+//! use trace_genai::{KeyValue, current_span, trace_genai};
 //!
 //! #[trace_genai(retrieval, data_source = "docs")]
 //! fn search(query: &str) -> Vec<String> {

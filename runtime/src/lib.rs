@@ -321,6 +321,11 @@ pub mod __private;
 #[doc(inline)]
 pub use trace_genai_macros::trace_genai;
 
+/// An attribute (key and typed value), for [`current_span`], [`context::with_attributes`]
+/// and [`TelemetryBuilder::with_resource_attribute`]: OpenTelemetry's own type, re-exported
+/// so that instrumented code needs no other dependency.
+pub use opentelemetry::KeyValue;
+
 pub use config::{ConsoleFormat, SamplerConfig};
 pub use content::{
     ContentCapture, DEFAULT_CONTENT_MAX_LENGTH, TRUNCATION_MARKER, content_capture,
