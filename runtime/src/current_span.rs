@@ -161,3 +161,81 @@ fn apply_waiting(span: &mut impl opentelemetry::trace::Span) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::trace::{TraceFlags, TraceId, TraceState};
+
+    use super::*;
+
+    /// A span that keeps what is set on it.
+    #[derive(Debug)]
+    struct Recorded(SpanContext, Vec<KeyValue>, Vec<Cow<'static, str>>);
+
+    impl opentelemetry::trace::Span for Recorded {
+        fn add_event_with_timestamp<T>(&mut self, name: T, _: SystemTime, _: Vec<KeyValue>)
+        where
+            T: Into<Cow<'static, str>>,
+        {
+            self.2.push(name.into());
+        }
+        fn span_context(&self) -> &SpanContext {
+            &self.0
+        }
+        fn is_recording(&self) -> bool {
+            true
+        }
+        fn set_attribute(&mut self, attribute: KeyValue) {
+            self.1.push(attribute);
+        }
+        fn set_status(&mut self, _: opentelemetry::trace::Status) {}
+        fn update_name<T>(&mut self, _: T)
+        where
+            T: Into<Cow<'static, str>>,
+        {
+        }
+        fn add_link(&mut self, _: SpanContext, _: Vec<KeyValue>) {}
+        fn end_with_timestamp(&mut self, _: SystemTime) {}
+    }
+
+    fn identity(span: u64) -> SpanContext {
+        SpanContext::new(
+            TraceId::from(7_u128),
+            SpanId::from(span),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::NONE,
+        )
+    }
+
+    #[test]
+    fn only_a_call_running_on_this_thread_takes_additions() {
+        let waiting = || WAITING.load(Ordering::Acquire);
+        // A span identity in the context, but no call running here (a remote parent, a
+        // span that ended): nothing is kept.
+        let _attached = Context::new()
+            .with_remote_span_context(identity(1))
+            .attach();
+        set_attribute(KeyValue::new("app.lost", true));
+        add_event("lost", Vec::new());
+        assert_eq!(waiting(), 0);
+
+        // The call is running here: its additions wait for its span.
+        let outer = enter(SpanId::from(1_u64));
+        set_attribute(KeyValue::new("app.kept", true));
+        add_event("kept", Vec::new());
+        assert_eq!(waiting(), 2);
+        exit(outer);
+
+        // Another span ending takes nothing; the call's own span takes everything.
+        let mut other = Recorded(identity(2), Vec::new(), Vec::new());
+        apply_to(&mut other);
+        assert!(other.1.is_empty());
+        assert_eq!(waiting(), 2);
+        let mut own = Recorded(identity(1), Vec::new(), Vec::new());
+        apply_to(&mut own);
+        assert_eq!(own.1, [KeyValue::new("app.kept", true)]);
+        assert_eq!(own.2, ["kept"]);
+        assert_eq!(waiting(), 0);
+    }
+}
