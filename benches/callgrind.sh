@@ -19,7 +19,9 @@ cases=(bare
   trace_genai-unsampled otel-unsampled
   trace_genai-sampled otel-sampled tracing-otel-layer fastrace-reporter
   trace_genai-content-1k trace_genai-content-64k
-  async-bare async-trace_genai-sampled async-otel-sampled async-tracing-otel-layer)
+  async-bare async-trace_genai-not-installed async-trace_genai-disabled async-otel-no-provider
+  async-trace_genai-unsampled async-otel-unsampled
+  async-trace_genai-sampled async-otel-sampled async-tracing-otel-layer async-fastrace-reporter)
 if [ -n "${CHECK:-}" ]; then
   cases=(bare trace_genai-not-installed trace_genai-unsampled otel-unsampled
     trace_genai-sampled otel-sampled async-trace_genai-sampled async-otel-sampled)

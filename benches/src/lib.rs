@@ -163,6 +163,24 @@ impl std::future::Future for YieldOnce {
 }
 
 #[inline(never)]
+#[fastrace::trace(name = "chat gpt-4")]
+pub async fn fastrace_chat_async(a: u64, b: u64) -> Reply {
+    YieldOnce::default().await;
+    let reply = reply(a, b);
+    fastrace::local::LocalSpan::add_properties(|| {
+        [
+            ("gen_ai.operation.name", "chat".to_owned()),
+            ("gen_ai.provider.name", "openai".to_owned()),
+            ("gen_ai.request.model", "gpt-4".to_owned()),
+            ("gen_ai.response.id", reply.id.clone()),
+            ("gen_ai.usage.input_tokens", 12.to_string()),
+            ("gen_ai.usage.output_tokens", 3.to_string()),
+        ]
+    });
+    reply
+}
+
+#[inline(never)]
 pub async fn bare_async(a: u64, b: u64) -> Reply {
     YieldOnce::default().await;
     reply(a, b)

@@ -5,9 +5,10 @@
 use std::hint::black_box;
 
 use trace_genai_benches::{
-    DiscardReporter, bare, bare_async, fastrace_chat, genai, genai_async, genai_with_content,
-    install_genai, install_genai_disabled, install_otel, otel, otel_async, otel_tracer,
-    tracing_chat, tracing_chat_async, tracing_subscriber_with_otel, with_fastrace_roots,
+    DiscardReporter, bare, bare_async, fastrace_chat, fastrace_chat_async, genai, genai_async,
+    genai_with_content, install_genai, install_genai_disabled, install_otel, otel, otel_async,
+    otel_tracer, tracing_chat, tracing_chat_async, tracing_subscriber_with_otel,
+    with_fastrace_roots,
 };
 
 /// Calls between pauses that let the exporter thread drain the batch queue, so that no
@@ -135,6 +136,38 @@ fn run(case: &str, n: u64) {
             fastrace::flush();
         }
         "async-bare" => async_calls(n, bare_async),
+        "async-trace_genai-not-installed" => async_calls(n, genai_async),
+        "async-trace_genai-disabled" => {
+            let telemetry = install_genai_disabled();
+            async_calls(n, genai_async);
+            drop(telemetry.shutdown());
+        }
+        "async-otel-no-provider" => {
+            let tracer = otel_tracer();
+            async_calls(n, |a, b| otel_async(&tracer, a, b));
+        }
+        "async-trace_genai-unsampled" => {
+            let telemetry = install_genai(false);
+            async_calls(n, genai_async);
+            drop(telemetry.shutdown());
+        }
+        "async-otel-unsampled" => {
+            let provider = install_otel(false);
+            let tracer = otel_tracer();
+            async_calls(n, |a, b| otel_async(&tracer, a, b));
+            drop(provider.shutdown());
+        }
+        "async-fastrace-reporter" => {
+            fastrace::set_reporter(DiscardReporter, fastrace::collector::Config::default());
+            with_fastrace_roots(n, |i| {
+                black_box(futures::executor::block_on(fastrace_chat_async(
+                    black_box(i),
+                    2,
+                )));
+                pause(i);
+            });
+            fastrace::flush();
+        }
         "async-trace_genai-sampled" => {
             let telemetry = install_genai(true);
             async_calls(n, genai_async);
