@@ -103,6 +103,23 @@ fn main() {
         g.bench_function("trace_genai-not-installed", |b| {
             b.iter(|| block_on(genai_async(black_box(1), 2)));
         });
+        let tracer = otel_tracer();
+        g.bench_function("otel-no-provider", |b| {
+            b.iter(|| block_on(otel_async(&tracer, black_box(1), 2)));
+        });
+
+        let telemetry = install_genai(false);
+        g.bench_function("trace_genai-unsampled", |b| {
+            b.iter(|| block_on(genai_async(black_box(1), 2)));
+        });
+        drop(telemetry.shutdown());
+        let provider = install_otel(false);
+        let tracer = otel_tracer();
+        g.bench_function("otel-unsampled", |b| {
+            b.iter(|| block_on(otel_async(&tracer, black_box(1), 2)));
+        });
+        drop(provider.shutdown());
+
         let telemetry = install_genai(true);
         g.bench_function("trace_genai-sampled", |b| {
             b.iter(|| block_on(genai_async(black_box(1), 2)));
@@ -152,7 +169,10 @@ fn print_ratios(out: &Path) {
         ("sync", "tracing-otel-layer", "otel-sampled"),
         ("sync", "fastrace-reporter", "otel-sampled"),
         ("async", "bare", "otel-sampled"),
-        ("async", "trace_genai-not-installed", "otel-sampled"),
+        ("async", "trace_genai-not-installed", "otel-no-provider"),
+        ("async", "otel-no-provider", "otel-no-provider"),
+        ("async", "trace_genai-unsampled", "otel-unsampled"),
+        ("async", "otel-unsampled", "otel-unsampled"),
         ("async", "trace_genai-sampled", "otel-sampled"),
         ("async", "otel-sampled", "otel-sampled"),
         ("async", "tracing-otel-layer", "otel-sampled"),
