@@ -125,20 +125,23 @@ pub fn tracing_chat(a: u64, b: u64) -> Reply {
     reply
 }
 
+/// The six attributes, as fastrace properties (strings).
+fn fastrace_properties(reply: &Reply) -> [(&'static str, String); 6] {
+    [
+        ("gen_ai.operation.name", "chat".to_owned()),
+        ("gen_ai.provider.name", "openai".to_owned()),
+        ("gen_ai.request.model", "gpt-4".to_owned()),
+        ("gen_ai.response.id", reply.id.clone()),
+        ("gen_ai.usage.input_tokens", 12.to_string()),
+        ("gen_ai.usage.output_tokens", 3.to_string()),
+    ]
+}
+
 #[inline(never)]
 #[fastrace::trace(name = "chat gpt-4")]
 pub fn fastrace_chat(a: u64, b: u64) -> Reply {
     let reply = reply(a, b);
-    fastrace::local::LocalSpan::add_properties(|| {
-        [
-            ("gen_ai.operation.name", "chat".to_owned()),
-            ("gen_ai.provider.name", "openai".to_owned()),
-            ("gen_ai.request.model", "gpt-4".to_owned()),
-            ("gen_ai.response.id", reply.id.clone()),
-            ("gen_ai.usage.input_tokens", 12.to_string()),
-            ("gen_ai.usage.output_tokens", 3.to_string()),
-        ]
-    });
+    fastrace::local::LocalSpan::add_properties(|| fastrace_properties(&reply));
     reply
 }
 
@@ -167,16 +170,7 @@ impl std::future::Future for YieldOnce {
 pub async fn fastrace_chat_async(a: u64, b: u64) -> Reply {
     YieldOnce::default().await;
     let reply = reply(a, b);
-    fastrace::local::LocalSpan::add_properties(|| {
-        [
-            ("gen_ai.operation.name", "chat".to_owned()),
-            ("gen_ai.provider.name", "openai".to_owned()),
-            ("gen_ai.request.model", "gpt-4".to_owned()),
-            ("gen_ai.response.id", reply.id.clone()),
-            ("gen_ai.usage.input_tokens", 12.to_string()),
-            ("gen_ai.usage.output_tokens", 3.to_string()),
-        ]
-    });
+    fastrace::local::LocalSpan::add_properties(|| fastrace_properties(&reply));
     reply
 }
 

@@ -187,10 +187,7 @@ impl Recorder {
             SamplingDecision::Drop => (false, TraceFlags::default()),
         };
         let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
-        let limit = self.limits.max_attributes_per_span as usize;
-        let dropped_attributes =
-            u32::try_from(attributes.len().saturating_sub(limit)).unwrap_or(u32::MAX);
-        attributes.truncate(limit);
+        let dropped_attributes = truncate(&mut attributes, self.limits.max_attributes_per_span);
         *slot = Some(crate::span::LiveSpan::Direct(DirectSpan {
             recorder: recording.then(|| Arc::clone(self)),
             span_context,
@@ -224,6 +221,15 @@ impl Recorder {
             }
         }
     }
+}
+
+/// Keeps at most `limit` attributes, as the SDK does; returns how many were dropped.
+#[inline]
+fn truncate(attributes: &mut Vec<KeyValue>, limit: u32) -> u32 {
+    let limit = limit as usize;
+    let dropped = u32::try_from(attributes.len().saturating_sub(limit)).unwrap_or(u32::MAX);
+    attributes.truncate(limit);
+    dropped
 }
 
 /// The span limits the SDK provider uses: its defaults, or `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`,
@@ -336,9 +342,7 @@ impl opentelemetry::trace::Span for DirectSpan {
         };
         let events = &mut self.rare.get_or_insert_default().events;
         if events.events.len() < limits.max_events_per_span as usize {
-            let limit = limits.max_attributes_per_event as usize;
-            let dropped = u32::try_from(attributes.len().saturating_sub(limit)).unwrap_or(u32::MAX);
-            attributes.truncate(limit);
+            let dropped = truncate(&mut attributes, limits.max_attributes_per_event);
             events
                 .events
                 .push(Event::new(name, timestamp, attributes, dropped));
@@ -392,9 +396,7 @@ impl opentelemetry::trace::Span for DirectSpan {
         };
         let links = &mut self.rare.get_or_insert_default().links;
         if links.links.len() < limits.max_links_per_span as usize {
-            let limit = limits.max_attributes_per_link as usize;
-            let dropped = u32::try_from(attributes.len().saturating_sub(limit)).unwrap_or(u32::MAX);
-            attributes.truncate(limit);
+            let dropped = truncate(&mut attributes, limits.max_attributes_per_link);
             links
                 .links
                 .push(Link::new(span_context, attributes, dropped));
