@@ -25,6 +25,8 @@ fn pause(i: u64) {
     }
 }
 
+/// Not inlined, so that every case runs the same loop code around its call.
+#[inline(never)]
 fn calls(n: u64, f: impl Fn(u64, u64) -> trace_genai_benches::Reply) {
     for i in 0..n {
         black_box(f(black_box(i), 2));
@@ -32,6 +34,7 @@ fn calls(n: u64, f: impl Fn(u64, u64) -> trace_genai_benches::Reply) {
     }
 }
 
+#[inline(never)]
 fn async_calls<F: std::future::Future<Output = trace_genai_benches::Reply>>(
     n: u64,
     f: impl Fn(u64, u64) -> F,
