@@ -187,12 +187,7 @@ impl Recorder {
             SamplingDecision::Drop => (false, TraceFlags::default()),
         };
         let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
-        // (Written out rather than through `truncate`: this is the hot path, and the
-        // helper measured 30 instructions more per span here.)
-        let limit = self.limits.max_attributes_per_span as usize;
-        let dropped_attributes =
-            u32::try_from(attributes.len().saturating_sub(limit)).unwrap_or(u32::MAX);
-        attributes.truncate(limit);
+        let dropped_attributes = truncate(&mut attributes, self.limits.max_attributes_per_span);
         *slot = Some(crate::span::LiveSpan::Direct(DirectSpan {
             recorder: recording.then(|| Arc::clone(self)),
             span_context,
@@ -229,12 +224,27 @@ impl Recorder {
 }
 
 /// Keeps at most `limit` attributes, as the SDK does; returns how many were dropped.
-#[inline]
+#[allow(
+    clippy::inline_always,
+    reason = "on every span start; plain #[inline] measured 18 instructions more per call"
+)]
+#[inline(always)]
 fn truncate(attributes: &mut Vec<KeyValue>, limit: u32) -> u32 {
     let limit = limit as usize;
     let dropped = u32::try_from(attributes.len().saturating_sub(limit)).unwrap_or(u32::MAX);
     attributes.truncate(limit);
     dropped
+}
+
+/// Adds an item (attribute, event, link) while there are fewer than `limit`, and counts it
+/// as dropped otherwise, as the SDK's span does.
+#[inline]
+fn push_limited<T>(items: &mut Vec<T>, dropped: &mut u32, limit: u32, item: impl FnOnce() -> T) {
+    if items.len() < limit as usize {
+        items.push(item());
+    } else {
+        *dropped = dropped.saturating_add(1);
+    }
 }
 
 /// The span limits the SDK provider uses: its defaults, or `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`,
@@ -346,14 +356,15 @@ impl opentelemetry::trace::Span for DirectSpan {
             return;
         };
         let events = &mut self.rare.get_or_insert_default().events;
-        if events.events.len() < limits.max_events_per_span as usize {
-            let dropped = truncate(&mut attributes, limits.max_attributes_per_event);
-            events
-                .events
-                .push(Event::new(name, timestamp, attributes, dropped));
-        } else {
-            events.dropped_count = events.dropped_count.saturating_add(1);
-        }
+        push_limited(
+            &mut events.events,
+            &mut events.dropped_count,
+            limits.max_events_per_span,
+            || {
+                let dropped = truncate(&mut attributes, limits.max_attributes_per_event);
+                Event::new(name, timestamp, attributes, dropped)
+            },
+        );
     }
 
     fn span_context(&self) -> &SpanContext {
@@ -400,14 +411,15 @@ impl opentelemetry::trace::Span for DirectSpan {
             return;
         };
         let links = &mut self.rare.get_or_insert_default().links;
-        if links.links.len() < limits.max_links_per_span as usize {
-            let dropped = truncate(&mut attributes, limits.max_attributes_per_link);
-            links
-                .links
-                .push(Link::new(span_context, attributes, dropped));
-        } else {
-            links.dropped_count = links.dropped_count.saturating_add(1);
-        }
+        push_limited(
+            &mut links.links,
+            &mut links.dropped_count,
+            limits.max_links_per_span,
+            || {
+                let dropped = truncate(&mut attributes, limits.max_attributes_per_link);
+                Link::new(span_context, attributes, dropped)
+            },
+        );
     }
 
     fn end_with_timestamp(&mut self, timestamp: SystemTime) {

@@ -577,6 +577,8 @@ fn set(
     if let Some(content) = noted {
         content.note_attributes(std::iter::once(attribute.clone()));
     }
+    // The direct span, which nearly every call has, without the three-way dispatch of
+    // `LiveSpan`'s delegation (inlining that instead measured about 80 instructions more per call).
     match span {
         LiveSpan::Direct(span) => span.set_attribute(attribute),
         other => other.set_attribute(attribute),
