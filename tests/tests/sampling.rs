@@ -1,11 +1,13 @@
 //! Sampling fast paths: a call whose span the sampler would drop builds nothing, unless
 //! metrics need it; the decision follows the parent as the SDK's samplers do.
 
-use opentelemetry::trace::TraceContextExt as _;
+mod support;
+
 use opentelemetry_sdk::metrics::InMemoryMetricExporter;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor};
+use support::under_remote_parent;
 use trace_genai::config::Config;
-use trace_genai::{SamplerConfig, Telemetry, propagation, trace_genai};
+use trace_genai::{SamplerConfig, Telemetry, trace_genai};
 
 #[trace_genai(chat, model = "m")]
 fn chat(x: u32) -> u32 {
@@ -26,20 +28,6 @@ fn install(
         builder = builder.with_metric_exporter(metrics.clone());
     }
     (builder.install().unwrap(), spans)
-}
-
-fn under_parent<R>(flags: &str, f: impl FnOnce() -> R) -> R {
-    let mut headers = http::HeaderMap::new();
-    headers.insert(
-        "traceparent",
-        format!("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-{flags}")
-            .parse()
-            .unwrap(),
-    );
-    let cx = propagation::extract(&headers);
-    assert!(cx.span().span_context().is_valid());
-    let _attached = cx.attach();
-    f()
 }
 
 #[test]
@@ -68,9 +56,9 @@ fn unsampled_calls_build_no_span_but_keep_their_metrics() {
 
     // Parent-based: a child of an unsampled parent is dropped, of a sampled one kept.
     let (telemetry, spans) = install(SamplerConfig::ParentBasedAlwaysOn, None);
-    under_parent("00", || chat(1));
+    under_remote_parent("00", None, || chat(1));
     assert!(spans.get_finished_spans().unwrap().is_empty());
-    under_parent("01", || chat(1));
+    under_remote_parent("01", None, || chat(1));
     chat(1); // a root
     let finished = spans.get_finished_spans().unwrap();
     assert_eq!(finished.len(), 2);
@@ -84,9 +72,9 @@ fn unsampled_calls_build_no_span_but_keep_their_metrics() {
     // parentbased_always_off: only children of sampled parents.
     let (telemetry, spans) = install(SamplerConfig::ParentBasedAlwaysOff, None);
     chat(1);
-    under_parent("00", || chat(1));
+    under_remote_parent("00", None, || chat(1));
     assert!(spans.get_finished_spans().unwrap().is_empty());
-    under_parent("01", || chat(1));
+    under_remote_parent("01", None, || chat(1));
     assert_eq!(spans.get_finished_spans().unwrap().len(), 1);
     telemetry.shutdown().unwrap();
 }

@@ -207,3 +207,28 @@ pub fn assert_error(span: &SpanData, error_type: &str) {
     );
     assert_attr(span, "error.type", error_type.to_owned());
 }
+
+/// The trace and parent span of [`under_remote_parent`].
+pub const REMOTE_TRACE_ID: &str = "0af7651916cd43dd8448eb211c80319c";
+pub const REMOTE_SPAN_ID: &str = "b7ad6b7169203331";
+
+/// Runs `f` in the context an incoming request carries: a W3C `traceparent` with these
+/// trace flags (`"01"` sampled, `"00"` not) and, if given, a `tracestate`, extracted with
+/// the installed propagator.
+pub fn under_remote_parent<R>(flags: &str, tracestate: Option<&str>, f: impl FnOnce() -> R) -> R {
+    use opentelemetry::trace::TraceContextExt as _;
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "traceparent",
+        format!("00-{REMOTE_TRACE_ID}-{REMOTE_SPAN_ID}-{flags}")
+            .parse()
+            .expect("a valid header"),
+    );
+    if let Some(tracestate) = tracestate {
+        headers.insert("tracestate", tracestate.parse().expect("a valid header"));
+    }
+    let cx = trace_genai::propagation::extract(&headers);
+    assert!(cx.span().span_context().is_valid());
+    let _attached = cx.attach();
+    f()
+}
