@@ -87,18 +87,10 @@ pub fn otel_tracer() -> global::BoxedTracer {
 pub fn otel(tracer: &global::BoxedTracer, a: u64, b: u64) -> Reply {
     let builder = SpanBuilder::from_name("chat gpt-4")
         .with_kind(SpanKind::Client)
-        .with_attributes(vec![
-            KeyValue::new("gen_ai.operation.name", "chat"),
-            KeyValue::new("gen_ai.provider.name", "openai"),
-            KeyValue::new("gen_ai.request.model", "gpt-4"),
-        ]);
+        .with_attributes(otel_request_attributes());
     tracer.in_span_with_builder(builder, |cx| {
         let reply = reply(a, b);
-        cx.span().set_attributes([
-            KeyValue::new("gen_ai.response.id", reply.id.clone()),
-            KeyValue::new("gen_ai.usage.input_tokens", 12_i64),
-            KeyValue::new("gen_ai.usage.output_tokens", 3_i64),
-        ]);
+        cx.span().set_attributes(otel_response_attributes(&reply));
         reply
     })
 }
@@ -118,11 +110,37 @@ pub fn otel(tracer: &global::BoxedTracer, a: u64, b: u64) -> Reply {
 )]
 pub fn tracing_chat(a: u64, b: u64) -> Reply {
     let reply = reply(a, b);
+    record_tracing(&reply);
+    reply
+}
+
+/// The three attributes known at the start, for hand-written OpenTelemetry.
+#[inline]
+fn otel_request_attributes() -> Vec<KeyValue> {
+    vec![
+        KeyValue::new("gen_ai.operation.name", "chat"),
+        KeyValue::new("gen_ai.provider.name", "openai"),
+        KeyValue::new("gen_ai.request.model", "gpt-4"),
+    ]
+}
+
+/// The three attributes from the response, for hand-written OpenTelemetry.
+#[inline]
+fn otel_response_attributes(reply: &Reply) -> [KeyValue; 3] {
+    [
+        KeyValue::new("gen_ai.response.id", reply.id.clone()),
+        KeyValue::new("gen_ai.usage.input_tokens", 12_i64),
+        KeyValue::new("gen_ai.usage.output_tokens", 3_i64),
+    ]
+}
+
+/// The three attributes from the response, on the current `tracing` span.
+#[inline]
+fn record_tracing(reply: &Reply) {
     let span = tracing::Span::current();
     span.record("gen_ai.response.id", reply.id.as_str());
     span.record("gen_ai.usage.input_tokens", 12_i64);
     span.record("gen_ai.usage.output_tokens", 3_i64);
-    reply
 }
 
 /// The six attributes, as fastrace properties (strings).
@@ -203,10 +221,7 @@ pub async fn genai_async(a: u64, b: u64) -> Reply {
 pub async fn tracing_chat_async(a: u64, b: u64) -> Reply {
     YieldOnce::default().await;
     let reply = reply(a, b);
-    let span = tracing::Span::current();
-    span.record("gen_ai.response.id", reply.id.as_str());
-    span.record("gen_ai.usage.input_tokens", 12_i64);
-    span.record("gen_ai.usage.output_tokens", 3_i64);
+    record_tracing(&reply);
     reply
 }
 
@@ -216,11 +231,7 @@ pub async fn otel_async(tracer: &global::BoxedTracer, a: u64, b: u64) -> Reply {
     let span = tracer.build(
         SpanBuilder::from_name("chat gpt-4")
             .with_kind(SpanKind::Client)
-            .with_attributes(vec![
-                KeyValue::new("gen_ai.operation.name", "chat"),
-                KeyValue::new("gen_ai.provider.name", "openai"),
-                KeyValue::new("gen_ai.request.model", "gpt-4"),
-            ]),
+            .with_attributes(otel_request_attributes()),
     );
     let cx = opentelemetry::Context::current_with_span(span);
     let reply = async {
@@ -229,11 +240,7 @@ pub async fn otel_async(tracer: &global::BoxedTracer, a: u64, b: u64) -> Reply {
     }
     .with_context(cx.clone())
     .await;
-    cx.span().set_attributes([
-        KeyValue::new("gen_ai.response.id", reply.id.clone()),
-        KeyValue::new("gen_ai.usage.input_tokens", 12_i64),
-        KeyValue::new("gen_ai.usage.output_tokens", 3_i64),
-    ]);
+    cx.span().set_attributes(otel_response_attributes(&reply));
     cx.span().end();
     reply
 }
