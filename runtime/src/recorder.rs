@@ -297,9 +297,9 @@ struct Rare {
 }
 
 impl DirectSpan {
-    /// Ends the span now and hands it to the processors, consuming it (no field is left
-    /// to drop).
-    pub(crate) fn finish(self) {
+    /// Ends the span at `end_time` (now when `None`) and hands it to the processors,
+    /// consuming it (no field is left to drop).
+    pub(crate) fn finish(self, end_time: Option<SystemTime>) {
         let DirectSpan {
             recorder,
             span_context,
@@ -328,7 +328,7 @@ impl DirectSpan {
             span_kind: kind,
             name,
             start_time,
-            end_time: opentelemetry::time::now(),
+            end_time: end_time.unwrap_or_else(opentelemetry::time::now),
             attributes,
             dropped_attributes_count: dropped_attributes,
             events,
@@ -423,28 +423,19 @@ impl opentelemetry::trace::Span for DirectSpan {
     }
 
     fn end_with_timestamp(&mut self, timestamp: SystemTime) {
-        let Some(recorder) = self.recorder.take() else {
-            return;
-        };
-        let Rare {
-            events,
-            links,
-            status,
-        } = self.rare.take().map(|rare| *rare).unwrap_or_default();
-        recorder.end(SpanData {
+        // What stays is the identity of an ended span.
+        let ended = DirectSpan {
+            recorder: None,
             span_context: self.span_context.clone(),
             parent_span_id: self.parent_span_id,
             parent_span_is_remote: self.parent_span_is_remote,
-            span_kind: self.kind.clone(),
-            name: std::mem::take(&mut self.name),
+            kind: self.kind.clone(),
+            name: Cow::Borrowed(""),
             start_time: self.start_time,
-            end_time: timestamp,
-            attributes: std::mem::take(&mut self.attributes),
-            dropped_attributes_count: self.dropped_attributes,
-            events,
-            links,
-            status,
-            instrumentation_scope: recorder.scope.clone(),
-        });
+            attributes: Vec::new(),
+            dropped_attributes: 0,
+            rare: None,
+        };
+        std::mem::replace(self, ended).finish(Some(timestamp));
     }
 }

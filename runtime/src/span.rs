@@ -59,7 +59,7 @@ impl LiveSpan {
     /// Ends the span now.
     fn end_now(self) {
         match self {
-            LiveSpan::Direct(span) => span.finish(),
+            LiveSpan::Direct(span) => span.finish(None),
             LiveSpan::Sdk(mut span) => span.end(),
             LiveSpan::Global(mut span) => span.end(),
         }
