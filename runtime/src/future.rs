@@ -33,12 +33,11 @@ pin_project! {
     impl<F, R> PinnedDrop for Instrumented<F, R> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            // Without a panic, the guard's own drop marks the span as cancelled.
-            if *this.polling {
-                // `inner.poll` unwound: the body panicked, even if the executor caught the
-                // panic and drops this future later, outside the unwinding.
-                this.guard.end_panicked();
-            }
+            // While polling, `inner.poll` unwound: the body panicked, even if the executor
+            // caught the panic and drops this future later, outside the unwinding.
+            // Otherwise the future was dropped unfinished, even while something else on
+            // this thread unwinds (another branch of a `join!`): cancelled.
+            this.guard.end_unfinished(*this.polling);
         }
     }
 }
@@ -101,10 +100,8 @@ pin_project! {
     impl<F, T> PinnedDrop for InstrumentedThen<F, T> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if let Some(mut guard) = this.guard.take()
-                && *this.polling
-            {
-                guard.end_panicked();
+            if let Some(mut guard) = this.guard.take() {
+                guard.end_unfinished(*this.polling);
             }
         }
     }
@@ -145,7 +142,10 @@ where
         match poll {
             Poll::Ready(output) => match (this.guard.take(), this.then.take()) {
                 (Some(guard), Some(then)) => Poll::Ready(then(output, guard)),
-                // Polled again after completion: a caller bug the SDK cannot fix.
+                // Only reached when `inner` completes a second time, which an `async`
+                // block never does: polled again after completion, it panics with the
+                // compiler's own "`async fn` resumed after completion", as the function
+                // without `#[trace_genai]` would.
                 _ => Poll::Pending,
             },
             Poll::Pending => Poll::Pending,

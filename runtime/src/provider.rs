@@ -1,7 +1,7 @@
 //! Installing telemetry: [`Telemetry::builder`] → `with_*` → [`TelemetryBuilder::install`],
 //! or [`init`](crate::init) for everything from the environment.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock};
 
 use opentelemetry::KeyValue;
@@ -29,18 +29,24 @@ const STATE_GLOBAL: u8 = 3;
 /// provider with [`use_global_tracer_provider`].
 static STATE: AtomicU8 = AtomicU8::new(STATE_NOT_INSTALLED);
 
-/// The installed provider's tracer and, when every span processor is trace-genai's own,
-/// the direct recorder: no span looks the global provider up.
-static TRACER: RwLock<Option<Installed>> = RwLock::new(None);
+/// What the live install put in place: the tracer (and, when every span processor is
+/// trace-genai's own, the direct recorder), so that no span looks the global provider
+/// up, and the logger provider (the OpenTelemetry API has no global one). Replaced by a
+/// later install; cleared only by the guard of the install that set it.
+static INSTALLED: RwLock<Option<Installed>> = RwLock::new(None);
+
+/// Numbers installs: a guard resets the process-wide state only while its own install is
+/// the live one.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
 
 #[derive(Debug)]
 struct Installed {
-    tracer: opentelemetry_sdk::trace::SdkTracer,
+    generation: u64,
+    /// `None` when telemetry is disabled (`OTEL_SDK_DISABLED=true`).
+    tracer: Option<opentelemetry_sdk::trace::SdkTracer>,
     recorder: Option<std::sync::Arc<crate::recorder::Recorder>>,
+    logger_provider: Option<SdkLoggerProvider>,
 }
-
-/// The installed logger provider: the OpenTelemetry API has no global one.
-static LOGGER_PROVIDER: RwLock<Option<SdkLoggerProvider>> = RwLock::new(None);
 
 /// When a span would be dropped by the sampler anyway (and no metrics need the call),
 /// nothing is built: `SKIP_NEVER`, `SKIP_ALWAYS` (`always_off`), `SKIP_UNSAMPLED_PARENT`
@@ -87,52 +93,76 @@ pub fn use_global_tracer_provider() {
     );
 }
 
-/// Starts a span as a child of `parent`, into `slot`: on the direct path when the
-/// installed provider allows it, else with the installed SDK tracer, or with the global
-/// tracer provider.
+/// Starts a span as a child of `parent`: on the direct path when the installed provider
+/// allows it, else with the installed SDK tracer, or with the global tracer provider.
+/// Returns the context the call runs in, which holds the span when it records (so that
+/// writes through the OpenTelemetry API reach it) and only its identity otherwise, and
+/// whether it records. `None` once the provider shut down.
 pub(crate) fn start_span(
     name: std::borrow::Cow<'static, str>,
     kind: opentelemetry::trace::SpanKind,
     attributes: Vec<KeyValue>,
     parent: &opentelemetry::Context,
-    slot: &mut Option<crate::span::LiveSpan>,
-) {
+) -> Option<(opentelemetry::Context, bool)> {
     use opentelemetry::trace::Tracer as _;
     let builder = |name, kind, attributes| opentelemetry::trace::SpanBuilder {
         span_kind: Some(kind),
         attributes: Some(attributes),
         ..opentelemetry::trace::SpanBuilder::from_name(name)
     };
-    let installed = TRACER.read().unwrap_or_else(PoisonError::into_inner);
+    let installed = INSTALLED.read().unwrap_or_else(PoisonError::into_inner);
     match installed.as_ref() {
         Some(Installed {
             recorder: Some(recorder),
             ..
         }) => {
-            recorder.start(name, kind, attributes, parent, slot);
+            let span = recorder.start(name, kind, attributes, parent);
+            drop(installed);
+            Some(in_context(parent, span?))
         }
-        Some(Installed { tracer, .. }) => {
-            *slot = Some(crate::span::LiveSpan::Sdk(Box::new(
-                tracer.build_with_context(builder(name, kind, attributes), parent),
-            )));
+        Some(Installed {
+            tracer: Some(tracer),
+            ..
+        }) => {
+            let span = tracer.build_with_context(builder(name, kind, attributes), parent);
+            drop(installed);
+            Some(in_context(parent, span))
         }
-        None => {
+        _ => {
             drop(installed);
             let tracer = opentelemetry::global::tracer_with_scope(crate::span::scope());
-            *slot = Some(crate::span::LiveSpan::Global(
-                tracer.build_with_context(builder(name, kind, attributes), parent),
-            ));
+            let span = tracer.build_with_context(builder(name, kind, attributes), parent);
+            Some(in_context(parent, span))
         }
+    }
+}
+
+/// The context of a call: `parent` with the span, when it records, or with only its
+/// identity (a span the sampler dropped records nothing, and needs no box).
+#[inline]
+fn in_context<S>(parent: &opentelemetry::Context, span: S) -> (opentelemetry::Context, bool)
+where
+    S: opentelemetry::trace::Span + Send + Sync + 'static,
+{
+    use opentelemetry::trace::TraceContextExt as _;
+    if span.is_recording() {
+        (parent.with_span(span), true)
+    } else {
+        (
+            parent.with_remote_span_context(span.span_context().clone()),
+            false,
+        )
     }
 }
 
 /// The logger provider installed by [`TelemetryBuilder::install`], if any.
 #[must_use]
 pub fn logger_provider() -> Option<SdkLoggerProvider> {
-    LOGGER_PROVIDER
+    INSTALLED
         .read()
         .unwrap_or_else(PoisonError::into_inner)
-        .clone()
+        .as_ref()
+        .and_then(|installed| installed.logger_provider.clone())
 }
 
 /// Installed telemetry. Dropping it (or calling [`Telemetry::shutdown`]) flushes every
@@ -142,6 +172,8 @@ pub fn logger_provider() -> Option<SdkLoggerProvider> {
 #[derive(Debug)]
 #[must_use = "dropping the Telemetry guard shuts telemetry down"]
 pub struct Telemetry {
+    /// This install's number; 0 once its process-wide state was cleared.
+    generation: u64,
     tracer_provider: Option<SdkTracerProvider>,
     logger_provider: Option<SdkLoggerProvider>,
     meter_provider: Option<SdkMeterProvider>,
@@ -241,33 +273,22 @@ impl Telemetry {
     }
 
     fn shutdown_providers(&mut self) -> Result<(), ShutdownError> {
+        // Spans started from now on are not created at all, unless a later install
+        // replaced this one: then the live telemetry is left alone.
+        self.uninstall();
         let mut result = Ok(());
         // Events first, so that the console prints them under their spans.
         if let Some(provider) = &self.logger_provider {
             result = result.and(provider.force_flush().map_err(ShutdownError::Sdk));
         }
         if let Some(provider) = self.tracer_provider.take() {
-            // Spans started from now on are not created at all.
-            let _ = STATE.compare_exchange(
-                STATE_ACTIVE,
-                STATE_NOT_INSTALLED,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            );
             // The recorder stops when the provider shuts its processors down.
-            *TRACER.write().unwrap_or_else(PoisonError::into_inner) = None;
             result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
         }
         if let Some(provider) = self.logger_provider.take() {
-            let mut installed = LOGGER_PROVIDER
-                .write()
-                .unwrap_or_else(PoisonError::into_inner);
-            *installed = None;
-            drop(installed);
             result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
         }
         if let Some(provider) = self.meter_provider.take() {
-            crate::metrics::uninstall();
             result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
         }
         // Reported after the flush above, so every export has settled.
@@ -278,6 +299,36 @@ impl Telemetry {
             Some(lost) => Err(lost),
             None => result,
         }
+    }
+
+    /// Clears the process-wide state this install set, if it is still the live one.
+    fn uninstall(&mut self) {
+        let generation = std::mem::take(&mut self.generation);
+        if generation == 0 {
+            return;
+        }
+        let mut installed = INSTALLED.write().unwrap_or_else(PoisonError::into_inner);
+        if installed
+            .as_ref()
+            .is_none_or(|installed| installed.generation != generation)
+        {
+            return;
+        }
+        *installed = None;
+        let _ = STATE.compare_exchange(
+            STATE_ACTIVE,
+            STATE_NOT_INSTALLED,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+        let _ = STATE.compare_exchange(
+            STATE_DISABLED,
+            STATE_NOT_INSTALLED,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+        SKIP.store(SKIP_NEVER, Ordering::Relaxed);
+        crate::metrics::uninstall();
     }
 }
 
@@ -518,16 +569,17 @@ impl TelemetryBuilder {
             None => Config::from_env()?,
         };
         report_warnings(&config.warnings);
-        crate::content::set_content_capture(self.content_capture.unwrap_or(config.content_capture));
-        crate::content::set_content_max_length(
-            self.content_max_length.unwrap_or(config.content_max_length),
-        );
-        crate::semconv::set_latest_experimental(config.semconv_latest_experimental);
-        // Also when disabled: incoming trace context still flows through to outgoing calls.
-        crate::propagation::install(&config.propagators);
+        // Applied only once everything below succeeded: a failed install changes nothing.
+        let policy = Policy {
+            content_capture: self.content_capture.unwrap_or(config.content_capture),
+            content_max_length: self.content_max_length.unwrap_or(config.content_max_length),
+            semconv_latest_experimental: config.semconv_latest_experimental,
+            propagators: config.propagators.clone(),
+        };
         if config.sdk_disabled {
-            STATE.store(STATE_DISABLED, Ordering::Relaxed);
+            let generation = commit(&policy, None);
             return Ok(Telemetry {
+                generation,
                 tracer_provider: None,
                 logger_provider: None,
                 meter_provider: None,
@@ -631,43 +683,103 @@ impl TelemetryBuilder {
         let tracer_provider = tracer_builder.build();
         let logger_provider = logger_builder.build();
         let meter_provider = meter_builder.build();
-        opentelemetry::global::set_tracer_provider(tracer_provider.clone());
-        {
-            use opentelemetry::trace::TracerProvider as _;
-            *TRACER.write().unwrap_or_else(PoisonError::into_inner) = Some(Installed {
-                tracer: tracer_provider.tracer_with_scope(crate::span::scope()),
-                recorder,
-            });
-        }
-        opentelemetry::global::set_meter_provider(meter_provider.clone());
-        if metrics_read {
-            crate::metrics::install(&meter_provider, crate::span::scope());
-            SKIP.store(SKIP_NEVER, Ordering::Relaxed);
+        let skip = if metrics_read {
+            SKIP_NEVER
         } else {
-            crate::metrics::uninstall();
             // Nothing needs a call whose span the sampler drops.
-            SKIP.store(
-                match sampler {
-                    SamplerConfig::AlwaysOff => SKIP_ALWAYS,
-                    SamplerConfig::ParentBasedAlwaysOff => SKIP_UNLESS_SAMPLED_PARENT,
-                    SamplerConfig::ParentBasedAlwaysOn
-                    | SamplerConfig::ParentBasedTraceIdRatio(_) => SKIP_UNSAMPLED_PARENT,
-                    _ => SKIP_NEVER,
-                },
-                Ordering::Relaxed,
-            );
-        }
-        *LOGGER_PROVIDER
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(logger_provider.clone());
-        STATE.store(STATE_ACTIVE, Ordering::Relaxed);
+            match sampler {
+                SamplerConfig::AlwaysOff => SKIP_ALWAYS,
+                SamplerConfig::ParentBasedAlwaysOff => SKIP_UNLESS_SAMPLED_PARENT,
+                SamplerConfig::ParentBasedAlwaysOn | SamplerConfig::ParentBasedTraceIdRatio(_) => {
+                    SKIP_UNSAMPLED_PARENT
+                }
+                _ => SKIP_NEVER,
+            }
+        };
+        let generation = commit(
+            &policy,
+            Some(Pipeline {
+                tracer_provider: &tracer_provider,
+                recorder,
+                logger_provider: &logger_provider,
+                meter_provider: &meter_provider,
+                metrics_read,
+                skip,
+            }),
+        );
         Ok(Telemetry {
+            generation,
             tracer_provider: Some(tracer_provider),
             logger_provider: Some(logger_provider),
             meter_provider: Some(meter_provider),
             runtimes,
         })
     }
+}
+
+/// The process-wide settings an install applies besides its providers.
+struct Policy {
+    content_capture: crate::ContentCapture,
+    content_max_length: usize,
+    semconv_latest_experimental: bool,
+    propagators: Vec<crate::config::Propagator>,
+}
+
+/// The providers an install makes live.
+struct Pipeline<'a> {
+    tracer_provider: &'a SdkTracerProvider,
+    recorder: Option<std::sync::Arc<crate::recorder::Recorder>>,
+    logger_provider: &'a SdkLoggerProvider,
+    meter_provider: &'a SdkMeterProvider,
+    /// Whether some reader reads GenAI metrics (else they are not measured at all).
+    metrics_read: bool,
+    skip: u8,
+}
+
+/// Makes an install the live one, replacing any earlier install; `None` when telemetry is
+/// disabled. Infallible: everything that can fail happened before. Returns the install's
+/// generation.
+fn commit(policy: &Policy, pipeline: Option<Pipeline<'_>>) -> u64 {
+    use opentelemetry::trace::TracerProvider as _;
+    crate::content::set_content_capture(policy.content_capture);
+    crate::content::set_content_max_length(policy.content_max_length);
+    crate::semconv::set_latest_experimental(policy.semconv_latest_experimental);
+    // Also when disabled: incoming trace context still flows through to outgoing calls.
+    crate::propagation::install(&policy.propagators);
+    let generation = GENERATION.fetch_add(1, Ordering::Relaxed) + 1;
+    let mut installed = INSTALLED.write().unwrap_or_else(PoisonError::into_inner);
+    let Some(pipeline) = pipeline else {
+        *installed = Some(Installed {
+            generation,
+            tracer: None,
+            recorder: None,
+            logger_provider: None,
+        });
+        crate::metrics::uninstall();
+        SKIP.store(SKIP_NEVER, Ordering::Relaxed);
+        STATE.store(STATE_DISABLED, Ordering::Relaxed);
+        return generation;
+    };
+    opentelemetry::global::set_tracer_provider(pipeline.tracer_provider.clone());
+    *installed = Some(Installed {
+        generation,
+        tracer: Some(
+            pipeline
+                .tracer_provider
+                .tracer_with_scope(crate::span::scope()),
+        ),
+        recorder: pipeline.recorder,
+        logger_provider: Some(pipeline.logger_provider.clone()),
+    });
+    opentelemetry::global::set_meter_provider(pipeline.meter_provider.clone());
+    if pipeline.metrics_read {
+        crate::metrics::install(pipeline.meter_provider, crate::span::scope());
+    } else {
+        crate::metrics::uninstall();
+    }
+    SKIP.store(pipeline.skip, Ordering::Relaxed);
+    STATE.store(STATE_ACTIVE, Ordering::Relaxed);
+    generation
 }
 
 /// Completes a destination asked for in code with the configuration.

@@ -126,19 +126,18 @@ impl Recorder {
         )
     }
 
-    /// Starts a span as a child of `parent`, into `slot`. The span does not record when
-    /// the sampler drops it; it still carries the identity its children need. Once the
-    /// provider shut down, there is no span (as the SDK makes no span then).
+    /// Starts a span as a child of `parent`. The span does not record when the sampler
+    /// drops it; it still carries the identity its children need. Once the provider shut
+    /// down, there is no span (as the SDK makes no span then).
     pub(crate) fn start(
         self: &Arc<Self>,
         name: Cow<'static, str>,
         kind: SpanKind,
         attributes: Vec<KeyValue>,
         parent: &Context,
-        slot: &mut Option<crate::span::LiveSpan>,
-    ) {
+    ) -> Option<DirectSpan> {
         if self.shut_down.load(Ordering::Relaxed) {
-            return;
+            return None;
         }
         let parent_span = parent.span();
         let parent_context = parent_span.span_context();
@@ -187,23 +186,31 @@ impl Recorder {
             SamplingDecision::Drop => (false, TraceFlags::default()),
         };
         let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
+        if !recording {
+            return Some(DirectSpan {
+                span_context,
+                live: None,
+            });
+        }
         let dropped_attributes = truncate(&mut attributes, self.limits.max_attributes_per_span);
-        *slot = Some(crate::span::LiveSpan::Direct(DirectSpan {
-            recorder: recording.then(|| Arc::clone(self)),
+        Some(DirectSpan {
             span_context,
-            parent_span_id: if parent_valid {
-                parent_context.span_id()
-            } else {
-                SpanId::INVALID
-            },
-            parent_span_is_remote: parent_valid && parent_context.is_remote(),
-            kind,
-            name,
-            start_time: opentelemetry::time::now(),
-            attributes,
-            dropped_attributes,
-            rare: None,
-        }));
+            live: Some(Recording {
+                recorder: Arc::clone(self),
+                parent_span_id: if parent_valid {
+                    parent_context.span_id()
+                } else {
+                    SpanId::INVALID
+                },
+                parent_span_is_remote: parent_valid && parent_context.is_remote(),
+                kind,
+                name,
+                start_time: opentelemetry::time::now(),
+                attributes,
+                dropped_attributes,
+                rare: None,
+            }),
+        })
     }
 
     fn end(&self, data: SpanData) {
@@ -269,13 +276,23 @@ fn span_limits() -> SpanLimits {
 }
 
 /// A span of the direct path: what the SDK's `Span` holds, in one flat struct, ended into
-/// [`SpanData`] for the processors. Its guard always ends it; one dropped without being
-/// ended is not exported.
+/// [`SpanData`] for the processors.
+///
+/// It lives in the [`Context`] of its call, like any OpenTelemetry span, so that writes
+/// through the OpenTelemetry API (`Context::current().span()`, `get_active_span`) reach
+/// it. Its guard always ends it; one dropped without being ended is not exported.
 #[derive(Debug)]
 pub(crate) struct DirectSpan {
-    /// The recorder to end into, or `None` once ended or when not recording.
-    recorder: Option<Arc<Recorder>>,
     span_context: SpanContext,
+    /// Everything else, while the span records: `None` when the sampler dropped it, and
+    /// once it ended.
+    live: Option<Recording>,
+}
+
+/// A recording span's data.
+#[derive(Debug)]
+struct Recording {
+    recorder: Arc<Recorder>,
     parent_span_id: SpanId,
     parent_span_is_remote: bool,
     kind: SpanKind,
@@ -283,8 +300,7 @@ pub(crate) struct DirectSpan {
     start_time: SystemTime,
     attributes: Vec<KeyValue>,
     dropped_attributes: u32,
-    /// Events, links and a status, which few spans have: allocated on first use, so that
-    /// the span (and every future holding it) stays small.
+    /// Events, links and a status, which few spans have: allocated on first use.
     rare: Option<Box<Rare>>,
 }
 
@@ -296,13 +312,12 @@ struct Rare {
     status: Status,
 }
 
-impl DirectSpan {
-    /// Ends the span at `end_time` (now when `None`) and hands it to the processors,
-    /// consuming it (no field is left to drop).
-    pub(crate) fn finish(self, end_time: Option<SystemTime>) {
-        let DirectSpan {
+impl Recording {
+    /// Ends the span at `end_time` and hands it to the processors, consuming it (no
+    /// field is left to drop).
+    fn finish(self, span_context: SpanContext, end_time: SystemTime) {
+        let Recording {
             recorder,
-            span_context,
             parent_span_id,
             parent_span_is_remote,
             kind,
@@ -312,9 +327,6 @@ impl DirectSpan {
             dropped_attributes,
             rare,
         } = self;
-        let Some(recorder) = recorder else {
-            return;
-        };
         let Rare {
             events,
             links,
@@ -328,7 +340,7 @@ impl DirectSpan {
             span_kind: kind,
             name,
             start_time,
-            end_time: end_time.unwrap_or_else(opentelemetry::time::now),
+            end_time,
             attributes,
             dropped_attributes_count: dropped_attributes,
             events,
@@ -337,9 +349,18 @@ impl DirectSpan {
             instrumentation_scope,
         });
     }
+}
 
-    fn limits(&self) -> Option<SpanLimits> {
-        self.recorder.as_ref().map(|recorder| recorder.limits)
+/// `exception` events carry the error's text, which may echo a prompt: it is kept only
+/// when message content goes on spans (the policy trace-genai's own errors follow).
+fn without_private_text(name: &str, attributes: &mut Vec<KeyValue>) {
+    if name == "exception" && !crate::content::content_capture().on_spans() {
+        attributes.retain(|attribute| {
+            !matches!(
+                attribute.key.as_str(),
+                "exception.message" | "exception.stacktrace"
+            )
+        });
     }
 }
 
@@ -352,15 +373,18 @@ impl opentelemetry::trace::Span for DirectSpan {
     ) where
         T: Into<Cow<'static, str>>,
     {
-        let Some(limits) = self.limits() else {
+        let Some(live) = &mut self.live else {
             return;
         };
-        let events = &mut self.rare.get_or_insert_default().events;
+        let limits = live.recorder.limits;
+        let events = &mut live.rare.get_or_insert_default().events;
         push_limited(
             &mut events.events,
             &mut events.dropped_count,
             limits.max_events_per_span,
             || {
+                let name = name.into();
+                without_private_text(&name, &mut attributes);
                 let dropped = truncate(&mut attributes, limits.max_attributes_per_event);
                 Event::new(name, timestamp, attributes, dropped)
             },
@@ -372,26 +396,26 @@ impl opentelemetry::trace::Span for DirectSpan {
     }
 
     fn is_recording(&self) -> bool {
-        self.recorder.is_some()
+        self.live.is_some()
     }
 
     #[inline]
     fn set_attribute(&mut self, attribute: KeyValue) {
-        let Some(recorder) = &self.recorder else {
+        let Some(live) = &mut self.live else {
             return;
         };
-        if self.attributes.len() < recorder.limits.max_attributes_per_span as usize {
-            self.attributes.push(attribute);
+        if live.attributes.len() < live.recorder.limits.max_attributes_per_span as usize {
+            live.attributes.push(attribute);
         } else {
-            self.dropped_attributes = self.dropped_attributes.saturating_add(1);
+            live.dropped_attributes = live.dropped_attributes.saturating_add(1);
         }
     }
 
     fn set_status(&mut self, status: Status) {
-        if self.recorder.is_none() {
+        let Some(live) = &mut self.live else {
             return;
-        }
-        let rare = self.rare.get_or_insert_default();
+        };
+        let rare = live.rare.get_or_insert_default();
         if status > rare.status {
             rare.status = status;
         }
@@ -401,16 +425,17 @@ impl opentelemetry::trace::Span for DirectSpan {
     where
         T: Into<Cow<'static, str>>,
     {
-        if self.recorder.is_some() {
-            self.name = new_name.into();
+        if let Some(live) = &mut self.live {
+            live.name = new_name.into();
         }
     }
 
     fn add_link(&mut self, span_context: SpanContext, mut attributes: Vec<KeyValue>) {
-        let Some(limits) = self.limits() else {
+        let Some(live) = &mut self.live else {
             return;
         };
-        let links = &mut self.rare.get_or_insert_default().links;
+        let limits = live.recorder.limits;
+        let links = &mut live.rare.get_or_insert_default().links;
         push_limited(
             &mut links.links,
             &mut links.dropped_count,
@@ -423,19 +448,10 @@ impl opentelemetry::trace::Span for DirectSpan {
     }
 
     fn end_with_timestamp(&mut self, timestamp: SystemTime) {
-        // What stays is the identity of an ended span.
-        let ended = DirectSpan {
-            recorder: None,
-            span_context: self.span_context.clone(),
-            parent_span_id: self.parent_span_id,
-            parent_span_is_remote: self.parent_span_is_remote,
-            kind: self.kind.clone(),
-            name: Cow::Borrowed(""),
-            start_time: self.start_time,
-            attributes: Vec::new(),
-            dropped_attributes: 0,
-            rare: None,
-        };
-        std::mem::replace(self, ended).finish(Some(timestamp));
+        if let Some(live) = self.live.take() {
+            // The context keeps its own copy of the identity for children; this one goes
+            // to the exporters.
+            live.finish(self.span_context.clone(), timestamp);
+        }
     }
 }

@@ -246,6 +246,8 @@ impl GenAiResponse for StreamState {
 struct Tracker {
     guard: Option<SpanGuard>,
     state: StreamState,
+    /// Inside the inner stream's `poll_next` (or `next`): a drop now is its own panic.
+    polling: bool,
 }
 
 impl Tracker {
@@ -259,6 +261,7 @@ impl Tracker {
         Tracker {
             guard: Some(guard),
             state,
+            polling: false,
         }
     }
 
@@ -299,8 +302,11 @@ impl Tracker {
         }
         if complete {
             guard.finish();
+        } else {
+            // Dropped unfinished: panicked if the stream's own poll unwound, else
+            // cancelled (also while something else on the thread unwinds).
+            guard.end_unfinished(self.polling);
         }
-        // Dropped unfinished: the guard marks the span cancelled.
     }
 }
 
@@ -338,7 +344,9 @@ impl<S: Stream> Stream for TracedStream<S> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<S::Item>> {
         let this = self.project();
         let _entered = this.tracker.guard.as_ref().and_then(SpanGuard::enter);
+        this.tracker.polling = true;
         let poll = this.inner.poll_next(cx);
+        this.tracker.polling = false;
         match &poll {
             Poll::Ready(Some(item)) => this.tracker.item(item, *this.inspect),
             Poll::Ready(None) => this.tracker.end(true),
@@ -384,7 +392,10 @@ impl<I: Iterator> Iterator for TracedIter<I> {
     fn next(&mut self) -> Option<I::Item> {
         let item = {
             let _entered = self.tracker.guard.as_ref().and_then(SpanGuard::enter);
-            self.inner.next()
+            self.tracker.polling = true;
+            let item = self.inner.next();
+            self.tracker.polling = false;
+            item
         };
         match &item {
             Some(item) => self.tracker.item(item, self.inspect),
