@@ -141,6 +141,7 @@ mod future;
 pub mod message;
 pub mod metrics;
 mod operation;
+mod outcome;
 pub mod propagation;
 mod provider;
 mod recorder;
@@ -338,9 +339,9 @@ pub use error::{InitError, ShutdownError};
 pub use feedback::record_user_feedback;
 pub use message::GenAiRequest;
 pub use operation::Operation;
+pub use outcome::ErrorType;
 pub use provider::{Telemetry, TelemetryBuilder, logger_provider, use_global_tracer_provider};
 pub use response::{GenAiResponse, Usage};
-pub use span::ErrorType;
 pub use value::{IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue};
 
 /// Re-export of the `opentelemetry` API crate trace-genai is built on, so applications can

@@ -8,11 +8,11 @@ pub use ::opentelemetry::{Key, KeyValue, StringValue, Value};
 pub use crate::content::{Captured, ContentCapture};
 pub use crate::future::{Instrumented, InstrumentedThen};
 pub use crate::operation::Operation;
-pub use crate::semconv;
-pub use crate::span::outcome::{
+pub use crate::outcome::levels::{
     AnyResult, AnyValue, Response, ResponseResult, ResponseResultWithErrorType,
     ResultWithErrorType, ReturnValue,
 };
+pub use crate::semconv;
 pub use crate::span::{Entered, SpanGuard, SpanMeta};
 pub use crate::stream::{
     ChunkInspector, ChunkProbe, IntoTraced, NoInspector, inspect_nothing, trace_iter,
