@@ -142,13 +142,23 @@ where
         match poll {
             Poll::Ready(output) => match (this.guard.take(), this.then.take()) {
                 (Some(guard), Some(then)) => Poll::Ready(then(output, guard)),
-                // Only reached when `inner` completes a second time, which an `async`
-                // block never does: polled again after completion, it panics with the
-                // compiler's own "`async fn` resumed after completion", as the function
-                // without `#[trace_genai]` would.
-                _ => Poll::Pending,
+                // Polled again after completion. The expansion's `async` block has already
+                // panicked above with the compiler's own message; any other future gets
+                // the same, as the function without `#[trace_genai]` would (never a
+                // `Pending` that hangs the caller).
+                _ => resumed_after_completion(),
             },
             Poll::Pending => Poll::Pending,
         }
     }
+}
+
+/// What an `async fn` does when polled after it completed.
+#[allow(
+    clippy::panic,
+    reason = "the un-instrumented `async fn` panics with this message; hanging instead would be worse"
+)]
+#[cold]
+fn resumed_after_completion() -> ! {
+    panic!("`async fn` resumed after completion")
 }
