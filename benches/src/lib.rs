@@ -283,6 +283,48 @@ pub fn install_genai(sampled: bool) -> Telemetry {
         .unwrap_or_else(|error| panic!("install: {error}"))
 }
 
+/// trace-genai on the SDK path: a span processor of the application's own (here the same
+/// batch processor in front of the same exporter) makes every span go through the SDK
+/// tracer, since such a processor may act on span start.
+pub fn install_genai_sdk_path() -> Telemetry {
+    Telemetry::builder()
+        .with_config(Config::default())
+        .with_no_exporter()
+        .with_sampler(SamplerConfig::ParentBasedAlwaysOn)
+        .with_span_processor(
+            opentelemetry_sdk::trace::BatchSpanProcessor::builder(Discard::default()).build(),
+        )
+        .install()
+        .unwrap_or_else(|error| panic!("install: {error}"))
+}
+
+/// A long-running instrumented call on its own thread that has written `additions`
+/// attributes to its span and waits, its span open, until the returned sender is dropped:
+/// what other threads have pending must not change the cost of a call.
+pub fn long_call_with_additions(additions: usize) -> std::sync::mpsc::Sender<()> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || long_call(additions, &ready_tx, &stop_rx));
+    let _ = ready_rx.recv();
+    stop_tx
+}
+
+#[trace_genai(invoke_agent, agent = "long-running")]
+fn long_call(
+    additions: usize,
+    ready: &std::sync::mpsc::Sender<()>,
+    stop: &std::sync::mpsc::Receiver<()>,
+) {
+    for i in 0..additions {
+        trace_genai::current_span::set_attribute(KeyValue::new(
+            "app.step",
+            i64::try_from(i).unwrap_or(i64::MAX),
+        ));
+    }
+    let _ = ready.send(());
+    let _ = stop.recv();
+}
+
 /// trace-genai with `OTEL_SDK_DISABLED=true`.
 pub fn install_genai_disabled() -> Telemetry {
     let config =

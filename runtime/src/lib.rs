@@ -99,7 +99,7 @@
 //! | `tokio` | yes | `context::spawn` and `context::spawn_blocking` |
 //! | `tracing` | no | `Telemetry::tracing_layer`: `tracing` spans and GenAI spans in one trace |
 //! | `async-openai` | no | [`GenAiRequest`], [`GenAiResponse`] and [`message::OutputMessages`] for async-openai's chat types |
-//! | `testing` | no | the OpenTelemetry SDK's in-memory exporter, for tests of instrumented code |
+//! | `testing` | no | [`testing::capture`]: each test sees exactly the spans and events its own code produced, also under parallel tests; and the OpenTelemetry SDK's in-memory exporter |
 //!
 //! # MSRV
 //!
@@ -149,6 +149,9 @@ mod response;
 pub mod semconv;
 mod span;
 pub mod stream;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 mod value;
 
 #[doc(hidden)]

@@ -492,6 +492,17 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Adds a span processor of trace-genai's own, which ignores span start (so spans keep
+    /// the direct path).
+    #[cfg(feature = "testing")]
+    pub(crate) fn with_own_span_processor<P: SpanProcessor + 'static>(
+        mut self,
+        processor: P,
+    ) -> Self {
+        self.processors.push((Box::new(processor), true));
+        self
+    }
+
     /// Adds a span exporter behind a batch processor (exports never block the caller), in
     /// addition to the destinations.
     pub fn with_span_exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {

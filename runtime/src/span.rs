@@ -133,6 +133,14 @@ impl SpanGuard {
         }
     }
 
+    /// Whether the call is traced (a span, or at least its metrics): an untraced `async
+    /// fn` awaits its body without the wrapper that carries the span.
+    #[must_use]
+    #[inline]
+    pub fn is_traced(&self) -> bool {
+        self.active.is_some()
+    }
+
     /// A guard that records nothing, for when tracing is disabled.
     #[must_use]
     pub const fn disabled() -> Self {
@@ -315,6 +323,8 @@ impl Active {
             crate::provider::start_span(name, meta.kind.clone(), attributes, &parent)
         }));
         if let Ok(Some((cx, recording))) = started {
+            #[cfg(feature = "testing")]
+            crate::testing::span_started(&parent, &cx);
             self.cx = Some(cx);
             self.recording = recording;
             if recording {

@@ -104,7 +104,6 @@ fn flushed(telemetry: &Telemetry, exporter: &Kept) -> Vec<SpanData> {
     exporter.spans()
 }
 
-
 #[test]
 fn defect_2_dropping_an_older_guard_keeps_the_newer_install() {
     let _serial = serial();
@@ -117,7 +116,11 @@ fn defect_2_dropping_an_older_guard_keeps_the_newer_install() {
     chat();
     chat();
     assert_eq!(a.spans().len(), 1, "a keeps its span");
-    assert_eq!(flushed(&telemetry, &b).len(), 2, "b receives the later spans");
+    assert_eq!(
+        flushed(&telemetry, &b).len(),
+        2,
+        "b receives the later spans"
+    );
     telemetry.shutdown().unwrap();
 }
 
@@ -248,7 +251,10 @@ fn defect_4_opentelemetry_api_writes_reach_the_span_direct_path() {
     let _serial = serial();
     let exporter = InMemorySpanExporter::default();
     let telemetry = install(&exporter);
-    assert!(tool_writing_through_the_api(), "is_recording inside the call");
+    assert!(
+        tool_writing_through_the_api(),
+        "is_recording inside the call"
+    );
     let recorded = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .build()

@@ -6,9 +6,9 @@ use std::hint::black_box;
 
 use trace_genai_benches::{
     DiscardReporter, bare, bare_async, fastrace_chat, fastrace_chat_async, genai, genai_async,
-    genai_with_content, install_genai, install_genai_disabled, install_otel, otel, otel_async,
-    otel_tracer, tracing_chat, tracing_chat_async, tracing_subscriber_with_otel,
-    with_fastrace_roots,
+    genai_with_content, install_genai, install_genai_disabled, install_genai_sdk_path,
+    install_otel, long_call_with_additions, otel, otel_async, otel_tracer, tracing_chat,
+    tracing_chat_async, tracing_subscriber_with_otel, with_fastrace_roots,
 };
 
 /// Calls between pauses that let the exporter thread drain the batch queue, so that no
@@ -99,6 +99,18 @@ fn run(case: &str, n: u64) {
             calls(n, genai);
             drop(telemetry.shutdown());
         }
+        "trace_genai-sdk-path" => {
+            let telemetry = install_genai_sdk_path();
+            calls(n, genai);
+            drop(telemetry.shutdown());
+        }
+        "trace_genai-sampled-4000-pending-elsewhere" => {
+            let telemetry = install_genai(true);
+            let long_call = long_call_with_additions(4_000);
+            calls(n, genai);
+            drop(long_call);
+            drop(telemetry.shutdown());
+        }
         "trace_genai-content-1k" | "trace_genai-content-64k" => {
             // The same sampled call, with 1 KiB or 64 KiB of prompt recorded (cut to the
             // 8,192-character budget).
@@ -139,6 +151,7 @@ fn run(case: &str, n: u64) {
             fastrace::flush();
         }
         "async-bare" => async_calls(n, bare_async),
+        "async-tracing-no-subscriber" => async_calls(n, tracing_chat_async),
         "async-trace_genai-not-installed" => async_calls(n, genai_async),
         "async-trace_genai-disabled" => {
             let telemetry = install_genai_disabled();

@@ -49,8 +49,10 @@ pub(crate) fn allow_glue() -> TokenStream {
 /// }
 /// ```
 ///
-/// An `async fn` instead returns
-/// `P::Instrumented::new(guard, async move { <hint> body }, |ret, guard| <record>).await`,
+/// An `async fn` instead creates `let future = async move { <hint> body };` and returns
+/// `P::Instrumented::new(guard, future, |ret, guard| <record>).await` when the call is
+/// traced, else `future.await` (the guard dropped first, so that it is not kept across the
+/// await); one returning a stream always takes the first form.
 /// and an `#[async_trait]` method wraps the future inside its `Box::pin(…)`.
 pub(crate) fn expand(args: &Args, function: &MaybeItemFn) -> TokenStream {
     let krate = args.krate();
@@ -94,12 +96,33 @@ pub(crate) fn expand(args: &Args, function: &MaybeItemFn) -> TokenStream {
     } else if sig.asyncness.is_some() {
         let hint = return_type_hint(&sig.output);
         let future = quote_spanned!(output_span=> async move { #hint #body });
-        let instrumented = instrumented(args, &private, stream.as_ref(), &future, stream_span);
-        quote! {
-            #allow
-            #start
-            #inputs
-            #instrumented.await
+        if stream.is_some() {
+            let instrumented = instrumented(args, &private, stream.as_ref(), &future, stream_span);
+            quote! {
+                #allow
+                #start
+                #inputs
+                #instrumented.await
+            }
+        } else {
+            // An untraced call awaits the body directly: no wrapper, and no guard kept in
+            // the call's future across the await.
+            let body_future = Ident::new("trace_genai_future", Span::mixed_site());
+            let instrumented =
+                instrumented(args, &private, None, &quote!(#body_future), stream_span);
+            quote! {
+                #allow
+                #start
+                #inputs
+                #allow
+                let #body_future = #future;
+                if #guard.is_traced() {
+                    #instrumented.await
+                } else {
+                    ::core::mem::drop(#guard);
+                    #body_future.await
+                }
+            }
         }
     } else if let Some((call, future)) = async_trait_future(body) {
         // #[async_trait] already turned `async fn` into `Box::pin(async move { … })`:
