@@ -303,7 +303,7 @@ impl Captured {
 
     /// Records the content on the span, before it ends; returns the event to emit after
     /// it ended, if the policy asks for one.
-    pub(crate) fn finish(self, span: &opentelemetry::trace::SpanRef<'_>) -> Option<Event> {
+    pub(crate) fn finish(self, span: &mut impl opentelemetry::trace::Span) -> Option<Event> {
         let Captured {
             policy,
             mut values,

@@ -95,16 +95,21 @@ pub fn use_global_tracer_provider() {
 
 /// Starts a span as a child of `parent`: on the direct path when the installed provider
 /// allows it, else with the installed SDK tracer, or with the global tracer provider.
-/// Returns the context the call runs in, which holds the span when it records (so that
-/// writes through the OpenTelemetry API reach it) and only its identity otherwise, and
-/// whether it records. `None` once the provider shut down.
+///
+/// Returns the context the call runs in and whether the span records. A recording span of
+/// the direct path is written into `slot` (it is large: never moved), held by its guard,
+/// and the context holds a [`Forward`](crate::recorder::Forward) in its place; any other
+/// recording span is in the context itself, so that writes through the OpenTelemetry API
+/// reach it; a span that does not record gives the context only its identity. `None`
+/// once the provider shut down.
 pub(crate) fn start_span(
     name: std::borrow::Cow<'static, str>,
     kind: opentelemetry::trace::SpanKind,
     attributes: Vec<KeyValue>,
     parent: &opentelemetry::Context,
+    slot: &mut Option<crate::recorder::DirectSpan>,
 ) -> Option<(opentelemetry::Context, bool)> {
-    use opentelemetry::trace::Tracer as _;
+    use opentelemetry::trace::{Span as _, TraceContextExt as _, Tracer as _};
     let builder = |name, kind, attributes| opentelemetry::trace::SpanBuilder {
         span_kind: Some(kind),
         attributes: Some(attributes),
@@ -116,9 +121,19 @@ pub(crate) fn start_span(
             recorder: Some(recorder),
             ..
         }) => {
-            let span = recorder.start(name, kind, attributes, parent);
+            recorder.start(name, kind, attributes, parent, slot);
             drop(installed);
-            Some(in_context(parent, span?))
+            let span = slot.as_ref()?;
+            let identity = span.span_context().clone();
+            if span.is_recording() {
+                Some((
+                    parent.with_span(crate::recorder::Forward::new(identity)),
+                    true,
+                ))
+            } else {
+                *slot = None;
+                Some((parent.with_remote_span_context(identity), false))
+            }
         }
         Some(Installed {
             tracer: Some(tracer),

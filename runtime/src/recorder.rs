@@ -126,18 +126,20 @@ impl Recorder {
         )
     }
 
-    /// Starts a span as a child of `parent`. The span does not record when the sampler
-    /// drops it; it still carries the identity its children need. Once the provider shut
-    /// down, there is no span (as the SDK makes no span then).
+    /// Starts a span as a child of `parent`, into `slot` (the span is large: written in
+    /// place, never moved). The span does not record when the sampler drops it; it still
+    /// carries the identity its children need. Once the provider shut down, there is no
+    /// span (as the SDK makes no span then).
     pub(crate) fn start(
         self: &Arc<Self>,
         name: Cow<'static, str>,
         kind: SpanKind,
         attributes: Vec<KeyValue>,
         parent: &Context,
-    ) -> Option<DirectSpan> {
+        slot: &mut Option<DirectSpan>,
+    ) {
         if self.shut_down.load(Ordering::Relaxed) {
-            return None;
+            return;
         }
         let parent_span = parent.span();
         let parent_context = parent_span.span_context();
@@ -187,13 +189,14 @@ impl Recorder {
         };
         let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
         if !recording {
-            return Some(DirectSpan {
+            *slot = Some(DirectSpan {
                 span_context,
                 live: None,
             });
+            return;
         }
         let dropped_attributes = truncate(&mut attributes, self.limits.max_attributes_per_span);
-        Some(DirectSpan {
+        *slot = Some(DirectSpan {
             span_context,
             live: Some(Recording {
                 recorder: Arc::clone(self),
@@ -210,7 +213,7 @@ impl Recorder {
                 dropped_attributes,
                 rare: None,
             }),
-        })
+        });
     }
 
     fn end(&self, data: SpanData) {
@@ -278,9 +281,10 @@ fn span_limits() -> SpanLimits {
 /// A span of the direct path: what the SDK's `Span` holds, in one flat struct, ended into
 /// [`SpanData`] for the processors.
 ///
-/// It lives in the [`Context`] of its call, like any OpenTelemetry span, so that writes
-/// through the OpenTelemetry API (`Context::current().span()`, `get_active_span`) reach
-/// it. Its guard always ends it; one dropped without being ended is not exported.
+/// Its guard holds it and writes to it directly (no lock, no dynamic dispatch); the
+/// [`Context`] of its call holds a [`Forward`] in its place, which keeps what is written
+/// through the OpenTelemetry API until the guard ends the span. Its guard always ends it;
+/// one dropped without being ended is not exported.
 #[derive(Debug)]
 pub(crate) struct DirectSpan {
     span_context: SpanContext,
@@ -361,6 +365,151 @@ fn without_private_text(name: &str, attributes: &mut Vec<KeyValue>) {
                 "exception.message" | "exception.stacktrace"
             )
         });
+    }
+}
+
+impl DirectSpan {
+    /// Ends the span at `end_time` (now when `None`) and hands it to the processors.
+    pub(crate) fn finish(self, end_time: Option<SystemTime>) {
+        if let Some(live) = self.live {
+            live.finish(
+                self.span_context,
+                end_time.unwrap_or_else(opentelemetry::time::now),
+            );
+        }
+    }
+
+    /// Applies what was written through the OpenTelemetry API while the call ran;
+    /// returns the end time the application gave (`span.end()`), if any.
+    pub(crate) fn apply(&mut self, forwarded: Vec<Forwarded>) -> Option<SystemTime> {
+        use opentelemetry::trace::Span as _;
+        let mut end_time = None;
+        for write in forwarded {
+            match write {
+                Forwarded::Attribute(attribute) => self.set_attribute(attribute),
+                Forwarded::Event(name, timestamp, attributes) => {
+                    self.add_event_with_timestamp(name, timestamp, attributes);
+                }
+                Forwarded::Status(status) => self.set_status(status),
+                Forwarded::Name(name) => self.update_name(name),
+                Forwarded::Link(span_context, attributes) => {
+                    self.add_link(span_context, attributes);
+                }
+                Forwarded::End(timestamp) => end_time = Some(timestamp),
+            }
+        }
+        end_time
+    }
+}
+
+/// A write through the OpenTelemetry API to a direct span.
+#[derive(Debug)]
+pub(crate) enum Forwarded {
+    Attribute(KeyValue),
+    Event(Cow<'static, str>, SystemTime, Vec<KeyValue>),
+    Status(Status),
+    Name(Cow<'static, str>),
+    Link(SpanContext, Vec<KeyValue>),
+    End(SystemTime),
+}
+
+thread_local! {
+    /// Set while a guard collects the writes of its span's [`Forward`].
+    static COLLECTING: std::cell::RefCell<Option<Vec<Forwarded>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// What stands for a direct span in its call's [`Context`]: it keeps what is written
+/// through the OpenTelemetry API (`Context::current().span()`, `get_active_span`, crates
+/// that instrument with OpenTelemetry) until the guard ends the span and applies it.
+#[derive(Debug)]
+pub(crate) struct Forward {
+    span_context: SpanContext,
+    pending: Vec<Forwarded>,
+    /// Ended through the API, or by the guard: writes do nothing any more.
+    ended: bool,
+}
+
+impl Forward {
+    /// The stand-in for the span with this identity.
+    pub(crate) fn new(span_context: SpanContext) -> Self {
+        Forward {
+            span_context,
+            pending: Vec::new(),
+            ended: false,
+        }
+    }
+
+    fn push(&mut self, write: Forwarded) {
+        if !self.ended {
+            self.pending.push(write);
+        }
+    }
+}
+
+/// Ends the [`Forward`] in `cx` and returns what was written to it: called by the guard,
+/// on its own thread, as the span ends.
+pub(crate) fn take_forwarded(cx: &Context) -> Vec<Forwarded> {
+    COLLECTING.with(|collecting| *collecting.borrow_mut() = Some(Vec::new()));
+    cx.span().end();
+    COLLECTING
+        .with(|collecting| collecting.borrow_mut().take())
+        .unwrap_or_default()
+}
+
+impl opentelemetry::trace::Span for Forward {
+    fn add_event_with_timestamp<T>(
+        &mut self,
+        name: T,
+        timestamp: SystemTime,
+        attributes: Vec<KeyValue>,
+    ) where
+        T: Into<Cow<'static, str>>,
+    {
+        self.push(Forwarded::Event(name.into(), timestamp, attributes));
+    }
+
+    fn span_context(&self) -> &SpanContext {
+        &self.span_context
+    }
+
+    fn is_recording(&self) -> bool {
+        !self.ended
+    }
+
+    fn set_attribute(&mut self, attribute: KeyValue) {
+        self.push(Forwarded::Attribute(attribute));
+    }
+
+    fn set_status(&mut self, status: Status) {
+        self.push(Forwarded::Status(status));
+    }
+
+    fn update_name<T>(&mut self, new_name: T)
+    where
+        T: Into<Cow<'static, str>>,
+    {
+        self.push(Forwarded::Name(new_name.into()));
+    }
+
+    fn add_link(&mut self, span_context: SpanContext, attributes: Vec<KeyValue>) {
+        self.push(Forwarded::Link(span_context, attributes));
+    }
+
+    fn end_with_timestamp(&mut self, timestamp: SystemTime) {
+        let pending = &mut self.pending;
+        let collected = COLLECTING.with(|collecting| {
+            collecting
+                .borrow_mut()
+                .as_mut()
+                .map(|slot| std::mem::swap(slot, pending))
+                .is_some()
+        });
+        if !collected && !self.ended {
+            // The application ended the span: it ends then, and takes no more writes.
+            self.pending.push(Forwarded::End(timestamp));
+        }
+        self.ended = true;
     }
 }
 

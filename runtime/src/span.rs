@@ -97,6 +97,9 @@ pub struct SpanGuard {
 /// The state of a traced call.
 #[derive(Debug)]
 struct Active {
+    /// A recording span of the direct path, held here and written to directly; `cx`
+    /// holds its stand-in. `None` on the other paths, where `cx` holds the span itself.
+    span: Option<crate::recorder::DirectSpan>,
     /// The context the function runs in (the caller's, with this span as the current
     /// one), or `None` when no span was started (the call is only measured) or once it
     /// ended.
@@ -262,6 +265,7 @@ impl Active {
     #[inline]
     fn idle() -> Active {
         Active {
+            span: None,
             cx: None,
             recording: false,
             outcome: Outcome::Pending,
@@ -318,28 +322,28 @@ impl Active {
         {
             content.note_attributes(attributes.iter().cloned());
         }
-        // A panicking sampler or processor must not take the application down.
+        // A panicking sampler or processor must not take the application down. A direct
+        // span is written straight into the guard: it is large, and every move is a copy.
         let started = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            crate::provider::start_span(name, meta.kind.clone(), attributes, &parent)
+            crate::provider::start_span(
+                name,
+                meta.kind.clone(),
+                attributes,
+                &parent,
+                &mut self.span,
+            )
         }));
-        if let Ok(Some((cx, recording))) = started {
-            #[cfg(feature = "testing")]
-            crate::testing::span_started(&parent, &cx);
-            self.cx = Some(cx);
-            self.recording = recording;
-            if recording {
-                self.content = content;
-            }
+        let Ok(Some((cx, recording))) = started else {
+            self.span = None;
+            return;
+        };
+        #[cfg(feature = "testing")]
+        crate::testing::span_started(&parent, &cx);
+        self.cx = Some(cx);
+        self.recording = recording;
+        if recording {
+            self.content = content;
         }
-    }
-
-    /// The span, while it records.
-    #[inline]
-    fn span(&self) -> Option<opentelemetry::trace::SpanRef<'_>> {
-        self.cx
-            .as_ref()
-            .filter(|_| self.recording)
-            .map(TraceContextExt::span)
     }
 
     fn first_chunk(&mut self, now: std::time::Instant) {
@@ -350,8 +354,8 @@ impl Active {
         if let Some(metrics) = &self.metrics {
             metrics.first_chunk(seconds);
         }
-        if let Some(span) = self.span() {
-            span.set_attribute(KeyValue::new(
+        if self.recording {
+            self.put(KeyValue::new(
                 semconv::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
                 seconds,
             ));
@@ -367,58 +371,86 @@ impl Active {
                 usage.output_tokens,
             );
         }
-        let Some(cx) = self.cx.as_ref().filter(|_| self.recording) else {
+        if !self.recording {
             return;
-        };
-        let span = cx.span();
-        let id = response.response_id();
-        if let Some(id) = id {
-            // So that feedback arriving later is parented to this span.
-            crate::feedback::remember(id, span.span_context());
         }
-        let tokens =
-            |count: Option<u64>| count.map(|count| i64::try_from(count).unwrap_or(i64::MAX));
+        if let Some(id) = response.response_id()
+            && let Some(cx) = &self.cx
+        {
+            // So that feedback arriving later is parented to this span.
+            crate::feedback::remember(id, cx.span().span_context());
+        }
+        let tokens = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
+        if let Some(id) = response.response_id() {
+            self.put(KeyValue::new(semconv::GEN_AI_RESPONSE_ID, id.to_owned()));
+        }
+        if let Some(model) = response.response_model() {
+            self.put(KeyValue::new(
+                semconv::GEN_AI_RESPONSE_MODEL,
+                model.to_owned(),
+            ));
+        }
         let reasons = response.finish_reasons();
-        let cache_write_key = if semconv::latest_experimental() {
-            // The genai-main name under `gen_ai_latest_experimental`; v1.41's by default.
-            semconv::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS
-        } else {
-            semconv::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS
-        };
-        let attributes = [
-            id.map(|id| KeyValue::new(semconv::GEN_AI_RESPONSE_ID, id.to_owned())),
-            response
-                .response_model()
-                .map(|model| KeyValue::new(semconv::GEN_AI_RESPONSE_MODEL, model.to_owned())),
-            (!reasons.is_empty()).then(|| {
-                KeyValue::new(
-                    semconv::GEN_AI_RESPONSE_FINISH_REASONS,
-                    opentelemetry::Value::Array(opentelemetry::Array::String(
-                        reasons.into_iter().map(|r| r.to_owned().into()).collect(),
-                    )),
-                )
-            }),
-            tokens(usage.input_tokens)
-                .map(|count| KeyValue::new(semconv::GEN_AI_USAGE_INPUT_TOKENS, count)),
-            tokens(usage.output_tokens)
-                .map(|count| KeyValue::new(semconv::GEN_AI_USAGE_OUTPUT_TOKENS, count)),
-            tokens(usage.cache_read_input_tokens)
-                .map(|count| KeyValue::new(semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, count)),
-            tokens(usage.cache_write_input_tokens)
-                .map(|count| KeyValue::new(cache_write_key, count)),
-            tokens(usage.reasoning_output_tokens)
-                .map(|count| KeyValue::new(semconv::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, count)),
-        ];
-        // Event attributes are noted only when content goes into an event.
+        if !reasons.is_empty() {
+            self.put(KeyValue::new(
+                semconv::GEN_AI_RESPONSE_FINISH_REASONS,
+                opentelemetry::Value::Array(opentelemetry::Array::String(
+                    reasons.into_iter().map(|r| r.to_owned().into()).collect(),
+                )),
+            ));
+        }
+        if let Some(count) = usage.input_tokens {
+            self.put(KeyValue::new(
+                semconv::GEN_AI_USAGE_INPUT_TOKENS,
+                tokens(count),
+            ));
+        }
+        if let Some(count) = usage.output_tokens {
+            self.put(KeyValue::new(
+                semconv::GEN_AI_USAGE_OUTPUT_TOKENS,
+                tokens(count),
+            ));
+        }
+        if let Some(count) = usage.cache_read_input_tokens {
+            self.put(KeyValue::new(
+                semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+                tokens(count),
+            ));
+        }
+        if let Some(count) = usage.cache_write_input_tokens {
+            // v1.41 name by default; the genai-main name under `gen_ai_latest_experimental`.
+            let key = if semconv::latest_experimental() {
+                semconv::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS
+            } else {
+                semconv::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS
+            };
+            self.put(KeyValue::new(key, tokens(count)));
+        }
+        if let Some(count) = usage.reasoning_output_tokens {
+            self.put(KeyValue::new(
+                semconv::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+                tokens(count),
+            ));
+        }
+    }
+
+    /// Sets a response attribute on the recording span (directly on the direct path),
+    /// and notes it for the content event when one will be emitted.
+    #[inline]
+    fn put(&mut self, attribute: KeyValue) {
+        use opentelemetry::trace::Span as _;
         if let Some(content) = self
             .content
             .as_deref_mut()
             .filter(|content| content.wants_event_attributes())
         {
-            content.note_attributes(attributes.iter().flatten().cloned());
+            content.note_attributes(std::iter::once(attribute.clone()));
         }
-        // One lock for all of them.
-        span.set_attributes(attributes.into_iter().flatten());
+        if let Some(span) = &mut self.span {
+            span.set_attribute(attribute);
+        } else if let Some(cx) = &self.cx {
+            cx.span().set_attribute(attribute);
+        }
     }
 
     /// Ends the span of a call that did not finish.
@@ -452,20 +484,27 @@ impl Active {
             let Some(cx) = cx.as_ref().filter(|_| recording) else {
                 return;
             };
-            let span = cx.span();
             let mut content = active.content.take();
-            if let Some(error_type) = error_type {
-                // The error's own text only when content goes on spans: it may echo the
-                // prompt.
+            // The error's own text only when content goes on spans: it may echo the prompt.
+            let error = error_type.map(|error_type| {
                 let description = content
                     .as_mut()
                     .and_then(|content| content.take_error())
                     .map_or(Cow::Borrowed(status_description(&error_type)), Cow::Owned);
-                span.set_status(Status::error(description));
-                span.set_attribute(KeyValue::new(semconv::ERROR_TYPE, error_type));
-            }
-            let event = content.and_then(|content| (*content).finish(&span));
-            span.end();
+                (error_type, description)
+            });
+            let event = if let Some(mut span) = active.span.take() {
+                // What the application wrote through the OpenTelemetry API meanwhile.
+                let end_time = span.apply(crate::recorder::take_forwarded(cx));
+                let event = finish_span(&mut span, error, content);
+                span.finish(end_time);
+                event
+            } else {
+                let mut span = InContext(cx.span());
+                let event = finish_span(&mut span, error, content);
+                span.0.end();
+                event
+            };
             // After the span: an event exporter that fails cannot cost the span.
             if let Some(event) = event {
                 event.emit();
@@ -478,6 +517,7 @@ impl Active {
             // span is lost instead.
             let result = std::panic::catch_unwind(AssertUnwindSafe(|| end(self)));
             if result.is_err()
+                && self.span.is_none()
                 && let Some(cx) = cx.as_ref().filter(|_| recording)
             {
                 // Something failed before the span ended (content, an event): end it
@@ -485,7 +525,78 @@ impl Active {
                 let _ = std::panic::catch_unwind(AssertUnwindSafe(|| cx.span().end()));
             }
         }
+        self.span = None;
         self.content = None;
+    }
+}
+
+/// Records the outcome and the content on a span about to end; returns the content event
+/// to emit once it ended.
+fn finish_span(
+    span: &mut impl opentelemetry::trace::Span,
+    error: Option<(Cow<'static, str>, Cow<'static, str>)>,
+    content: Option<Box<Captured>>,
+) -> Option<crate::content::Event> {
+    if let Some((error_type, description)) = error {
+        span.set_status(Status::error(description));
+        span.set_attribute(KeyValue::new(semconv::ERROR_TYPE, error_type));
+    }
+    content.and_then(|content| (*content).finish(span))
+}
+
+/// The span a context holds, as a [`Span`](opentelemetry::trace::Span) (each write takes
+/// the context's lock).
+struct InContext<'a>(opentelemetry::trace::SpanRef<'a>);
+
+impl opentelemetry::trace::Span for InContext<'_> {
+    fn add_event_with_timestamp<T>(
+        &mut self,
+        name: T,
+        timestamp: std::time::SystemTime,
+        attributes: Vec<KeyValue>,
+    ) where
+        T: Into<Cow<'static, str>>,
+    {
+        self.0.add_event_with_timestamp(name, timestamp, attributes);
+    }
+
+    fn span_context(&self) -> &opentelemetry::trace::SpanContext {
+        self.0.span_context()
+    }
+
+    fn is_recording(&self) -> bool {
+        self.0.is_recording()
+    }
+
+    fn set_attribute(&mut self, attribute: KeyValue) {
+        self.0.set_attribute(attribute);
+    }
+
+    fn set_attributes(&mut self, attributes: impl IntoIterator<Item = KeyValue>) {
+        self.0.set_attributes(attributes);
+    }
+
+    fn set_status(&mut self, status: Status) {
+        self.0.set_status(status);
+    }
+
+    fn update_name<T>(&mut self, new_name: T)
+    where
+        T: Into<Cow<'static, str>>,
+    {
+        self.0.update_name(new_name);
+    }
+
+    fn add_link(
+        &mut self,
+        span_context: opentelemetry::trace::SpanContext,
+        attributes: Vec<KeyValue>,
+    ) {
+        self.0.add_link(span_context, attributes);
+    }
+
+    fn end_with_timestamp(&mut self, timestamp: std::time::SystemTime) {
+        self.0.end_with_timestamp(timestamp);
     }
 }
 
