@@ -60,11 +60,10 @@
 //!
 //! # Inside the function
 //!
-//! The function holds its span; the OpenTelemetry context it runs in carries the span's
-//! identity, so spans, log records and outgoing requests made inside are its children.
-//! To add attributes or events to the span from the body (or anything it calls), use
-//! [`current_span`]: writing through `Context::current().span()` does nothing for a
-//! `#[trace_genai]` span.
+//! The span is the current span of the OpenTelemetry context while the function runs:
+//! spans, log records and outgoing requests made inside are its children, and writes
+//! through the OpenTelemetry API (`get_active_span`, `Context::current().span()`) reach it,
+//! from the body or anything it calls. [`current_span`] is a shorthand for the same API.
 //!
 //! # Responses, content and metrics
 //!
