@@ -9,8 +9,8 @@ pub use crate::content::{Captured, ContentCapture};
 pub use crate::future::{Instrumented, InstrumentedThen};
 pub use crate::operation::Operation;
 pub use crate::outcome::levels::{
-    AnyResult, AnyValue, Response, ResponseResult, ResponseResultWithErrorType,
-    ResultWithErrorType, ReturnValue,
+    AnyErr, ErrAsDynError, ErrAsDynErrorSendSync, ErrWithErrorType, NoErr, NoResponse, OkResponse,
+    Response, ReturnValue,
 };
 pub use crate::semconv;
 pub use crate::span::{Entered, SpanGuard, SpanMeta};

@@ -193,18 +193,22 @@ fn returns_never(output: &ReturnType) -> bool {
     matches!(output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)))
 }
 
-/// `(&&&&&&ReturnValue(value)).record_outcome(guard)`: picks, at compile time, the most
-/// specific outcome recording for the return type (see the runtime's `span::outcome`).
+/// `(&&&ReturnValue(value)).record_response(guard)`, then
+/// `(&&&&&ReturnValue(value)).record_error(guard)`: picks, at compile time, the most
+/// specific recording of the response and of the error for the return type (see the
+/// runtime's `outcome::levels`).
 fn record_outcome(private: &TokenStream, value: &TokenStream, guard: &TokenStream) -> TokenStream {
     let allow = allow_glue();
     quote! {
         #allow
         {
             use #private::{
-                AnyResult as _, AnyValue as _, Response as _, ResponseResult as _,
-                ResponseResultWithErrorType as _, ResultWithErrorType as _,
+                AnyErr as _, ErrAsDynError as _, ErrAsDynErrorSendSync as _,
+                ErrWithErrorType as _, NoErr as _, NoResponse as _, OkResponse as _,
+                Response as _,
             };
-            (&&&&&&#private::ReturnValue(#value)).record_outcome(#guard);
+            (&&&#private::ReturnValue(#value)).record_response(#guard);
+            (&&&&&#private::ReturnValue(#value)).record_error(#guard);
         }
     }
 }

@@ -11,7 +11,8 @@
 //! Output, where a plain function records its outcome and ends its span:
 //!
 //! ```text
-//! (&&&&&&P::ReturnValue(&ret)).record_outcome(&mut guard);   // an Err ends the span now
+//! (&&&P::ReturnValue(&ret)).record_response(&mut guard);
+//! (&&&&&P::ReturnValue(&ret)).record_error(&mut guard);     // an Err ends the span now
 //! P::trace_stream_result(ret, guard, {
 //!     use P::{ChunkInspector as _, NoInspector as _};
 //!     (&&P::ChunkProbe::<Result<Chunk, Error>>::new()).inspector()
