@@ -51,7 +51,7 @@
 //! | the function… | span status | `error.type` |
 //! |---|---|---|
 //! | returns a value, or `Ok` | unset | — |
-//! | returns `Err(e)` | `Error` | [`ErrorType::error_type`] if `E` implements it, else the type name of `E` |
+//! | returns `Err(e)` | `Error` | [`ErrorType::error_type`] if `E` implements it; for boxed and `anyhow`-style errors the concrete error's name; else the type name of `E` (see [`ErrorType`]) |
 //! | panics | `Error` | `panic` (the panic continues unchanged) |
 //! | is an `async fn` whose future is dropped unfinished | `Error` | `cancelled` |
 //!
@@ -314,7 +314,8 @@ pub mod __private;
 ///         let _entered = guard.enter();
 ///         P::call_once(move || { /* the original body */ })
 ///     };
-///     (&&&&&&P::ReturnValue(&ret)).record_outcome(&mut guard); // Err → status + error.type; Ok → response
+///     (&&&P::ReturnValue(&ret)).record_response(&mut guard); // Ok → gen_ai.response.*, usage
+///     (&&&&&P::ReturnValue(&ret)).record_error(&mut guard); // Err → status + error.type
 ///     guard.finish();
 ///     ret
 /// }

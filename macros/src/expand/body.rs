@@ -43,7 +43,8 @@ pub(crate) fn allow_glue() -> TokenStream {
 ///         let _entered = guard.enter();
 ///         P::call_once(move || { <return type hint> body })
 ///     };
-///     (&&&&&&P::ReturnValue(&ret)).record_outcome(&mut guard);
+///     (&&&P::ReturnValue(&ret)).record_response(&mut guard);
+///     (&&&&&P::ReturnValue(&ret)).record_error(&mut guard);
 ///     guard.finish();
 ///     ret
 /// }
