@@ -414,10 +414,15 @@ pub(crate) enum Forwarded {
 }
 
 thread_local! {
-    /// Set while a guard collects the writes of its span's [`Forward`].
-    static COLLECTING: std::cell::RefCell<Option<Vec<Forwarded>>> =
-        const { std::cell::RefCell::new(None) };
+    /// Set while a guard ends its span's [`Forward`] on this thread.
+    static COLLECTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The writes a [`Forward`] handed to the guard ending it on this thread.
+    static HANDED: std::cell::RefCell<Vec<Forwarded>> = const { std::cell::RefCell::new(Vec::new()) };
 }
+
+/// How many hand-overs wait in some thread's `HANDED`: a guard looks there only when
+/// this is not zero (nearly every span has no write through the API).
+static HANDED_COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// What stands for a direct span in its call's [`Context`]: it keeps what is written
 /// through the OpenTelemetry API (`Context::current().span()`, `get_active_span`, crates
@@ -449,12 +454,19 @@ impl Forward {
 
 /// Ends the [`Forward`] in `cx` and returns what was written to it: called by the guard,
 /// on its own thread, as the span ends.
+#[inline]
 pub(crate) fn take_forwarded(cx: &Context) -> Vec<Forwarded> {
-    COLLECTING.with(|collecting| *collecting.borrow_mut() = Some(Vec::new()));
+    COLLECTING.with(|collecting| collecting.set(true));
     cx.span().end();
-    COLLECTING
-        .with(|collecting| collecting.borrow_mut().take())
-        .unwrap_or_default()
+    COLLECTING.with(|collecting| collecting.set(false));
+    if HANDED_COUNT.load(Ordering::Acquire) == 0 {
+        return Vec::new();
+    }
+    let handed = HANDED.with(|handed| std::mem::take(&mut *handed.borrow_mut()));
+    if !handed.is_empty() {
+        HANDED_COUNT.fetch_sub(1, Ordering::AcqRel);
+    }
+    handed
 }
 
 impl opentelemetry::trace::Span for Forward {
@@ -497,15 +509,14 @@ impl opentelemetry::trace::Span for Forward {
     }
 
     fn end_with_timestamp(&mut self, timestamp: SystemTime) {
-        let pending = &mut self.pending;
-        let collected = COLLECTING.with(|collecting| {
-            collecting
-                .borrow_mut()
-                .as_mut()
-                .map(|slot| std::mem::swap(slot, pending))
-                .is_some()
-        });
-        if !collected && !self.ended {
+        if COLLECTING.with(std::cell::Cell::get) {
+            // The guard ends the span: hand it what was written.
+            if !self.pending.is_empty() {
+                let pending = std::mem::take(&mut self.pending);
+                HANDED.with(|handed| *handed.borrow_mut() = pending);
+                HANDED_COUNT.fetch_add(1, Ordering::AcqRel);
+            }
+        } else if !self.ended {
             // The application ended the span: it ends then, and takes no more writes.
             self.pending.push(Forwarded::End(timestamp));
         }

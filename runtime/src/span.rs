@@ -439,10 +439,8 @@ impl Active {
     #[inline]
     fn put(&mut self, attribute: KeyValue) {
         use opentelemetry::trace::Span as _;
-        if let Some(content) = self
-            .content
-            .as_deref_mut()
-            .filter(|content| content.wants_event_attributes())
+        if let Some(content) = self.content.as_deref_mut()
+            && content.wants_event_attributes()
         {
             content.note_attributes(std::iter::once(attribute.clone()));
         }
