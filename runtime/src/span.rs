@@ -493,7 +493,12 @@ impl Active {
             });
             let event = if let Some(mut span) = active.span.take() {
                 // What the application wrote through the OpenTelemetry API meanwhile.
-                let end_time = span.apply(crate::recorder::take_forwarded(cx));
+                let forwarded = crate::recorder::take_forwarded(cx);
+                let end_time = if forwarded.is_empty() {
+                    None
+                } else {
+                    span.apply(forwarded)
+                };
                 let event = finish_span(&mut span, error, content);
                 span.finish(end_time);
                 event
@@ -523,8 +528,12 @@ impl Active {
                 let _ = std::panic::catch_unwind(AssertUnwindSafe(|| cx.span().end()));
             }
         }
-        self.span = None;
-        self.content = None;
+        if self.span.is_some() {
+            self.span = None;
+        }
+        if self.content.is_some() {
+            self.content = None;
+        }
     }
 }
 
