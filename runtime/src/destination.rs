@@ -48,9 +48,7 @@ impl Destination {
         }
         if destination.starts_with("http://") || destination.starts_with("https://") {
             validate_url(destination).map_err(|reason| {
-                InitError::InvalidConfig(format!(
-                    "the destination {destination:?} given in code {reason}"
-                ))
+                InitError::InvalidConfig(format!("the destination {destination:?} {reason}"))
             })?;
             let authority = destination
                 .split_once("://")
@@ -378,12 +376,18 @@ impl fmt::Debug for ConnectionString {
 /// Checks that a URL has an http(s) scheme and a host, and that the exporters' URI parser
 /// (the `http` crate's, used by tonic and reqwest) accepts it, so that a bad endpoint is
 /// reported where it was configured rather than when an exporter is built.
+///
+/// The reason follows the URL in a message and says that it was given in code: every
+/// message that shows it is about a URL from code (`with_otlp`, `with_destination`, an
+/// `OtlpConfig`); the environment's errors name their variable instead.
 pub(crate) fn validate_url(url: &str) -> Result<(), &'static str> {
     let Some((scheme, rest)) = url.split_once("://") else {
-        return Err("is not a URL: expected `http://host:port` or `https://host:port`");
+        return Err(
+            "given in code is not a URL: expected `http://host:port` or `https://host:port`",
+        );
     };
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-        return Err("has an unsupported scheme: expected `http://` or `https://`");
+        return Err("given in code has an unsupported scheme: expected `http://` or `https://`");
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host = authority
@@ -396,11 +400,11 @@ pub(crate) fn validate_url(url: &str) -> Result<(), &'static str> {
             }
         });
     if host.is_empty() || url.chars().any(char::is_whitespace) {
-        return Err("is not a valid URL: expected `http://host:port`");
+        return Err("given in code is not a valid URL: expected `http://host:port`");
     }
     if url.parse::<http::Uri>().is_err() {
         return Err(
-            "is not a valid URL: it has a character URLs do not allow (e.g. `|`, `\\`, `^`, or `%` without two hex digits)",
+            "given in code is not a valid URL: it has a character URLs do not allow (e.g. `|`, `\\`, `^`, or `%` without two hex digits)",
         );
     }
     Ok(())

@@ -1161,7 +1161,7 @@ mod otlp {
         let endpoint = config.endpoint_for(signal);
         crate::destination::validate_url(&endpoint).map_err(|reason| {
             InitError::InvalidConfig(format!(
-                "the OTLP endpoint {endpoint:?} of {GIVEN_IN_CODE} {reason}"
+                "the OTLP endpoint {endpoint:?} (of an OtlpConfig) {reason}"
             ))
         })?;
         crate::destination::check_headers(GIVEN_IN_CODE, config.headers_for(signal))?;
@@ -1384,15 +1384,37 @@ mod azure {
                 .iter()
                 .map(|pem| reqwest::Certificate::from_pem(pem.as_bytes()))
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(error)?;
+                .map_err(|error| certificate_error(&error))?;
             builder = builder.tls_certs_merge(certificates);
         }
-        let client = builder.build().map_err(error)?;
-        Exporter::new_from_connection_string(connection.expose(), client).map_err(|_| {
-            InitError::InvalidConfig(
-                "the Application Insights connection string was rejected: copy the whole connection string from the Application Insights resource".to_owned(),
-            )
+        let client = builder.build().map_err(|error| {
+            if settings.root_certificates.is_empty() {
+                self::error(error)
+            } else {
+                certificate_error(&error)
+            }
+        })?;
+        // The reasons name no part of the string (format, authorization, endpoint).
+        Exporter::new_from_connection_string(connection.expose(), client).map_err(|reason| {
+            InitError::InvalidConfig(format!(
+                "the Application Insights connection string was rejected ({reason}): copy the whole connection string from the Application Insights resource"
+            ))
         })
+    }
+
+    /// A certificate given to `with_root_certificate` that TLS cannot use; reqwest's own
+    /// message (`builder error`) keeps the reason in its sources.
+    fn certificate_error(error: &reqwest::Error) -> InitError {
+        let mut reason = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            reason.push_str(": ");
+            reason.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        InitError::InvalidConfig(format!(
+            "a root certificate given to `with_root_certificate` cannot be used ({reason}): give PEM text (`-----BEGIN CERTIFICATE-----` …)"
+        ))
     }
 }
 

@@ -189,6 +189,12 @@ fn failing_installs() -> Vec<(&'static str, TelemetryBuilder)> {
             builder(&[]).with_destination_config(Destination::Otlp(bad_endpoint)),
         ),
         (
+            "HTTPS over gRPC (the exporter is built without TLS), after a working OTLP",
+            builder(&[])
+                .with_otlp(dead_endpoint())
+                .with_otlp_protocol("https://127.0.0.1:4317", trace_genai::OtlpProtocol::Grpc),
+        ),
+        (
             "an OTLP header that cannot be sent",
             builder(&[]).with_destination_config(Destination::Otlp(bad_header)),
         ),
@@ -699,13 +705,14 @@ fn defect_11_an_invalid_endpoint_error_names_where_it_came_from() {
             .to_string();
         assert!(error.contains(var), "{error}");
     }
-    let error = builder(&[])
-        .with_destination("http://bad|host:4317")
-        .install()
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(error.contains("given in code"), "{error}");
+    for builder in [
+        builder(&[]).with_destination("http://bad|host:4317"),
+        builder(&[]).with_otlp("http://bad|host:4317"),
+        builder(&[]).with_otlp("localhost:4317"),
+    ] {
+        let error = builder.install().err().unwrap().to_string();
+        assert!(error.contains("given in code"), "{error}");
+    }
     let mut otlp = OtlpConfig::default();
     otlp.endpoint = Some("http://bad|host:4317".to_owned());
     let error = builder(&[])
