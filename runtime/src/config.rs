@@ -309,12 +309,18 @@ impl BatchProcessorConfig {
             schedule_delay: self.schedule_delay.min(NO_TIMEOUT),
             max_queue_size,
             max_export_batch_size: self.max_export_batch_size.clamp(1, max_queue_size),
-            export_timeout: if self.export_timeout.is_zero() {
-                NO_TIMEOUT
-            } else {
-                self.export_timeout.min(NO_TIMEOUT)
-            },
+            export_timeout: time_limit(self.export_timeout),
         }
+    }
+}
+
+/// A time limit set in code, within the accepted range: zero means no limit
+/// ([`NO_TIMEOUT`]), as in the variables.
+pub(crate) fn time_limit(timeout: Duration) -> Duration {
+    if timeout.is_zero() {
+        NO_TIMEOUT
+    } else {
+        timeout.min(NO_TIMEOUT)
     }
 }
 
@@ -362,6 +368,20 @@ pub struct SpanLimitsConfig {
     pub attributes_per_event: u32,
     /// `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`.
     pub attributes_per_link: u32,
+}
+
+impl SpanLimitsConfig {
+    /// These limits as the SDK's, for `SdkTracerProviderBuilder::with_span_limits`.
+    #[must_use]
+    pub fn to_sdk(self) -> opentelemetry_sdk::trace::SpanLimits {
+        opentelemetry_sdk::trace::SpanLimits {
+            max_events_per_span: self.events_per_span,
+            max_attributes_per_span: self.attributes_per_span,
+            max_links_per_span: self.links_per_span,
+            max_attributes_per_event: self.attributes_per_event,
+            max_attributes_per_link: self.attributes_per_link,
+        }
+    }
 }
 
 impl Default for SpanLimitsConfig {
@@ -632,7 +652,7 @@ impl Config {
                 })?);
         }
 
-        for (processor, [delay, timeout, queue, batch]) in [
+        for (processor, vars) in [
             (
                 &mut config.batch.spans,
                 [
@@ -652,7 +672,7 @@ impl Config {
                 ],
             ),
         ] {
-            read_batch_processor(processor, [delay, timeout, queue, batch], &get, warnings)?;
+            read_batch_processor(processor, vars, &get, warnings)?;
         }
         if let Some(value) = get(OTEL_METRIC_EXPORT_INTERVAL)
             && let Some(interval) = Number::METRIC_EXPORT_INTERVAL.millis(&value, warnings)?
@@ -1426,6 +1446,38 @@ mod tests {
             "{:?}",
             config.warnings
         );
+    }
+
+    #[test]
+    fn span_limits_and_batch_sizes() {
+        let config = Config::from_lookup(lookup(&[
+            ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "64"),
+            ("OTEL_SPAN_EVENT_COUNT_LIMIT", "0"),
+            ("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "2147483647"),
+            ("OTEL_BLRP_MAX_QUEUE_SIZE", "100"),
+            ("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "200"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "256"),
+        ]))
+        .unwrap();
+        let limits = config.span_limits.to_sdk();
+        assert_eq!(limits.max_attributes_per_span, 64);
+        assert_eq!(limits.max_events_per_span, 0);
+        assert_eq!(limits.max_links_per_span, 128);
+        assert_eq!(limits.max_attributes_per_link, 2_147_483_647);
+        // A batch larger than its queue is the queue: a warning when it was set.
+        assert_eq!(config.batch.logs.max_export_batch_size, 100);
+        assert_eq!(config.batch.spans.max_export_batch_size, 256);
+        assert_eq!(config.warnings.len(), 1, "{:?}", config.warnings);
+        assert!(config.warnings[0].contains("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE"));
+        // Values set in code are brought within range.
+        let mut spans = BatchProcessorConfig::spans();
+        spans.max_queue_size = usize::MAX;
+        spans.max_export_batch_size = 0;
+        spans.export_timeout = Duration::ZERO;
+        let spans = spans.clamped();
+        assert_eq!(spans.max_queue_size, BatchProcessorConfig::MAX_QUEUE_SIZE);
+        assert_eq!(spans.max_export_batch_size, 1);
+        assert_eq!(spans.export_timeout, NO_TIMEOUT);
     }
 
     #[test]

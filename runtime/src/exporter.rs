@@ -325,12 +325,7 @@ pub(crate) fn add_metrics(
 
 /// The time limit of one metric export (zero: no limit).
 fn metric_export_timeout(settings: &ExportSettings) -> Duration {
-    let timeout = settings.batch.metric_export_timeout;
-    if timeout.is_zero() {
-        crate::config::NO_TIMEOUT
-    } else {
-        timeout.min(crate::config::NO_TIMEOUT)
-    }
+    crate::config::time_limit(settings.batch.metric_export_timeout)
 }
 
 pub(crate) mod batch {
