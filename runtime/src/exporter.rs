@@ -335,12 +335,13 @@ pub(crate) mod batch {
     //! `max_queue_size` slots: about 360 bytes per span, so `OTEL_BSP_MAX_QUEUE_SIZE=10000000`
     //! costs 3.6 GB before the first span), and their thread wakes every schedule delay even
     //! with nothing to export (a zero delay spins a core). Here, items go through an
-    //! unbounded channel whose length a counter keeps within `max_queue_size` (the channel
-    //! allocates small blocks as items arrive and frees them as they leave), and the worker
-    //! thread waits without a timeout until the first item of a batch arrives.
-    //!
-    //! Items and control messages share one channel, so a flush or shutdown exports every
-    //! item enqueued before it.
+    //! unbounded channel whose length a counter keeps within `max_queue_size`: the channel
+    //! allocates small blocks as items arrive and frees them as they leave. Nothing ever
+    //! waits on that channel, so sending an item never wakes a thread. The worker waits on
+    //! a second channel, of control messages: the first item of an empty queue starts its
+    //! batch's schedule delay, a full batch asks for an export at once, and flush and
+    //! shutdown export everything sent before them. With nothing queued, the worker waits
+    //! without a timeout.
 
     use std::future::Future;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -431,19 +432,33 @@ pub(crate) mod batch {
         }
     }
 
-    enum Message<T> {
-        Item(T),
+    /// What the worker is told, apart from the items themselves.
+    enum Control {
+        /// An item arrived in an empty queue: its batch's schedule delay starts.
+        Wake,
+        /// A full batch is queued.
+        ExportNow,
         Flush(SyncSender<OTelSdkResult>),
         Shutdown(Duration, SyncSender<OTelSdkResult>),
         Resource(Resource),
     }
 
+    /// What the processor and its worker share.
+    #[derive(Debug, Default)]
+    struct Shared {
+        /// Items sent and not yet taken by the worker, at most `max_queue_size`.
+        queued: AtomicUsize,
+        /// An `ExportNow` is on its way.
+        export_requested: AtomicBool,
+    }
+
     /// A batch processor of items `T` (spans or log records) with its worker thread.
     pub(crate) struct BatchProcessor<T> {
-        sender: Sender<Message<T>>,
-        /// Items in the channel, at most `max_queue_size`.
-        queued: Arc<AtomicUsize>,
+        items: Sender<T>,
+        control: Sender<Control>,
+        shared: Arc<Shared>,
         max_queue_size: usize,
+        max_export_batch_size: usize,
         worker: Mutex<Option<JoinHandle<()>>>,
         shut_down: AtomicBool,
     }
@@ -451,8 +466,9 @@ pub(crate) mod batch {
     impl<T> std::fmt::Debug for BatchProcessor<T> {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.debug_struct("BatchProcessor")
-                .field("queued", &self.queued.load(Ordering::Relaxed))
+                .field("queued", &self.shared.queued.load(Ordering::Relaxed))
                 .field("max_queue_size", &self.max_queue_size)
+                .field("max_export_batch_size", &self.max_export_batch_size)
                 .finish_non_exhaustive()
         }
     }
@@ -483,14 +499,18 @@ pub(crate) mod batch {
             settings: BatchProcessorConfig,
             thread_name: &str,
         ) -> Result<Self, InitError> {
-            let (sender, receiver) = mpsc::channel();
-            let queued = Arc::new(AtomicUsize::new(0));
+            let (items, item_receiver) = mpsc::channel();
+            let (control, control_receiver) = mpsc::channel();
+            let shared = Arc::new(Shared::default());
+            let max_queue_size = settings.max_queue_size.max(1);
+            let max_export_batch_size = settings.max_export_batch_size.clamp(1, max_queue_size);
             let worker = Worker {
                 exporter,
-                receiver,
-                queued: Arc::clone(&queued),
+                items: item_receiver,
+                control: control_receiver,
+                shared: Arc::clone(&shared),
                 schedule_delay: settings.schedule_delay,
-                max_export_batch_size: settings.max_export_batch_size.max(1),
+                max_export_batch_size,
             };
             let worker = std::thread::Builder::new()
                 .name(thread_name.to_owned())
@@ -500,22 +520,36 @@ pub(crate) mod batch {
                     source: Box::new(error),
                 })?;
             Ok(BatchProcessor {
-                sender,
-                queued,
-                max_queue_size: settings.max_queue_size,
+                items,
+                control,
+                shared,
+                max_queue_size,
+                max_export_batch_size,
                 worker: Mutex::new(Some(worker)),
                 shut_down: AtomicBool::new(false),
             })
         }
 
-        /// Queues `item`, or drops it when the queue is full or the worker is gone.
+        /// Queues `item`, or drops it when the queue is full or the worker is gone. The
+        /// worker is woken only by the first item of a batch and by a full batch, not per
+        /// item: the items' channel has no waiting receiver, so a send never wakes a thread.
         fn enqueue(&self, item: T) {
-            if self.queued.fetch_add(1, Ordering::Relaxed) >= self.max_queue_size {
-                self.queued.fetch_sub(1, Ordering::Relaxed);
+            let queued = self.shared.queued.fetch_add(1, Ordering::AcqRel);
+            if queued >= self.max_queue_size {
+                self.shared.queued.fetch_sub(1, Ordering::AcqRel);
                 return;
             }
-            if self.sender.send(Message::Item(item)).is_err() {
-                self.queued.fetch_sub(1, Ordering::Relaxed);
+            if self.items.send(item).is_err() {
+                self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+                return;
+            }
+            if queued == 0 {
+                let _ = self.control.send(Control::Wake);
+            }
+            if queued + 1 >= self.max_export_batch_size
+                && !self.shared.export_requested.swap(true, Ordering::AcqRel)
+            {
+                let _ = self.control.send(Control::ExportNow);
             }
         }
 
@@ -524,8 +558,8 @@ pub(crate) mod batch {
                 return Err(OTelSdkError::AlreadyShutdown);
             }
             let (reply, result) = mpsc::sync_channel(1);
-            self.sender
-                .send(Message::Flush(reply))
+            self.control
+                .send(Control::Flush(reply))
                 .map_err(|_| OTelSdkError::AlreadyShutdown)?;
             match result.recv_timeout(FLUSH_TIMEOUT) {
                 Ok(result) => result,
@@ -542,8 +576,8 @@ pub(crate) mod batch {
                 return Err(OTelSdkError::AlreadyShutdown);
             }
             let (reply, result) = mpsc::sync_channel(1);
-            self.sender
-                .send(Message::Shutdown(timeout, reply))
+            self.control
+                .send(Control::Shutdown(timeout, reply))
                 .map_err(|_| OTelSdkError::AlreadyShutdown)?;
             match result.recv_timeout(timeout) {
                 Ok(_) => {
@@ -566,7 +600,7 @@ pub(crate) mod batch {
         }
 
         fn set_resource(&self, resource: &Resource) {
-            let _ = self.sender.send(Message::Resource(resource.clone()));
+            let _ = self.control.send(Control::Resource(resource.clone()));
         }
     }
 
@@ -615,8 +649,9 @@ pub(crate) mod batch {
 
     struct Worker<X: Export> {
         exporter: X,
-        receiver: Receiver<Message<X::Item>>,
-        queued: Arc<AtomicUsize>,
+        items: Receiver<X::Item>,
+        control: Receiver<Control>,
+        shared: Arc<Shared>,
         schedule_delay: Duration,
         max_export_batch_size: usize,
     }
@@ -625,62 +660,79 @@ pub(crate) mod batch {
         fn run(mut self) {
             // Whatever the exporter does must not make telemetry of its own.
             let _suppressed = opentelemetry::Context::enter_telemetry_suppressed_scope();
-            let mut batch = Vec::new();
-            // When the oldest item of `batch` must be exported; `None` while it is empty
-            // (then the worker sleeps until an item arrives).
+            // When the queued items must be exported; `None` while none is queued (then
+            // the worker sleeps until told otherwise).
             let mut deadline: Option<Instant> = None;
             loop {
                 let message = match deadline {
                     None => self
-                        .receiver
+                        .control
                         .recv()
                         .map_err(|_| RecvTimeoutError::Disconnected),
                     Some(deadline) => self
-                        .receiver
+                        .control
                         .recv_timeout(deadline.saturating_duration_since(Instant::now())),
                 };
                 match message {
-                    Ok(Message::Item(item)) => {
-                        self.queued.fetch_sub(1, Ordering::Relaxed);
-                        batch.push(item);
-                        if batch.len() >= self.max_export_batch_size {
-                            let _ = self.export(&mut batch);
-                            deadline = None;
-                        } else if deadline.is_none() {
-                            // Past `Instant`'s range: the batch waits until it is full.
-                            deadline = Instant::now().checked_add(self.schedule_delay);
-                        }
-                    }
-                    Ok(Message::Flush(reply)) => {
-                        let result = self.export(&mut batch);
+                    Ok(Control::Wake) => {}
+                    Ok(Control::ExportNow) => {
+                        self.shared.export_requested.store(false, Ordering::Release);
+                        let _ = self.export_queued();
                         deadline = None;
-                        let _ = reply.send(result);
                     }
-                    Ok(Message::Shutdown(timeout, reply)) => {
-                        let result = self.export(&mut batch);
-                        let result = result.and(self.exporter.shutdown(timeout));
-                        let _ = reply.send(result);
+                    Ok(Control::Flush(reply)) => {
+                        let _ = reply.send(self.export_queued());
+                        deadline = None;
+                    }
+                    Ok(Control::Shutdown(timeout, reply)) => {
+                        let result = self.export_queued();
+                        let _ = reply.send(result.and(self.exporter.shutdown(timeout)));
                         return;
                     }
-                    Ok(Message::Resource(resource)) => self.exporter.set_resource(&resource),
+                    Ok(Control::Resource(resource)) => self.exporter.set_resource(&resource),
                     Err(RecvTimeoutError::Timeout) => {
-                        let _ = self.export(&mut batch);
+                        let _ = self.export_queued();
                         deadline = None;
                     }
                     Err(RecvTimeoutError::Disconnected) => {
                         // The processor was dropped without a shutdown.
-                        let _ = self.export(&mut batch);
+                        let _ = self.export_queued();
                         return;
                     }
+                }
+                // An item sent while the worker was busy may have found the queue
+                // non-empty and sent no `Wake`: the count decides, not the messages.
+                if self.shared.queued.load(Ordering::Acquire) == 0 {
+                    deadline = None;
+                } else if deadline.is_none() {
+                    // Past `Instant`'s range: the items wait for a full batch or a flush.
+                    deadline = Instant::now().checked_add(self.schedule_delay);
                 }
             }
         }
 
-        fn export(&self, batch: &mut Vec<X::Item>) -> OTelSdkResult {
-            if batch.is_empty() {
-                return Ok(());
+        /// Exports every queued item, in batches of at most `max_export_batch_size`;
+        /// returns the last export's result.
+        fn export_queued(&self) -> OTelSdkResult {
+            let mut result = Ok(());
+            loop {
+                let mut batch = Vec::new();
+                while batch.len() < self.max_export_batch_size {
+                    let Ok(item) = self.items.try_recv() else {
+                        break;
+                    };
+                    self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+                    batch.push(item);
+                }
+                if batch.is_empty() {
+                    return result;
+                }
+                let full = batch.len() == self.max_export_batch_size;
+                result = self.exporter.export(batch);
+                if !full {
+                    return result;
+                }
             }
-            self.exporter.export(std::mem::take(batch))
         }
     }
 
@@ -767,6 +819,57 @@ pub(crate) mod batch {
                 .unwrap();
         }
 
+        #[test]
+        fn a_full_batch_is_exported_without_waiting_for_the_delay() {
+            let exporter = Collect::default();
+            let processor =
+                BatchProcessor::for_spans(exporter.clone(), settings(60_000, 100, 5)).unwrap();
+            for _ in 0..12 {
+                processor.on_end(span());
+            }
+            let started = Instant::now();
+            while exporter.spans() < 10 {
+                assert!(
+                    started.elapsed() < Duration::from_secs(5),
+                    "no batch exported"
+                );
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            processor
+                .shutdown_with_timeout(Duration::from_secs(5))
+                .unwrap();
+            assert_eq!(exporter.spans(), 12);
+        }
+
+        #[test]
+        fn spans_from_many_threads_all_arrive() {
+            let exporter = Collect::default();
+            let processor = Arc::new(
+                BatchProcessor::for_spans(exporter.clone(), settings(1, 100_000, 64)).unwrap(),
+            );
+            let threads: Vec<_> = (0..4)
+                .map(|_| {
+                    let processor = Arc::clone(&processor);
+                    std::thread::spawn(move || {
+                        for i in 0..5_000 {
+                            processor.on_end(span());
+                            if i % 1000 == 0 {
+                                std::thread::sleep(Duration::from_millis(2));
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for thread in threads {
+                thread.join().unwrap();
+            }
+            processor.force_flush().unwrap();
+            assert_eq!(exporter.spans(), 20_000);
+            processor
+                .shutdown_with_timeout(Duration::from_secs(5))
+                .unwrap();
+        }
+
         /// An exporter that blocks until released, to fill the queue.
         #[derive(Debug, Clone, Default)]
         struct Gate(Arc<(Mutex<bool>, std::sync::Condvar)>, Arc<AtomicUsize>);
@@ -791,14 +894,14 @@ pub(crate) mod batch {
             // The first span goes to the (blocked) exporter; ten more fill the queue.
             processor.on_end(span());
             let started = Instant::now();
-            while processor.queued.load(Ordering::Relaxed) != 0 {
+            while processor.shared.queued.load(Ordering::Relaxed) != 0 {
                 assert!(started.elapsed() < Duration::from_secs(5));
                 std::thread::yield_now();
             }
             for _ in 0..50 {
                 processor.on_end(span());
             }
-            assert_eq!(processor.queued.load(Ordering::Relaxed), 10);
+            assert_eq!(processor.shared.queued.load(Ordering::Relaxed), 10);
             *gate.0.0.lock().unwrap() = true;
             gate.0.1.notify_all();
             processor
