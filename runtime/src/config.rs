@@ -8,28 +8,52 @@
 //!
 //! | variable | meaning | default |
 //! |---|---|---|
-//! | `OTEL_SDK_DISABLED` | `true` installs nothing; instrumented functions cost next to nothing | `false` |
+//! | `OTEL_SDK_DISABLED` | `true` (any case) installs nothing; instrumented functions cost next to nothing. Any other value than `true`/`false`: a warning, then `false` | `false` |
 //! | `OTEL_SERVICE_NAME` | `service.name` of the resource | `service.name` from `OTEL_RESOURCE_ATTRIBUTES`, else `unknown_service:<executable>` |
 //! | `OTEL_RESOURCE_ATTRIBUTES` | extra resource attributes, `key=value,key2=value2` (percent-encoded values) | none |
 //! | `OTEL_TRACES_SAMPLER` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio` | `parentbased_always_on` |
-//! | `OTEL_TRACES_SAMPLER_ARG` | the ratio for the `*traceidratio` samplers, in `[0, 1]` | `1.0` |
+//! | `OTEL_TRACES_SAMPLER_ARG` | the ratio for the `*traceidratio` samplers, in `[0, 1]`; ignored by the other samplers; a value that is not a ratio: a warning, then `1.0` | `1.0` |
 //! | `OTEL_TRACES_EXPORTER`, `OTEL_LOGS_EXPORTER`, `OTEL_METRICS_EXPORTER` | comma-separated: `console`, `otlp`, `azure_monitor`, `none` | `otlp` if an OTLP endpoint variable is set, plus `azure_monitor` if a connection string is; otherwise `console` |
 //! | `OTEL_EXPORTER_OTLP_ENDPOINT` | base endpoint of every signal (HTTP appends `/v1/traces`, …) | `http://localhost:4317` (gRPC), `http://localhost:4318` (HTTP) |
 //! | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `…_LOGS_ENDPOINT`, `…_METRICS_ENDPOINT` | the endpoint of one signal, used as is | the base endpoint |
 //! | `OTEL_EXPORTER_OTLP_PROTOCOL` | `grpc`, `http/protobuf`, `http/json` | `grpc` |
-//! | `OTEL_EXPORTER_OTLP_HEADERS` | `key=value,…` sent with every export (percent-encoded values) | none |
-//! | `OTEL_EXPORTER_OTLP_TIMEOUT` | time limit of one export, in milliseconds | `10000` |
+//! | `OTEL_EXPORTER_OTLP_HEADERS` | `name=value,…` sent with every export (percent-encoded values); a header HTTP cannot carry (a space in the name, a newline in the value) is an error naming the variable and the header, never the value | none |
+//! | `OTEL_EXPORTER_OTLP_TRACES_HEADERS`, `…_LOGS_HEADERS`, `…_METRICS_HEADERS` | the headers of one signal, instead of the general ones | the general headers |
 //! | `OTEL_EXPORTER_OTLP_COMPRESSION` | `gzip` or `none` | `none` |
 //! | `APPLICATIONINSIGHTS_CONNECTION_STRING` | Azure Monitor connection string | none |
-//! | `OTEL_BSP_SCHEDULE_DELAY` | batch span processor delay between exports, in milliseconds | `5000` |
-//! | `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | spans kept while the exporter is busy (more are dropped), spans per export | `2048`, `512` |
-//! | `OTEL_METRIC_EXPORT_INTERVAL` | metric export interval, in milliseconds | `60000` |
 //! | `TRACE_GENAI_CONSOLE_FORMAT` | `tree` (for people) or `json` (one JSON object per span and line) | `tree` |
 //! | `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` | `NO_CONTENT`, `SPAN_ONLY`, `EVENT_ONLY`, `SPAN_AND_EVENT` (any case; `true`/`1` = both, `false`/`0` = none); anything else: a warning, then no content | `NO_CONTENT` |
-//! | `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED` | `true` (any case) records content on spans and in events, when the variable above is unset | off |
+//! | `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED` | `true` (any case) records content on spans and in events, when the variable above is unset; any other value than `true`/`false`: a warning, then off | off |
 //! | `OTEL_PROPAGATORS` | `tracecontext`, `baggage` (comma list) or `none`: the HTTP context formats of [`propagation`](crate::propagation) | `tracecontext,baggage` |
-//! | `TRACE_GENAI_CONTENT_MAX_LENGTH` | budget of one content attribute, in characters of its JSON text (at least 64); longer content is cut, marked, and kept valid JSON | `8192` |
 //! | `OTEL_SEMCONV_STABILITY_OPT_IN` | comma list; `gen_ai_latest_experimental` switches to the unreleased GenAI names where they differ (`gen_ai.usage.cache_write.input_tokens`, per-operation duration metrics) | v1.41 names |
+//!
+//! # Numbers
+//!
+//! Every numeric variable is a whole number (milliseconds for times) within a range. A
+//! value outside it, or that is not a whole number (`10s`, `1e6`), is an
+//! [`InitError::InvalidEnv`] naming the variable and the range. A negative time is
+//! ignored with one warning, as the OpenTelemetry specification requires, and the default
+//! applies. A zero timeout means no limit (the specification's meaning), implemented as
+//! [`NO_TIMEOUT`] (2³¹ − 1 ms, about 24.8 days).
+//!
+//! | variable | meaning | accepted | default |
+//! |---|---|---|---|
+//! | `OTEL_EXPORTER_OTLP_TIMEOUT` | time limit of one OTLP export, in ms | 0 (no limit) to 2147483647 | `10000` |
+//! | `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`, `…_LOGS_TIMEOUT`, `…_METRICS_TIMEOUT` | the same, for one signal | 0 (no limit) to 2147483647 | `OTEL_EXPORTER_OTLP_TIMEOUT` |
+//! | `OTEL_BSP_SCHEDULE_DELAY` | how long the first span of a batch waits for more before export, in ms (`0`: export at once; an idle processor never wakes up) | 0 to 2147483647 | `5000` |
+//! | `OTEL_BSP_EXPORT_TIMEOUT` | time limit of one span export by a network exporter, in ms, on top of the exporter's own | 0 (no limit) to 2147483647 | `30000` |
+//! | `OTEL_BSP_MAX_QUEUE_SIZE` | spans kept while the exporter is busy (more are dropped); memory is taken per queued span, never reserved up front | 1 to 1000000 | `2048` |
+//! | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | spans per export; larger than the queue: the queue size, with a warning | 1 to 1000000 | `512` |
+//! | `OTEL_BLRP_SCHEDULE_DELAY`, `OTEL_BLRP_EXPORT_TIMEOUT`, `OTEL_BLRP_MAX_QUEUE_SIZE`, `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE` | the same, for log records (GenAI events) | as `OTEL_BSP_*` | `1000`, `30000`, `2048`, `512` |
+//! | `OTEL_METRIC_EXPORT_INTERVAL` | metric export interval, in ms | 100 to 2147483647 | `60000` |
+//! | `OTEL_METRIC_EXPORT_TIMEOUT` | time limit of one metric export by a network exporter, in ms | 0 (no limit) to 2147483647 | `30000` |
+//! | `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, `OTEL_SPAN_EVENT_COUNT_LIMIT`, `OTEL_SPAN_LINK_COUNT_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`, `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT` | span limits (see [`SpanLimitsConfig`]) | 0 to 2147483647 | `128` |
+//! | `TRACE_GENAI_CONTENT_MAX_LENGTH` | budget of one content attribute, in characters of its JSON text; longer content is cut, marked, and kept valid JSON | 64 to 1048576 | `8192` |
+//!
+//! `OTEL_BSP_MAX_CONCURRENT_EXPORTS` is not used: each processor exports one batch at a
+//! time. The attribute value length limits (`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`,
+//! `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`) are not implemented by the OpenTelemetry Rust
+//! SDK and are not read; `TRACE_GENAI_CONTENT_MAX_LENGTH` bounds the large attributes.
 
 use std::time::Duration;
 
@@ -37,7 +61,7 @@ use opentelemetry::KeyValue;
 
 use crate::destination::{
     ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, Secret, Signal,
-    validate_url,
+    check_headers, validate_url,
 };
 use crate::error::InitError;
 
@@ -99,11 +123,75 @@ pub const OTEL_SEMCONV_STABILITY_OPT_IN: &str = "OTEL_SEMCONV_STABILITY_OPT_IN";
 pub const AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED: &str =
     "AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED";
 
+/// `OTEL_EXPORTER_OTLP_TRACES_HEADERS`.
+pub const OTEL_EXPORTER_OTLP_TRACES_HEADERS: &str = "OTEL_EXPORTER_OTLP_TRACES_HEADERS";
+/// `OTEL_EXPORTER_OTLP_LOGS_HEADERS`.
+pub const OTEL_EXPORTER_OTLP_LOGS_HEADERS: &str = "OTEL_EXPORTER_OTLP_LOGS_HEADERS";
+/// `OTEL_EXPORTER_OTLP_METRICS_HEADERS`.
+pub const OTEL_EXPORTER_OTLP_METRICS_HEADERS: &str = "OTEL_EXPORTER_OTLP_METRICS_HEADERS";
+/// `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`.
+pub const OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT";
+/// `OTEL_EXPORTER_OTLP_LOGS_TIMEOUT`.
+pub const OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_LOGS_TIMEOUT";
+/// `OTEL_EXPORTER_OTLP_METRICS_TIMEOUT`.
+pub const OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT";
+/// `OTEL_BSP_EXPORT_TIMEOUT`.
+pub const OTEL_BSP_EXPORT_TIMEOUT: &str = "OTEL_BSP_EXPORT_TIMEOUT";
+/// `OTEL_BLRP_SCHEDULE_DELAY`.
+pub const OTEL_BLRP_SCHEDULE_DELAY: &str = "OTEL_BLRP_SCHEDULE_DELAY";
+/// `OTEL_BLRP_EXPORT_TIMEOUT`.
+pub const OTEL_BLRP_EXPORT_TIMEOUT: &str = "OTEL_BLRP_EXPORT_TIMEOUT";
+/// `OTEL_BLRP_MAX_QUEUE_SIZE`.
+pub const OTEL_BLRP_MAX_QUEUE_SIZE: &str = "OTEL_BLRP_MAX_QUEUE_SIZE";
+/// `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE`.
+pub const OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: &str = "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE";
+/// `OTEL_METRIC_EXPORT_TIMEOUT`.
+pub const OTEL_METRIC_EXPORT_TIMEOUT: &str = "OTEL_METRIC_EXPORT_TIMEOUT";
+/// `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`.
+pub const OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT";
+/// `OTEL_SPAN_EVENT_COUNT_LIMIT`.
+pub const OTEL_SPAN_EVENT_COUNT_LIMIT: &str = "OTEL_SPAN_EVENT_COUNT_LIMIT";
+/// `OTEL_SPAN_LINK_COUNT_LIMIT`.
+pub const OTEL_SPAN_LINK_COUNT_LIMIT: &str = "OTEL_SPAN_LINK_COUNT_LIMIT";
+/// `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`.
+pub const OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT";
+/// `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`.
+pub const OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT";
+
 /// Variables whose values are secrets: never repeated in errors.
 const SECRET_VARS: &[&str] = &[
     OTEL_EXPORTER_OTLP_HEADERS,
+    OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+    OTEL_EXPORTER_OTLP_LOGS_HEADERS,
+    OTEL_EXPORTER_OTLP_METRICS_HEADERS,
     APPLICATIONINSIGHTS_CONNECTION_STRING,
 ];
+
+/// A zero timeout means no limit (OpenTelemetry specification, "Timeout"); this long
+/// time stands for it: 2³¹ − 1 ms, about 24.8 days, the substitute the specification
+/// suggests.
+pub const NO_TIMEOUT: Duration = Duration::from_millis(MAX_MILLIS);
+
+/// The largest number of milliseconds, limit or count a variable accepts: 2³¹ − 1, the
+/// range the OpenTelemetry specification asks SDKs to support.
+const MAX_MILLIS: u64 = 2_147_483_647;
+
+/// The largest queue or batch of a batch processor. Memory is only taken per queued item,
+/// but a million spans already hold gigabytes while a collector is away.
+pub(crate) const MAX_QUEUE_SIZE: usize = 1_000_000;
+
+/// The shortest metric export interval: every export collects every metric and makes a
+/// network request.
+pub(crate) const MIN_METRIC_EXPORT_INTERVAL: Duration =
+    Duration::from_millis(MIN_METRIC_EXPORT_INTERVAL_MS);
+const MIN_METRIC_EXPORT_INTERVAL_MS: u64 = 100;
+
+/// The shortest content budget (as `with_content_max_length` applies it).
+const MIN_CONTENT_MAX_LENGTH: u64 = 64;
+
+/// The longest content budget: longer attributes make a batch exceed collectors' request
+/// size limits (gRPC's default is 4 MiB).
+const MAX_CONTENT_MAX_LENGTH: u64 = 1_048_576;
 
 /// The sampler to install.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -164,16 +252,148 @@ pub enum Propagator {
     Baggage,
 }
 
-/// Batch processor settings (`OTEL_BSP_*`); `None` keeps the SDK default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// One batch processor: the span processor's settings (`OTEL_BSP_*`) or the log record
+/// processor's (`OTEL_BLRP_*`).
+///
+/// The processors are trace-genai's own: the queue takes memory per queued item (never
+/// for its whole capacity up front, as the SDK's processors do), and an idle processor
+/// sleeps until something arrives, whatever the schedule delay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BatchProcessorConfig {
+    /// `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_BLRP_SCHEDULE_DELAY`: how long the first item of a
+    /// batch waits for more before the batch is exported (zero: at once).
+    pub schedule_delay: Duration,
+    /// `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BLRP_MAX_QUEUE_SIZE`: items kept while the
+    /// exporter is busy; more are dropped. At most [`MAX_QUEUE_SIZE`](Self::MAX_QUEUE_SIZE).
+    pub max_queue_size: usize,
+    /// `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE`: items per
+    /// export, at most `max_queue_size`.
+    pub max_export_batch_size: usize,
+    /// `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BLRP_EXPORT_TIMEOUT`: time limit of one export by
+    /// a network exporter, on top of the exporter's own ([`NO_TIMEOUT`]: no limit).
+    pub export_timeout: Duration,
+}
+
+impl BatchProcessorConfig {
+    /// The largest queue (and batch) accepted.
+    pub const MAX_QUEUE_SIZE: usize = MAX_QUEUE_SIZE;
+
+    /// The span processor's defaults: 5 s, 2048 spans, 512 per export, 30 s.
+    #[must_use]
+    pub const fn spans() -> Self {
+        BatchProcessorConfig {
+            schedule_delay: Duration::from_secs(5),
+            max_queue_size: 2048,
+            max_export_batch_size: 512,
+            export_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// The log record processor's defaults: 1 s, 2048 records, 512 per export, 30 s.
+    #[must_use]
+    pub const fn logs() -> Self {
+        BatchProcessorConfig {
+            schedule_delay: Duration::from_secs(1),
+            ..Self::spans()
+        }
+    }
+
+    /// These settings within the accepted ranges (for values set in code, which no
+    /// variable parser checked): a queue of 1 to [`MAX_QUEUE_SIZE`](Self::MAX_QUEUE_SIZE),
+    /// a batch of 1 to the queue size, times of at most [`NO_TIMEOUT`].
+    #[must_use]
+    pub fn clamped(self) -> Self {
+        let max_queue_size = self.max_queue_size.clamp(1, MAX_QUEUE_SIZE);
+        BatchProcessorConfig {
+            schedule_delay: self.schedule_delay.min(NO_TIMEOUT),
+            max_queue_size,
+            max_export_batch_size: self.max_export_batch_size.clamp(1, max_queue_size),
+            export_timeout: time_limit(self.export_timeout),
+        }
+    }
+}
+
+/// A time limit set in code, within the accepted range: zero means no limit
+/// ([`NO_TIMEOUT`]), as in the variables.
+pub(crate) fn time_limit(timeout: Duration) -> Duration {
+    if timeout.is_zero() {
+        NO_TIMEOUT
+    } else {
+        timeout.min(NO_TIMEOUT)
+    }
+}
+
+/// How exports are batched and bounded in time: the batch span processor, the batch log
+/// record processor, and the metric reader's export time limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BatchConfig {
-    /// `OTEL_BSP_SCHEDULE_DELAY`.
-    pub schedule_delay: Option<Duration>,
-    /// `OTEL_BSP_MAX_QUEUE_SIZE`.
-    pub max_queue_size: Option<usize>,
-    /// `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`.
-    pub max_export_batch_size: Option<usize>,
+    /// The batch span processor (`OTEL_BSP_*`).
+    pub spans: BatchProcessorConfig,
+    /// The batch log record processor (`OTEL_BLRP_*`), which exports GenAI events.
+    pub logs: BatchProcessorConfig,
+    /// `OTEL_METRIC_EXPORT_TIMEOUT`: time limit of one metric export by a network exporter
+    /// ([`NO_TIMEOUT`]: no limit).
+    pub metric_export_timeout: Duration,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        BatchConfig {
+            spans: BatchProcessorConfig::spans(),
+            logs: BatchProcessorConfig::logs(),
+            metric_export_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Span limits (`OTEL_SPAN_*_COUNT_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`,
+/// `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`): what one span keeps; the rest is dropped and
+/// counted.
+///
+/// Checked when the configuration is read, so a bad value is an error at install. The
+/// span limits in force are still the tracer provider's, which reads the first three
+/// variables from the process environment itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SpanLimitsConfig {
+    /// `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`.
+    pub attributes_per_span: u32,
+    /// `OTEL_SPAN_EVENT_COUNT_LIMIT`.
+    pub events_per_span: u32,
+    /// `OTEL_SPAN_LINK_COUNT_LIMIT`.
+    pub links_per_span: u32,
+    /// `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`.
+    pub attributes_per_event: u32,
+    /// `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`.
+    pub attributes_per_link: u32,
+}
+
+impl SpanLimitsConfig {
+    /// These limits as the SDK's, for `SdkTracerProviderBuilder::with_span_limits`.
+    #[must_use]
+    pub fn to_sdk(self) -> opentelemetry_sdk::trace::SpanLimits {
+        opentelemetry_sdk::trace::SpanLimits {
+            max_events_per_span: self.events_per_span,
+            max_attributes_per_span: self.attributes_per_span,
+            max_links_per_span: self.links_per_span,
+            max_attributes_per_event: self.attributes_per_event,
+            max_attributes_per_link: self.attributes_per_link,
+        }
+    }
+}
+
+impl Default for SpanLimitsConfig {
+    fn default() -> Self {
+        SpanLimitsConfig {
+            attributes_per_span: 128,
+            events_per_span: 128,
+            links_per_span: 128,
+            attributes_per_event: 128,
+            attributes_per_link: 128,
+        }
+    }
 }
 
 /// How the console exporter prints spans.
@@ -209,10 +429,13 @@ pub struct Config {
     pub otlp: OtlpConfig,
     /// `APPLICATIONINSIGHTS_CONNECTION_STRING`.
     pub azure_connection_string: Option<ConnectionString>,
-    /// `OTEL_BSP_*`.
+    /// `OTEL_BSP_*`, `OTEL_BLRP_*`, `OTEL_METRIC_EXPORT_TIMEOUT`.
     pub batch: BatchConfig,
     /// `OTEL_METRIC_EXPORT_INTERVAL`.
-    pub metric_export_interval: Option<Duration>,
+    pub metric_export_interval: Duration,
+    /// `OTEL_SPAN_*_COUNT_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`,
+    /// `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`.
+    pub span_limits: SpanLimitsConfig,
     /// `TRACE_GENAI_CONSOLE_FORMAT`.
     pub console_format: ConsoleFormat,
     /// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`, else
@@ -242,7 +465,8 @@ impl Default for Config {
             otlp: OtlpConfig::default(),
             azure_connection_string: None,
             batch: BatchConfig::default(),
-            metric_export_interval: None,
+            metric_export_interval: Duration::from_mins(1),
+            span_limits: SpanLimitsConfig::default(),
             console_format: ConsoleFormat::Tree,
             content_capture: crate::ContentCapture::NoContent,
             content_max_length: crate::DEFAULT_CONTENT_MAX_LENGTH,
@@ -291,9 +515,10 @@ impl Config {
                 .filter(|value| !value.is_empty())
         };
         let mut config = Config::default();
+        let warnings = &mut config.warnings;
 
         if let Some(value) = get(OTEL_SDK_DISABLED) {
-            config.sdk_disabled = parse_bool(OTEL_SDK_DISABLED, &value)?;
+            config.sdk_disabled = parse_bool(OTEL_SDK_DISABLED, &value, warnings);
         }
 
         if let Some(value) = get(OTEL_RESOURCE_ATTRIBUTES) {
@@ -310,26 +535,15 @@ impl Config {
         }
 
         if let Some(value) = get(OTEL_TRACES_SAMPLER) {
-            let ratio = match get(OTEL_TRACES_SAMPLER_ARG) {
-                None => 1.0,
-                Some(arg) => match arg.parse::<f64>() {
-                    Ok(ratio) if (0.0..=1.0).contains(&ratio) => ratio,
-                    _ => {
-                        return Err(InitError::InvalidEnv {
-                            var: OTEL_TRACES_SAMPLER_ARG,
-                            value: arg,
-                            expected: "a sampling ratio between 0.0 and 1.0",
-                        });
-                    }
-                },
-            };
+            // The argument is read only by the samplers that take one.
+            let mut ratio = || sampler_ratio(get(OTEL_TRACES_SAMPLER_ARG), warnings);
             config.sampler = match value.to_ascii_lowercase().as_str() {
                 "always_on" => SamplerConfig::AlwaysOn,
                 "always_off" => SamplerConfig::AlwaysOff,
-                "traceidratio" => SamplerConfig::TraceIdRatio(ratio),
+                "traceidratio" => SamplerConfig::TraceIdRatio(ratio()),
                 "parentbased_always_on" => SamplerConfig::ParentBasedAlwaysOn,
                 "parentbased_always_off" => SamplerConfig::ParentBasedAlwaysOff,
-                "parentbased_traceidratio" => SamplerConfig::ParentBasedTraceIdRatio(ratio),
+                "parentbased_traceidratio" => SamplerConfig::ParentBasedTraceIdRatio(ratio()),
                 _ => {
                     return Err(InitError::InvalidEnv {
                         var: OTEL_TRACES_SAMPLER,
@@ -391,20 +605,32 @@ impl Config {
             };
         }
         if let Some(value) = get(OTEL_EXPORTER_OTLP_HEADERS) {
-            config.otlp.headers = parse_pairs(&value)
-                .ok_or_else(|| {
-                    invalid(
-                        OTEL_EXPORTER_OTLP_HEADERS,
-                        &value,
-                        "comma-separated `name=value` pairs",
-                    )
-                })?
-                .into_iter()
-                .map(|(name, value)| (name, Secret::new(value)))
-                .collect();
+            config.otlp.headers = parse_headers(OTEL_EXPORTER_OTLP_HEADERS, &value)?;
+        }
+        for (signal, var) in [
+            (Signal::Traces, OTEL_EXPORTER_OTLP_TRACES_HEADERS),
+            (Signal::Logs, OTEL_EXPORTER_OTLP_LOGS_HEADERS),
+            (Signal::Metrics, OTEL_EXPORTER_OTLP_METRICS_HEADERS),
+        ] {
+            if let Some(value) = get(var) {
+                let headers = parse_headers(var, &value)?;
+                config.otlp.signal_headers.push((signal, headers));
+            }
         }
         if let Some(value) = get(OTEL_EXPORTER_OTLP_TIMEOUT) {
-            config.otlp.timeout = Some(parse_millis(OTEL_EXPORTER_OTLP_TIMEOUT, &value)?);
+            config.otlp.timeout =
+                Number::timeout(OTEL_EXPORTER_OTLP_TIMEOUT).millis(&value, warnings)?;
+        }
+        for (signal, var) in [
+            (Signal::Traces, OTEL_EXPORTER_OTLP_TRACES_TIMEOUT),
+            (Signal::Logs, OTEL_EXPORTER_OTLP_LOGS_TIMEOUT),
+            (Signal::Metrics, OTEL_EXPORTER_OTLP_METRICS_TIMEOUT),
+        ] {
+            if let Some(value) = get(var)
+                && let Some(timeout) = Number::timeout(var).millis(&value, warnings)?
+            {
+                config.otlp.signal_timeouts.push((signal, timeout));
+            }
         }
         if let Some(value) = get(OTEL_EXPORTER_OTLP_COMPRESSION) {
             config.otlp.compression = match value.to_ascii_lowercase().as_str() {
@@ -426,47 +652,88 @@ impl Config {
                 })?);
         }
 
-        if let Some(value) = get(OTEL_BSP_SCHEDULE_DELAY) {
-            config.batch.schedule_delay = Some(parse_millis(OTEL_BSP_SCHEDULE_DELAY, &value)?);
+        for (processor, vars) in [
+            (
+                &mut config.batch.spans,
+                [
+                    OTEL_BSP_SCHEDULE_DELAY,
+                    OTEL_BSP_EXPORT_TIMEOUT,
+                    OTEL_BSP_MAX_QUEUE_SIZE,
+                    OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+                ],
+            ),
+            (
+                &mut config.batch.logs,
+                [
+                    OTEL_BLRP_SCHEDULE_DELAY,
+                    OTEL_BLRP_EXPORT_TIMEOUT,
+                    OTEL_BLRP_MAX_QUEUE_SIZE,
+                    OTEL_BLRP_MAX_EXPORT_BATCH_SIZE,
+                ],
+            ),
+        ] {
+            read_batch_processor(processor, vars, &get, warnings)?;
         }
-        if let Some(value) = get(OTEL_BSP_MAX_QUEUE_SIZE) {
-            config.batch.max_queue_size = Some(parse_count(OTEL_BSP_MAX_QUEUE_SIZE, &value)?);
+        if let Some(value) = get(OTEL_METRIC_EXPORT_INTERVAL)
+            && let Some(interval) = Number::METRIC_EXPORT_INTERVAL.millis(&value, warnings)?
+        {
+            config.metric_export_interval = interval;
         }
-        if let Some(value) = get(OTEL_BSP_MAX_EXPORT_BATCH_SIZE) {
-            config.batch.max_export_batch_size =
-                Some(parse_count(OTEL_BSP_MAX_EXPORT_BATCH_SIZE, &value)?);
+        if let Some(value) = get(OTEL_METRIC_EXPORT_TIMEOUT)
+            && let Some(timeout) =
+                Number::timeout(OTEL_METRIC_EXPORT_TIMEOUT).millis(&value, warnings)?
+        {
+            config.batch.metric_export_timeout = timeout;
         }
+        for (var, slot) in [
+            (
+                OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT,
+                &mut config.span_limits.attributes_per_span,
+            ),
+            (
+                OTEL_SPAN_EVENT_COUNT_LIMIT,
+                &mut config.span_limits.events_per_span,
+            ),
+            (
+                OTEL_SPAN_LINK_COUNT_LIMIT,
+                &mut config.span_limits.links_per_span,
+            ),
+            (
+                OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT,
+                &mut config.span_limits.attributes_per_event,
+            ),
+            (
+                OTEL_LINK_ATTRIBUTE_COUNT_LIMIT,
+                &mut config.span_limits.attributes_per_link,
+            ),
+        ] {
+            if let Some(value) = get(var) {
+                let limit = Number::span_limit(var).whole(&value)?;
+                *slot = u32::try_from(limit).map_err(|_| invalid(var, &value, LIMIT_RANGE))?;
+            }
+        }
+
         match get(OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT) {
             Some(value) => match crate::ContentCapture::parse(&value) {
                 Some(capture) => config.content_capture = capture,
-                None => config.warnings.push(format!(
+                None => warnings.push(format!(
                     "{OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT}={value:?} is not understood (expected NO_CONTENT, SPAN_ONLY, EVENT_ONLY, SPAN_AND_EVENT, true or false): no message content will be recorded"
                 )),
             },
             None => {
-                if get(AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED)
-                    .is_some_and(|value| value.eq_ignore_ascii_case("true"))
+                if let Some(value) = get(AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED)
+                    && parse_bool(AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED, &value, warnings)
                 {
                     config.content_capture = crate::ContentCapture::SpanAndEvent;
                 }
             }
         }
-        if let Some(value) = get(OTEL_METRIC_EXPORT_INTERVAL) {
-            config.metric_export_interval =
-                Some(parse_millis(OTEL_METRIC_EXPORT_INTERVAL, &value)?);
-        }
 
         if let Some(value) = get(TRACE_GENAI_CONTENT_MAX_LENGTH) {
-            config.content_max_length = match value.trim().parse::<usize>() {
-                Ok(length) if length >= 64 => length,
-                _ => {
-                    return Err(invalid(
-                        TRACE_GENAI_CONTENT_MAX_LENGTH,
-                        &value,
-                        "a whole number of characters, at least 64",
-                    ));
-                }
-            };
+            let length = Number::CONTENT_MAX_LENGTH.whole(&value)?;
+            config.content_max_length = usize::try_from(length).map_err(|_| {
+                invalid(TRACE_GENAI_CONTENT_MAX_LENGTH, &value, CONTENT_LENGTH_RANGE)
+            })?;
         }
         if let Some(value) = get(OTEL_PROPAGATORS) {
             let mut propagators = Vec::new();
@@ -511,6 +778,190 @@ impl Config {
         }
 
         Ok(config)
+    }
+}
+
+/// Reads one batch processor's variables (`[delay, timeout, queue size, batch size]`)
+/// into `processor`, which holds the defaults.
+fn read_batch_processor(
+    processor: &mut BatchProcessorConfig,
+    [delay, timeout, queue, batch]: [&'static str; 4],
+    get: &impl Fn(&str) -> Option<String>,
+    warnings: &mut Vec<String>,
+) -> Result<(), InitError> {
+    if let Some(value) = get(delay)
+        && let Some(delay) = Number::duration(delay).millis(&value, warnings)?
+    {
+        processor.schedule_delay = delay;
+    }
+    if let Some(value) = get(timeout)
+        && let Some(timeout) = Number::timeout(timeout).millis(&value, warnings)?
+    {
+        processor.export_timeout = timeout;
+    }
+    if let Some(value) = get(queue) {
+        processor.max_queue_size = Number::queue(queue).count(&value)?;
+    }
+    let batch_value = get(batch);
+    if let Some(value) = &batch_value {
+        processor.max_export_batch_size = Number::queue(batch).count(value)?;
+    }
+    if processor.max_export_batch_size > processor.max_queue_size {
+        // The specification: the batch size must not exceed the queue size. As the SDKs
+        // do, the queue size is used; a warning when the batch size was set.
+        if let Some(value) = batch_value {
+            warnings.push(format!(
+                "{batch}={value:?} is larger than {queue} ({}): batches of {} are exported",
+                processor.max_queue_size, processor.max_queue_size
+            ));
+        }
+        processor.max_export_batch_size = processor.max_queue_size;
+    }
+    Ok(())
+}
+
+/// The ratio of a `*traceidratio` sampler: `OTEL_TRACES_SAMPLER_ARG`, or 1.0 when it is
+/// unset or not a ratio (then with a warning: the specification says to log and ignore
+/// an invalid argument).
+fn sampler_ratio(arg: Option<String>, warnings: &mut Vec<String>) -> f64 {
+    let Some(arg) = arg else {
+        return 1.0;
+    };
+    match arg.parse::<f64>() {
+        Ok(ratio) if (0.0..=1.0).contains(&ratio) => ratio,
+        _ => {
+            warnings.push(format!(
+                "{OTEL_TRACES_SAMPLER_ARG}={arg:?} is not a sampling ratio between 0.0 and 1.0: it is ignored, and the ratio is 1.0 (every trace)"
+            ));
+            1.0
+        }
+    }
+}
+
+/// What a numeric variable holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    /// A count: a negative value is out of range.
+    Count,
+    /// Milliseconds; a negative value is ignored with a warning (specification).
+    Duration,
+    /// Milliseconds, where zero means no limit; a negative value is ignored with a
+    /// warning (specification).
+    Timeout,
+}
+
+/// A numeric variable: its name, unit and range.
+#[derive(Debug, Clone, Copy)]
+struct Number {
+    var: &'static str,
+    unit: Unit,
+    min: u64,
+    max: u64,
+    /// What the variable accepts, with the range, for the error message.
+    expected: &'static str,
+}
+
+const DURATION_RANGE: &str = "a whole number of milliseconds from 0 to 2147483647";
+const TIMEOUT_RANGE: &str = "a whole number of milliseconds from 0 (no limit) to 2147483647";
+const QUEUE_RANGE: &str = "a whole number from 1 to 1000000";
+const LIMIT_RANGE: &str = "a whole number from 0 to 2147483647";
+const METRIC_INTERVAL_RANGE: &str = "a whole number of milliseconds from 100 to 2147483647";
+const CONTENT_LENGTH_RANGE: &str = "a whole number of characters from 64 to 1048576";
+
+impl Number {
+    const METRIC_EXPORT_INTERVAL: Number = Number {
+        var: OTEL_METRIC_EXPORT_INTERVAL,
+        unit: Unit::Duration,
+        min: MIN_METRIC_EXPORT_INTERVAL_MS,
+        max: MAX_MILLIS,
+        expected: METRIC_INTERVAL_RANGE,
+    };
+
+    const CONTENT_MAX_LENGTH: Number = Number {
+        var: TRACE_GENAI_CONTENT_MAX_LENGTH,
+        unit: Unit::Count,
+        min: MIN_CONTENT_MAX_LENGTH,
+        max: MAX_CONTENT_MAX_LENGTH,
+        expected: CONTENT_LENGTH_RANGE,
+    };
+
+    const fn duration(var: &'static str) -> Number {
+        Number {
+            var,
+            unit: Unit::Duration,
+            min: 0,
+            max: MAX_MILLIS,
+            expected: DURATION_RANGE,
+        }
+    }
+
+    const fn timeout(var: &'static str) -> Number {
+        Number {
+            var,
+            unit: Unit::Timeout,
+            min: 0,
+            max: MAX_MILLIS,
+            expected: TIMEOUT_RANGE,
+        }
+    }
+
+    const fn queue(var: &'static str) -> Number {
+        Number {
+            var,
+            unit: Unit::Count,
+            min: 1,
+            max: MAX_QUEUE_SIZE as u64,
+            expected: QUEUE_RANGE,
+        }
+    }
+
+    const fn span_limit(var: &'static str) -> Number {
+        Number {
+            var,
+            unit: Unit::Count,
+            min: 0,
+            max: MAX_MILLIS,
+            expected: LIMIT_RANGE,
+        }
+    }
+
+    /// The value, when it is a whole number within the range.
+    fn whole(&self, value: &str) -> Result<u64, InitError> {
+        match value.parse::<u64>() {
+            Ok(number) if (self.min..=self.max).contains(&number) => Ok(number),
+            _ => Err(invalid(self.var, value, self.expected)),
+        }
+    }
+
+    /// A count within the range.
+    fn count(&self, value: &str) -> Result<usize, InitError> {
+        let number = self.whole(value)?;
+        usize::try_from(number).map_err(|_| invalid(self.var, value, self.expected))
+    }
+
+    /// A time within the range (zero: [`NO_TIMEOUT`] for a timeout), or `None` for a
+    /// negative time, which the specification says to ignore with a warning.
+    fn millis(
+        &self,
+        value: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<Duration>, InitError> {
+        let negative = value
+            .strip_prefix('-')
+            .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
+        if negative && self.unit != Unit::Count {
+            warnings.push(format!(
+                "{}={value:?} is negative: it is ignored, and the default applies ({} accepts {})",
+                self.var, self.var, self.expected
+            ));
+            return Ok(None);
+        }
+        let millis = self.whole(value)?;
+        Ok(Some(if millis == 0 && self.unit == Unit::Timeout {
+            NO_TIMEOUT
+        } else {
+            Duration::from_millis(millis)
+        }))
     }
 }
 
@@ -606,20 +1057,6 @@ fn parse_exporters(var: &'static str, value: &str) -> Result<Vec<ExporterName>, 
     Ok(names)
 }
 
-fn parse_millis(var: &'static str, value: &str) -> Result<Duration, InitError> {
-    value
-        .parse::<u64>()
-        .map(Duration::from_millis)
-        .map_err(|_| invalid(var, value, "a whole number of milliseconds"))
-}
-
-fn parse_count(var: &'static str, value: &str) -> Result<usize, InitError> {
-    match value.parse::<usize>() {
-        Ok(count) if count > 0 => Ok(count),
-        _ => Err(invalid(var, value, "a positive whole number")),
-    }
-}
-
 /// `key=value,key2=value2` with percent-encoded values; `None` when malformed.
 fn parse_pairs(raw: &str) -> Option<Vec<(String, String)>> {
     raw.split(',')
@@ -634,18 +1071,30 @@ fn parse_pairs(raw: &str) -> Option<Vec<(String, String)>> {
         .collect()
 }
 
-fn parse_bool(var: &'static str, value: &str) -> Result<bool, InitError> {
+/// A boolean as the specification defines it: `true` (any case) is true, anything else
+/// false; a value other than `true` or `false` adds a warning.
+fn parse_bool(var: &'static str, value: &str, warnings: &mut Vec<String>) -> bool {
     if value.eq_ignore_ascii_case("true") {
-        Ok(true)
-    } else if value.eq_ignore_ascii_case("false") {
-        Ok(false)
+        true
     } else {
-        Err(InitError::InvalidEnv {
-            var,
-            value: value.to_owned(),
-            expected: "`true` or `false`",
-        })
+        if !value.eq_ignore_ascii_case("false") {
+            warnings.push(format!(
+                "{var}={value:?} is not `true` or `false`: it is read as `false`"
+            ));
+        }
+        false
     }
+}
+
+/// `name=value,…` headers (percent-encoded values), each one HTTP can carry.
+fn parse_headers(var: &'static str, value: &str) -> Result<Vec<(String, Secret)>, InitError> {
+    let headers: Vec<(String, Secret)> = parse_pairs(value)
+        .ok_or_else(|| invalid(var, value, "comma-separated `name=value` pairs"))?
+        .into_iter()
+        .map(|(name, value)| (name, Secret::new(value)))
+        .collect();
+    check_headers(var, &headers)?;
+    Ok(headers)
 }
 
 /// Parses `key=value,key2=value2` with percent-encoded values (W3C Baggage octets).
@@ -772,7 +1221,6 @@ mod tests {
     fn invalid_values_name_the_variable() {
         for (var, value) in [
             ("OTEL_TRACES_SAMPLER", "sometimes"),
-            ("OTEL_SDK_DISABLED", "yes please"),
             ("OTEL_RESOURCE_ATTRIBUTES", "no-equals-sign"),
             ("OTEL_TRACES_EXPORTER", "carrier-pigeon"),
             ("TRACE_GENAI_CONSOLE_FORMAT", "xml"),
@@ -792,12 +1240,6 @@ mod tests {
             assert_eq!(got_value, value);
             assert!(err.to_string().contains(var), "{err}");
         }
-        let err = Config::from_lookup(lookup(&[
-            ("OTEL_TRACES_SAMPLER", "traceidratio"),
-            ("OTEL_TRACES_SAMPLER_ARG", "1.5"),
-        ]))
-        .unwrap_err();
-        assert!(err.to_string().contains("OTEL_TRACES_SAMPLER_ARG"), "{err}");
     }
 
     #[test]
@@ -880,12 +1322,13 @@ mod tests {
         assert_eq!(config.otlp.timeout, Some(Duration::from_millis(2500)));
         assert_eq!(config.otlp.compression, Some(OtlpCompression::Gzip));
         assert_eq!(
-            config.batch.schedule_delay,
-            Some(Duration::from_millis(100))
+            config.batch.spans.schedule_delay,
+            Duration::from_millis(100)
         );
-        assert_eq!(config.batch.max_queue_size, Some(4096));
-        assert_eq!(config.batch.max_export_batch_size, Some(256));
-        assert_eq!(config.metric_export_interval, Some(Duration::from_secs(1)));
+        assert_eq!(config.batch.spans.max_queue_size, 4096);
+        assert_eq!(config.batch.spans.max_export_batch_size, 256);
+        assert_eq!(config.batch.logs, BatchProcessorConfig::logs());
+        assert_eq!(config.metric_export_interval, Duration::from_secs(1));
         assert_eq!(
             config.otlp.endpoint_for(Signal::Traces),
             "http://localhost:4318/v1/traces"
@@ -926,11 +1369,15 @@ mod tests {
                 "stdout",
                 "`console`, `otlp`, `azure_monitor`, or `none`",
             ),
-            ("OTEL_BSP_MAX_QUEUE_SIZE", "0", "a positive whole number"),
+            (
+                "OTEL_BSP_MAX_QUEUE_SIZE",
+                "0",
+                "a whole number from 1 to 1000000",
+            ),
             (
                 "OTEL_METRIC_EXPORT_INTERVAL",
-                "-1",
-                "a whole number of milliseconds",
+                "0",
+                "a whole number of milliseconds from 100 to 2147483647",
             ),
         ] {
             let err = Config::from_lookup(lookup(&[(var, value)]))
@@ -999,6 +1446,38 @@ mod tests {
             "{:?}",
             config.warnings
         );
+    }
+
+    #[test]
+    fn span_limits_and_batch_sizes() {
+        let config = Config::from_lookup(lookup(&[
+            ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "64"),
+            ("OTEL_SPAN_EVENT_COUNT_LIMIT", "0"),
+            ("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "2147483647"),
+            ("OTEL_BLRP_MAX_QUEUE_SIZE", "100"),
+            ("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "200"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "256"),
+        ]))
+        .unwrap();
+        let limits = config.span_limits.to_sdk();
+        assert_eq!(limits.max_attributes_per_span, 64);
+        assert_eq!(limits.max_events_per_span, 0);
+        assert_eq!(limits.max_links_per_span, 128);
+        assert_eq!(limits.max_attributes_per_link, 2_147_483_647);
+        // A batch larger than its queue is the queue: a warning when it was set.
+        assert_eq!(config.batch.logs.max_export_batch_size, 100);
+        assert_eq!(config.batch.spans.max_export_batch_size, 256);
+        assert_eq!(config.warnings.len(), 1, "{:?}", config.warnings);
+        assert!(config.warnings[0].contains("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE"));
+        // Values set in code are brought within range.
+        let mut spans = BatchProcessorConfig::spans();
+        spans.max_queue_size = usize::MAX;
+        spans.max_export_batch_size = 0;
+        spans.export_timeout = Duration::ZERO;
+        let spans = spans.clamped();
+        assert_eq!(spans.max_queue_size, BatchProcessorConfig::MAX_QUEUE_SIZE);
+        assert_eq!(spans.max_export_batch_size, 1);
+        assert_eq!(spans.export_timeout, NO_TIMEOUT);
     }
 
     #[test]

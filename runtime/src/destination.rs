@@ -48,7 +48,7 @@ impl Destination {
         }
         if destination.starts_with("http://") || destination.starts_with("https://") {
             validate_url(destination).map_err(|reason| {
-                InitError::InvalidConfig(format!("destination {destination:?} {reason}"))
+                InitError::InvalidConfig(format!("the destination {destination:?} {reason}"))
             })?;
             let authority = destination
                 .split_once("://")
@@ -80,15 +80,30 @@ impl Destination {
                 .map(Destination::AzureMonitor)
                 .map_err(|reason| {
                     InitError::InvalidConfig(format!(
-                        "Application Insights connection string {reason}"
+                        "the Application Insights connection string given in code {reason}"
                     ))
                 });
         }
+        // Not repeated: it may be a secret (a bare instrumentation key, a token).
+        let hint = if looks_like_instrumentation_key(destination) {
+            " (it looks like a bare instrumentation key: give the whole connection string, `InstrumentationKey=…;IngestionEndpoint=…`)"
+        } else {
+            ""
+        };
         Err(InitError::InvalidConfig(format!(
-            "destination {destination:?} is not understood: expected `stdout`, an http(s):// URL, or an Application Insights connection string"
+            "the destination given in code is not understood{hint}: expected `stdout`, an http(s):// URL, or an Application Insights connection string (the value is not shown, as it may be a secret)"
         )))
     }
 }
+
+/// Whether `value` has the shape of an Application Insights instrumentation key (a GUID).
+fn looks_like_instrumentation_key(value: &str) -> bool {
+    value.len() >= 32 && value.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+/// The time limit of one OTLP export when none is configured
+/// (`OTEL_EXPORTER_OTLP_TIMEOUT`'s default).
+pub(crate) const DEFAULT_OTLP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The OTLP transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -173,8 +188,16 @@ pub struct OtlpConfig {
     pub protocol: OtlpProtocol,
     /// `OTEL_EXPORTER_OTLP_HEADERS`: sent with every request (e.g. Aspire's `x-otlp-api-key`).
     pub headers: Vec<(String, Secret)>,
-    /// `OTEL_EXPORTER_OTLP_TIMEOUT`: the time limit of one export.
+    /// `OTEL_EXPORTER_OTLP_TRACES_HEADERS`, `…_LOGS_HEADERS`, `…_METRICS_HEADERS`: the
+    /// headers of one signal, instead of `headers`.
+    pub signal_headers: Vec<(Signal, Vec<(String, Secret)>)>,
+    /// `OTEL_EXPORTER_OTLP_TIMEOUT`: the time limit of one export (`None`: 10 s). A zero
+    /// in the variable means no limit and is read as
+    /// [`NO_TIMEOUT`](crate::config::NO_TIMEOUT).
     pub timeout: Option<Duration>,
+    /// `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`, `…_LOGS_TIMEOUT`, `…_METRICS_TIMEOUT`: the time
+    /// limit of one signal's exports, instead of `timeout`.
+    pub signal_timeouts: Vec<(Signal, Duration)>,
     /// `OTEL_EXPORTER_OTLP_COMPRESSION`.
     pub compression: Option<OtlpCompression>,
 }
@@ -187,18 +210,25 @@ impl fmt::Debug for OtlpConfig {
             .field("logs_endpoint", &self.logs_endpoint)
             .field("metrics_endpoint", &self.metrics_endpoint)
             .field("protocol", &self.protocol)
+            .field("headers", &header_names(&self.headers))
             .field(
-                "headers",
+                "signal_headers",
                 &self
-                    .headers
+                    .signal_headers
                     .iter()
-                    .map(|(name, _)| name.as_str())
+                    .map(|(signal, headers)| (signal, header_names(headers)))
                     .collect::<Vec<_>>(),
             )
             .field("timeout", &self.timeout)
+            .field("signal_timeouts", &self.signal_timeouts)
             .field("compression", &self.compression)
             .finish()
     }
+}
+
+/// The names of headers, without their (secret) values.
+fn header_names(headers: &[(String, Secret)]) -> Vec<&str> {
+    headers.iter().map(|(name, _)| name.as_str()).collect()
 }
 
 impl OtlpConfig {
@@ -221,6 +251,28 @@ impl OtlpConfig {
             (_, Some(base)) => format!("{}/{}", base.trim_end_matches('/'), signal.http_path()),
             (_, None) => format!("http://localhost:4318/{}", signal.http_path()),
         }
+    }
+
+    /// The headers sent with exports of `signal`: the signal's own list when set, else
+    /// the general one.
+    #[must_use]
+    pub fn headers_for(&self, signal: Signal) -> &[(String, Secret)] {
+        self.signal_headers
+            .iter()
+            .find(|(of, _)| *of == signal)
+            .map_or(&self.headers, |(_, headers)| headers)
+    }
+
+    /// The time limit of one export of `signal`: the signal's own when set, else the
+    /// general one, else 10 s.
+    #[must_use]
+    pub fn timeout_for(&self, signal: Signal) -> Duration {
+        self.signal_timeouts
+            .iter()
+            .find(|(of, _)| *of == signal)
+            .map(|(_, timeout)| *timeout)
+            .or(self.timeout)
+            .unwrap_or(DEFAULT_OTLP_TIMEOUT)
     }
 
     /// Whether any endpoint was configured.
@@ -321,13 +373,21 @@ impl fmt::Debug for ConnectionString {
     }
 }
 
-/// Checks that a URL has an http(s) scheme and a host.
+/// Checks that a URL has an http(s) scheme and a host, and that the exporters' URI parser
+/// (the `http` crate's, used by tonic and reqwest) accepts it, so that a bad endpoint is
+/// reported where it was configured rather than when an exporter is built.
+///
+/// The reason follows the URL in a message and says that it was given in code: every
+/// message that shows it is about a URL from code (`with_otlp`, `with_destination`, an
+/// `OtlpConfig`); the environment's errors name their variable instead.
 pub(crate) fn validate_url(url: &str) -> Result<(), &'static str> {
     let Some((scheme, rest)) = url.split_once("://") else {
-        return Err("is not a URL: expected `http://host:port` or `https://host:port`");
+        return Err(
+            "given in code is not a URL: expected `http://host:port` or `https://host:port`",
+        );
     };
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-        return Err("has an unsupported scheme: expected `http://` or `https://`");
+        return Err("given in code has an unsupported scheme: expected `http://` or `https://`");
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host = authority
@@ -340,7 +400,43 @@ pub(crate) fn validate_url(url: &str) -> Result<(), &'static str> {
             }
         });
     if host.is_empty() || url.chars().any(char::is_whitespace) {
-        return Err("is not a valid URL: expected `http://host:port`");
+        return Err("given in code is not a valid URL: expected `http://host:port`");
+    }
+    if url.parse::<http::Uri>().is_err() {
+        return Err(
+            "given in code is not a valid URL: it has a character URLs do not allow (e.g. `|`, `\\`, `^`, or `%` without two hex digits)",
+        );
+    }
+    Ok(())
+}
+
+/// Checks that an OTLP header can be sent: the exporters silently leave out a header
+/// whose name or value HTTP does not allow. The reason never repeats the value.
+pub(crate) fn check_header(name: &str, value: &str) -> Result<(), &'static str> {
+    if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+        return Err(
+            "its name is not a valid HTTP header name (letters, digits, and punctuation such as `-` and `_`; no spaces or control characters)",
+        );
+    }
+    if http::HeaderValue::from_str(value).is_err() {
+        return Err(
+            "its value has a character HTTP headers cannot carry (a control character such as a newline, e.g. a percent-encoded `%0A`)",
+        );
+    }
+    Ok(())
+}
+
+/// Checks every header of `headers`, naming `origin` (where they came from) in the error.
+pub(crate) fn check_headers(
+    origin: &'static str,
+    headers: &[(String, Secret)],
+) -> Result<(), InitError> {
+    for (name, value) in headers {
+        check_header(name, value.expose()).map_err(|reason| InitError::InvalidHeader {
+            origin,
+            name: name.clone(),
+            reason,
+        })?;
     }
     Ok(())
 }

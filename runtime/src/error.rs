@@ -31,6 +31,20 @@ pub enum InitError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// An OTLP header cannot be sent as given: its name or its value has characters an
+    /// HTTP header cannot carry. The value is never shown (header values are secrets).
+    #[error(
+        "the OTLP header {name:?} in {origin} cannot be sent: {reason} (the value is not shown)"
+    )]
+    InvalidHeader {
+        /// Where the header came from: an environment variable's name, or
+        /// `the OtlpConfig given in code`.
+        origin: &'static str,
+        /// The header's name, as given.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A destination was requested whose cargo feature is not compiled in.
     #[error(
         "the {exporter} exporter was requested but trace-genai was built without it: enable the cargo feature `{feature}` of trace-genai"

@@ -1,10 +1,18 @@
 //! Builds the exporters of each destination and adds them to the provider builders.
 //!
 //! Every exporter sits behind a batch processor (or a periodic reader for metrics), so
-//! exporting happens on the SDK's own threads and never blocks instrumented code. The
-//! network exporters (OTLP, Azure Monitor) need a tokio runtime: trace-genai runs one small
-//! runtime of its own ([`ExportRuntime`], one worker thread), so applications without tokio
-//! work too, and exports never borrow the application's runtime.
+//! exporting happens on background threads and never blocks instrumented code. Spans and
+//! log records go through trace-genai's own batch processors ([`batch`]): their queue takes
+//! memory per queued item rather than for its whole capacity up front, and they sleep while
+//! idle. The network exporters (OTLP, Azure Monitor) need a tokio runtime: trace-genai
+//! runs one small runtime of its own ([`ExportRuntime`](on_runtime::ExportRuntime), one
+//! worker thread), so applications without tokio work too, and exports never borrow the
+//! application's runtime.
+//!
+//! The export runtime never panics the application: dropping it (an install error, a
+//! `Telemetry` dropped inside `#[tokio::main]`) stops it in the background, and an export
+//! still running when `Telemetry::shutdown` gives up keeps it alive until that export
+//! ends, so no exporter thread ever touches a stopped runtime.
 
 #![cfg_attr(
     not(any(
@@ -15,18 +23,20 @@
     allow(dead_code, reason = "helpers of the exporters whose features are off")
 )]
 
+use std::time::Duration;
+
 use opentelemetry_sdk::logs::LoggerProviderBuilder;
 use opentelemetry_sdk::metrics::MeterProviderBuilder;
-use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SpanProcessor};
+use opentelemetry_sdk::trace::SpanProcessor;
 
-use crate::config::BatchConfig;
+use crate::config::{BatchConfig, BatchProcessorConfig, MIN_METRIC_EXPORT_INTERVAL};
 use crate::destination::Destination;
 use crate::error::InitError;
 
 /// What the exporters need besides their destination.
 pub(crate) struct ExportSettings {
     pub(crate) batch: BatchConfig,
-    pub(crate) metric_export_interval: Option<std::time::Duration>,
+    pub(crate) metric_export_interval: Duration,
     /// PEM certificates trusted in addition to the system roots (Azure Monitor).
     #[cfg_attr(
         not(feature = "azure-monitor"),
@@ -38,12 +48,13 @@ pub(crate) struct ExportSettings {
 /// The tokio runtime the network exporters run on; created on first use.
 #[derive(Default)]
 pub(crate) struct Runtimes {
+    /// The one owner of the export runtime (exports hold it only while they run).
     #[cfg(any(
         feature = "otlp-grpc",
         feature = "otlp-http",
         feature = "azure-monitor"
     ))]
-    export: Option<on_runtime::ExportRuntime>,
+    export: Option<std::sync::Arc<on_runtime::ExportRuntime>>,
     /// Delivery accounting of each network span destination.
     deliveries: Vec<std::sync::Arc<delivery::Delivery>>,
 }
@@ -65,31 +76,36 @@ impl Runtimes {
         &mut self,
         name: String,
         exporter: E,
-        handle: tokio::runtime::Handle,
+        runtime: &std::sync::Arc<on_runtime::ExportRuntime>,
         settings: &ExportSettings,
-    ) -> delivery::Counted<BatchSpanProcessor> {
+    ) -> Result<
+        delivery::Counted<batch::BatchProcessor<opentelemetry_sdk::trace::SpanData>>,
+        InitError,
+    > {
         let delivery = std::sync::Arc::new(delivery::Delivery::new(name));
-        self.deliveries.push(std::sync::Arc::clone(&delivery));
+        let spans = settings.batch.spans.clamped();
         let exporter = delivery::Counted::new(
-            on_runtime::OnRuntime::new(exporter, handle),
+            on_runtime::OnRuntime::new(exporter, runtime, spans.export_timeout),
             std::sync::Arc::clone(&delivery),
         );
-        delivery::Counted::new(span_processor(exporter, settings), delivery)
+        let processor = batch::BatchProcessor::for_spans(exporter, spans)?;
+        self.deliveries.push(std::sync::Arc::clone(&delivery));
+        Ok(delivery::Counted::new(processor, delivery))
     }
 
+    /// The export runtime, created on first use.
     #[cfg(any(
         feature = "otlp-grpc",
         feature = "otlp-http",
         feature = "azure-monitor"
     ))]
-    fn handle(&mut self) -> Result<tokio::runtime::Handle, InitError> {
+    fn runtime(&mut self) -> Result<std::sync::Arc<on_runtime::ExportRuntime>, InitError> {
         if let Some(runtime) = &self.export {
-            return Ok(runtime.handle());
+            return Ok(std::sync::Arc::clone(runtime));
         }
-        let runtime = on_runtime::ExportRuntime::new()?;
-        let handle = runtime.handle();
-        self.export = Some(runtime);
-        Ok(handle)
+        let runtime = std::sync::Arc::new(on_runtime::ExportRuntime::new()?);
+        self.export = Some(std::sync::Arc::clone(&runtime));
+        Ok(runtime)
     }
 
     /// One error per destination that lost spans.
@@ -97,8 +113,9 @@ impl Runtimes {
         self.deliveries.iter().filter_map(|d| d.report()).collect()
     }
 
-    /// Stops the export runtime without waiting (safe inside an async context). Call after
-    /// the providers are shut down.
+    /// Lets the export runtime go: it stops, in the background, once no export runs on it
+    /// any more (at once when none does). Safe inside an async context. Call after the
+    /// providers are shut down; an exporter called later fails without touching tokio.
     #[cfg_attr(
         not(any(
             feature = "otlp-grpc",
@@ -116,50 +133,40 @@ impl Runtimes {
             feature = "otlp-http",
             feature = "azure-monitor"
         ))]
-        if let Some(runtime) = self.export.take() {
-            runtime.shutdown();
-        }
+        drop(self.export.take());
     }
 }
 
-fn batch_config(batch: &BatchConfig) -> opentelemetry_sdk::trace::BatchConfig {
-    let mut builder = BatchConfigBuilder::default();
-    if let Some(delay) = batch.schedule_delay {
-        builder = builder.with_scheduled_delay(delay);
-    }
-    if let Some(size) = batch.max_queue_size {
-        builder = builder.with_max_queue_size(size);
-    }
-    if let Some(size) = batch.max_export_batch_size {
-        builder = builder.with_max_export_batch_size(size);
-    }
-    builder.build()
-}
-
+/// A batch span processor for a local exporter (the console).
+#[cfg(feature = "console")]
 fn span_processor<E: opentelemetry_sdk::trace::SpanExporter + 'static>(
     exporter: E,
     settings: &ExportSettings,
-) -> BatchSpanProcessor {
-    BatchSpanProcessor::builder(exporter)
-        .with_batch_config(batch_config(&settings.batch))
-        .build()
+) -> Result<batch::BatchProcessor<opentelemetry_sdk::trace::SpanData>, InitError> {
+    batch::BatchProcessor::for_spans(exporter, settings.batch.spans.clamped())
 }
 
+/// A batch log record processor.
 fn log_processor<E: opentelemetry_sdk::logs::LogExporter + 'static>(
     exporter: E,
-) -> opentelemetry_sdk::logs::BatchLogProcessor {
-    opentelemetry_sdk::logs::BatchLogProcessor::builder(exporter).build()
+    settings: &BatchProcessorConfig,
+) -> Result<batch::BatchProcessor<batch::LogItem>, InitError> {
+    batch::BatchProcessor::for_logs(exporter, settings.clamped())
 }
 
-fn metric_reader<E: opentelemetry_sdk::metrics::exporter::PushMetricExporter>(
+/// A periodic metric reader. The interval is always given, so the SDK never falls back to
+/// reading `OTEL_METRIC_EXPORT_INTERVAL` itself (where zero would make it spin).
+pub(crate) fn metric_reader<E: opentelemetry_sdk::metrics::exporter::PushMetricExporter>(
     exporter: E,
     settings: &ExportSettings,
 ) -> opentelemetry_sdk::metrics::PeriodicReader<E> {
-    let mut builder = opentelemetry_sdk::metrics::PeriodicReader::builder(exporter);
-    if let Some(interval) = settings.metric_export_interval {
-        builder = builder.with_interval(interval);
-    }
-    builder.build()
+    opentelemetry_sdk::metrics::PeriodicReader::builder(exporter)
+        .with_interval(
+            settings
+                .metric_export_interval
+                .max(MIN_METRIC_EXPORT_INTERVAL),
+        )
+        .build()
 }
 
 /// The exporter features, and whether each is compiled in.
@@ -198,24 +205,24 @@ pub(crate) fn trace_processor(
         Destination::Console(format) => Ok(Some(Box::new(span_processor(
             crate::console::ConsoleExporter::new(*format).bridged(),
             settings,
-        )))),
+        )?))),
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
         Destination::Otlp(otlp) => {
-            let handle = runtimes.handle()?;
-            let exporter = otlp::span_exporter(otlp, &handle)?;
+            let runtime = runtimes.runtime()?;
+            let exporter = otlp::span_exporter(otlp, runtime.handle())?;
             let name = format!(
                 "OTLP {} {}",
                 otlp.protocol.as_str(),
                 otlp.endpoint_for(crate::destination::Signal::Traces)
             );
             Ok(Some(Box::new(
-                runtimes.counted(name, exporter, handle, settings),
+                runtimes.counted(name, exporter, &runtime, settings)?,
             )))
         }
         #[cfg(feature = "azure-monitor")]
         Destination::AzureMonitor(connection) => {
-            let handle = runtimes.handle()?;
-            let exporter = azure::exporter(connection, settings, &handle)?;
+            let runtime = runtimes.runtime()?;
+            let exporter = azure::exporter(connection, settings, runtime.handle())?;
             let name = format!(
                 "Azure Monitor {}",
                 connection
@@ -223,7 +230,7 @@ pub(crate) fn trace_processor(
                     .unwrap_or("(default ingestion endpoint)")
             );
             Ok(Some(Box::new(
-                runtimes.counted(name, exporter, handle, settings),
+                runtimes.counted(name, exporter, &runtime, settings)?,
             )))
         }
         #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
@@ -241,27 +248,32 @@ pub(crate) fn add_logs(
     if let Some(error) = missing_feature(destination) {
         return Err(error);
     }
-    let _ = (settings, &runtimes);
+    let logs = &settings.batch.logs;
+    let _ = (settings, &runtimes, logs);
     match destination {
         #[cfg(feature = "console")]
         Destination::Console(format) => Ok(builder.with_log_processor(log_processor(
             crate::console::ConsoleLogExporter::new(*format).bridged(),
-        ))),
+            logs,
+        )?)),
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
         Destination::Otlp(otlp) => {
-            let handle = runtimes.handle()?;
-            let exporter = otlp::log_exporter(otlp, &handle)?;
-            Ok(builder
-                .with_log_processor(log_processor(on_runtime::OnRuntime::new(exporter, handle))))
+            let runtime = runtimes.runtime()?;
+            let exporter = otlp::log_exporter(otlp, runtime.handle())?;
+            Ok(builder.with_log_processor(log_processor(
+                on_runtime::OnRuntime::new(exporter, &runtime, logs.clamped().export_timeout),
+                logs,
+            )?))
         }
         #[cfg(feature = "azure-monitor")]
         Destination::AzureMonitor(connection) => {
-            let handle = runtimes.handle()?;
-            let exporter = azure::exporter(connection, settings, &handle)?;
+            let runtime = runtimes.runtime()?;
+            let exporter = azure::exporter(connection, settings, runtime.handle())?;
             Ok(
                 builder.with_log_processor(azure::EventNameProperty(log_processor(
-                    on_runtime::OnRuntime::new(exporter, handle),
-                ))),
+                    on_runtime::OnRuntime::new(exporter, &runtime, logs.clamped().export_timeout),
+                    logs,
+                )?)),
             )
         }
         #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
@@ -290,24 +302,613 @@ pub(crate) fn add_metrics(
         Destination::Console(_) => Ok(builder),
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
         Destination::Otlp(otlp) => {
-            let handle = runtimes.handle()?;
-            let exporter = otlp::metric_exporter(otlp, &handle)?;
+            let runtime = runtimes.runtime()?;
+            let exporter = otlp::metric_exporter(otlp, runtime.handle())?;
             Ok(builder.with_reader(metric_reader(
-                on_runtime::OnRuntime::new(exporter, handle),
+                on_runtime::OnRuntime::new(exporter, &runtime, metric_export_timeout(settings)),
                 settings,
             )))
         }
         #[cfg(feature = "azure-monitor")]
         Destination::AzureMonitor(connection) => {
-            let handle = runtimes.handle()?;
-            let exporter = azure::exporter(connection, settings, &handle)?;
+            let runtime = runtimes.runtime()?;
+            let exporter = azure::exporter(connection, settings, runtime.handle())?;
             Ok(builder.with_reader(metric_reader(
-                on_runtime::OnRuntime::new(exporter, handle),
+                on_runtime::OnRuntime::new(exporter, &runtime, metric_export_timeout(settings)),
                 settings,
             )))
         }
         #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
         _ => Ok(builder),
+    }
+}
+
+/// The time limit of one metric export (zero: no limit).
+fn metric_export_timeout(settings: &ExportSettings) -> Duration {
+    crate::config::time_limit(settings.batch.metric_export_timeout)
+}
+
+pub(crate) mod batch {
+    //! trace-genai's batch processors for spans and log records.
+    //!
+    //! The SDK's batch processors reserve their whole queue when they start (a channel of
+    //! `max_queue_size` slots: about 360 bytes per span, so `OTEL_BSP_MAX_QUEUE_SIZE=10000000`
+    //! costs 3.6 GB before the first span), and their thread wakes every schedule delay even
+    //! with nothing to export (a zero delay spins a core). Here, items go through an
+    //! unbounded channel whose length a counter keeps within `max_queue_size`: the channel
+    //! allocates small blocks as items arrive and frees them as they leave. Nothing ever
+    //! waits on that channel, so sending an item never wakes a thread. The worker waits on
+    //! a second channel, of control messages: the first item of an empty queue starts its
+    //! batch's schedule delay, a full batch asks for an export at once, and flush and
+    //! shutdown export everything sent before them. With nothing queued, the worker waits
+    //! without a timeout.
+
+    use std::future::Future;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
+    use std::sync::{Arc, Mutex, PoisonError};
+    use std::thread::JoinHandle;
+    use std::time::{Duration, Instant};
+
+    use opentelemetry::InstrumentationScope;
+    use opentelemetry_sdk::Resource;
+    use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+    use opentelemetry_sdk::logs::{LogBatch, LogExporter, LogProcessor, SdkLogRecord};
+    use opentelemetry_sdk::trace::{SpanData, SpanExporter, SpanProcessor};
+
+    use crate::config::BatchProcessorConfig;
+    use crate::error::InitError;
+
+    /// How long `force_flush` waits for the worker (the SDK processors' value).
+    const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// A queued log record with its scope.
+    pub(crate) type LogItem = Box<(SdkLogRecord, InstrumentationScope)>;
+
+    /// What a worker hands its batches to: a span or a log exporter.
+    trait Export: Send + 'static {
+        type Item: Send + 'static;
+        fn export(&self, batch: Vec<Self::Item>) -> OTelSdkResult;
+        fn shutdown(&self, timeout: Duration) -> OTelSdkResult;
+        fn set_resource(&mut self, resource: &Resource);
+    }
+
+    struct Spans<E>(E);
+
+    impl<E: SpanExporter + 'static> Export for Spans<E> {
+        type Item = SpanData;
+
+        fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            block_on(self.0.export(batch))
+        }
+
+        fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
+            self.0.shutdown_with_timeout(timeout)
+        }
+
+        fn set_resource(&mut self, resource: &Resource) {
+            self.0.set_resource(resource);
+        }
+    }
+
+    struct Logs<E>(E);
+
+    impl<E: LogExporter + 'static> Export for Logs<E> {
+        type Item = LogItem;
+
+        fn export(&self, batch: Vec<LogItem>) -> OTelSdkResult {
+            let records: Vec<(&SdkLogRecord, &InstrumentationScope)> =
+                batch.iter().map(|item| (&item.0, &item.1)).collect();
+            block_on(self.0.export(LogBatch::new(&records)))
+        }
+
+        fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
+            self.0.shutdown_with_timeout(timeout)
+        }
+
+        fn set_resource(&mut self, resource: &Resource) {
+            self.0.set_resource(resource);
+        }
+    }
+
+    /// Polls `future` to completion on this thread. The exporters here finish on their
+    /// first poll (network ones block on the export runtime inside `export`), so this
+    /// rarely parks.
+    fn block_on<F: Future>(future: F) -> F::Output {
+        struct Unpark(std::thread::Thread);
+        impl std::task::Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut context = std::task::Context::from_waker(&waker);
+        let mut future = std::pin::pin!(future);
+        loop {
+            if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
+                return output;
+            }
+            std::thread::park();
+        }
+    }
+
+    /// What the worker is told, apart from the items themselves.
+    enum Control {
+        /// An item arrived in an empty queue: its batch's schedule delay starts.
+        Wake,
+        /// A full batch is queued.
+        ExportNow,
+        Flush(SyncSender<OTelSdkResult>),
+        Shutdown(Duration, SyncSender<OTelSdkResult>),
+        Resource(Resource),
+    }
+
+    /// What the processor and its worker share.
+    #[derive(Debug, Default)]
+    struct Shared {
+        /// Items sent and not yet taken by the worker, at most `max_queue_size`.
+        queued: AtomicUsize,
+        /// An `ExportNow` is on its way.
+        export_requested: AtomicBool,
+    }
+
+    /// A batch processor of items `T` (spans or log records) with its worker thread.
+    pub(crate) struct BatchProcessor<T> {
+        items: Sender<T>,
+        control: Sender<Control>,
+        shared: Arc<Shared>,
+        max_queue_size: usize,
+        max_export_batch_size: usize,
+        worker: Mutex<Option<JoinHandle<()>>>,
+        shut_down: AtomicBool,
+    }
+
+    impl<T> std::fmt::Debug for BatchProcessor<T> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("BatchProcessor")
+                .field("queued", &self.shared.queued.load(Ordering::Relaxed))
+                .field("max_queue_size", &self.max_queue_size)
+                .field("max_export_batch_size", &self.max_export_batch_size)
+                .finish_non_exhaustive()
+        }
+    }
+
+    impl BatchProcessor<SpanData> {
+        /// A batch span processor in front of `exporter`.
+        pub(crate) fn for_spans<E: SpanExporter + 'static>(
+            exporter: E,
+            settings: BatchProcessorConfig,
+        ) -> Result<Self, InitError> {
+            Self::start(Spans(exporter), settings, "trace-genai-spans")
+        }
+    }
+
+    impl BatchProcessor<LogItem> {
+        /// A batch log record processor in front of `exporter`.
+        pub(crate) fn for_logs<E: LogExporter + 'static>(
+            exporter: E,
+            settings: BatchProcessorConfig,
+        ) -> Result<Self, InitError> {
+            Self::start(Logs(exporter), settings, "trace-genai-logs")
+        }
+    }
+
+    impl<T: Send + 'static> BatchProcessor<T> {
+        fn start<X: Export<Item = T>>(
+            exporter: X,
+            settings: BatchProcessorConfig,
+            thread_name: &str,
+        ) -> Result<Self, InitError> {
+            let (items, item_receiver) = mpsc::channel();
+            let (control, control_receiver) = mpsc::channel();
+            let shared = Arc::new(Shared::default());
+            let max_queue_size = settings.max_queue_size.max(1);
+            let max_export_batch_size = settings.max_export_batch_size.clamp(1, max_queue_size);
+            let worker = Worker {
+                exporter,
+                items: item_receiver,
+                control: control_receiver,
+                shared: Arc::clone(&shared),
+                schedule_delay: settings.schedule_delay,
+                max_export_batch_size,
+            };
+            let worker = std::thread::Builder::new()
+                .name(thread_name.to_owned())
+                .spawn(move || worker.run())
+                .map_err(|error| InitError::Exporter {
+                    exporter: "batch processor",
+                    source: Box::new(error),
+                })?;
+            Ok(BatchProcessor {
+                items,
+                control,
+                shared,
+                max_queue_size,
+                max_export_batch_size,
+                worker: Mutex::new(Some(worker)),
+                shut_down: AtomicBool::new(false),
+            })
+        }
+
+        /// Queues `item`, or drops it when the queue is full or the worker is gone. The
+        /// worker is woken only by the first item of a batch and by a full batch, not per
+        /// item: the items' channel has no waiting receiver, so a send never wakes a thread.
+        fn enqueue(&self, item: T) {
+            let queued = self.shared.queued.fetch_add(1, Ordering::AcqRel);
+            if queued >= self.max_queue_size {
+                self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+                return;
+            }
+            if self.items.send(item).is_err() {
+                self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+                return;
+            }
+            if queued == 0 {
+                let _ = self.control.send(Control::Wake);
+            }
+            if queued + 1 >= self.max_export_batch_size
+                && !self.shared.export_requested.swap(true, Ordering::AcqRel)
+            {
+                let _ = self.control.send(Control::ExportNow);
+            }
+        }
+
+        fn flush(&self) -> OTelSdkResult {
+            if self.shut_down.load(Ordering::Relaxed) {
+                return Err(OTelSdkError::AlreadyShutdown);
+            }
+            let (reply, result) = mpsc::sync_channel(1);
+            self.control
+                .send(Control::Flush(reply))
+                .map_err(|_| OTelSdkError::AlreadyShutdown)?;
+            match result.recv_timeout(FLUSH_TIMEOUT) {
+                Ok(result) => result,
+                Err(RecvTimeoutError::Timeout) => Err(OTelSdkError::Timeout(FLUSH_TIMEOUT)),
+                Err(RecvTimeoutError::Disconnected) => Err(OTelSdkError::AlreadyShutdown),
+            }
+        }
+
+        /// Exports what is queued and shuts the exporter down, waiting at most `timeout`.
+        /// As with the SDK's processors, an export error is not returned here (delivery
+        /// accounting reports lost spans); a timeout is.
+        fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
+            if self.shut_down.swap(true, Ordering::Relaxed) {
+                return Err(OTelSdkError::AlreadyShutdown);
+            }
+            let (reply, result) = mpsc::sync_channel(1);
+            self.control
+                .send(Control::Shutdown(timeout, reply))
+                .map_err(|_| OTelSdkError::AlreadyShutdown)?;
+            match result.recv_timeout(timeout) {
+                Ok(_) => {
+                    // The worker has answered and is returning.
+                    let worker = self
+                        .worker
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .take();
+                    if let Some(worker) = worker {
+                        let _ = worker.join();
+                    }
+                    Ok(())
+                }
+                Err(RecvTimeoutError::Timeout) => Err(OTelSdkError::Timeout(timeout)),
+                Err(RecvTimeoutError::Disconnected) => Err(OTelSdkError::InternalFailure(
+                    "the batch processor's thread has stopped".to_owned(),
+                )),
+            }
+        }
+
+        fn set_resource(&self, resource: &Resource) {
+            let _ = self.control.send(Control::Resource(resource.clone()));
+        }
+    }
+
+    impl SpanProcessor for BatchProcessor<SpanData> {
+        fn on_start(
+            &self,
+            _span: &mut opentelemetry_sdk::trace::Span,
+            _cx: &opentelemetry::Context,
+        ) {
+        }
+
+        fn on_end(&self, span: SpanData) {
+            self.enqueue(span);
+        }
+
+        fn force_flush(&self) -> OTelSdkResult {
+            self.flush()
+        }
+
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            self.shutdown(timeout)
+        }
+
+        fn set_resource(&mut self, resource: &Resource) {
+            BatchProcessor::set_resource(self, resource);
+        }
+    }
+
+    impl LogProcessor for BatchProcessor<LogItem> {
+        fn emit(&self, record: &mut SdkLogRecord, scope: &InstrumentationScope) {
+            self.enqueue(Box::new((record.clone(), scope.clone())));
+        }
+
+        fn force_flush(&self) -> OTelSdkResult {
+            self.flush()
+        }
+
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            self.shutdown(timeout)
+        }
+
+        fn set_resource(&mut self, resource: &Resource) {
+            BatchProcessor::set_resource(self, resource);
+        }
+    }
+
+    struct Worker<X: Export> {
+        exporter: X,
+        items: Receiver<X::Item>,
+        control: Receiver<Control>,
+        shared: Arc<Shared>,
+        schedule_delay: Duration,
+        max_export_batch_size: usize,
+    }
+
+    impl<X: Export> Worker<X> {
+        fn run(mut self) {
+            // Whatever the exporter does must not make telemetry of its own.
+            let _suppressed = opentelemetry::Context::enter_telemetry_suppressed_scope();
+            // When the queued items must be exported; `None` while none is queued (then
+            // the worker sleeps until told otherwise).
+            let mut deadline: Option<Instant> = None;
+            loop {
+                let message = match deadline {
+                    None => self
+                        .control
+                        .recv()
+                        .map_err(|_| RecvTimeoutError::Disconnected),
+                    Some(deadline) => self
+                        .control
+                        .recv_timeout(deadline.saturating_duration_since(Instant::now())),
+                };
+                match message {
+                    Ok(Control::Wake) => {}
+                    Ok(Control::ExportNow) => {
+                        self.shared.export_requested.store(false, Ordering::Release);
+                        let _ = self.export_queued();
+                        deadline = None;
+                    }
+                    Ok(Control::Flush(reply)) => {
+                        let _ = reply.send(self.export_queued());
+                        deadline = None;
+                    }
+                    Ok(Control::Shutdown(timeout, reply)) => {
+                        let result = self.export_queued();
+                        let _ = reply.send(result.and(self.exporter.shutdown(timeout)));
+                        return;
+                    }
+                    Ok(Control::Resource(resource)) => self.exporter.set_resource(&resource),
+                    Err(RecvTimeoutError::Timeout) => {
+                        let _ = self.export_queued();
+                        deadline = None;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => {
+                        // The processor was dropped without a shutdown.
+                        let _ = self.export_queued();
+                        return;
+                    }
+                }
+                // An item sent while the worker was busy may have found the queue
+                // non-empty and sent no `Wake`: the count decides, not the messages.
+                if self.shared.queued.load(Ordering::Acquire) == 0 {
+                    deadline = None;
+                } else if deadline.is_none() {
+                    // Past `Instant`'s range: the items wait for a full batch or a flush.
+                    deadline = Instant::now().checked_add(self.schedule_delay);
+                }
+            }
+        }
+
+        /// Exports every queued item, in batches of at most `max_export_batch_size`;
+        /// returns the last export's result.
+        fn export_queued(&self) -> OTelSdkResult {
+            let mut result = Ok(());
+            loop {
+                let mut batch = Vec::new();
+                while batch.len() < self.max_export_batch_size {
+                    let Ok(item) = self.items.try_recv() else {
+                        break;
+                    };
+                    self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+                    batch.push(item);
+                }
+                if batch.is_empty() {
+                    return result;
+                }
+                let full = batch.len() == self.max_export_batch_size;
+                result = self.exporter.export(batch);
+                if !full {
+                    return result;
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// Keeps what it exports.
+        #[derive(Debug, Clone, Default)]
+        struct Collect(Arc<Mutex<Vec<SpanData>>>);
+
+        impl Collect {
+            fn spans(&self) -> usize {
+                self.0.lock().unwrap().len()
+            }
+        }
+
+        impl SpanExporter for Collect {
+            async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+                self.0.lock().unwrap().extend(batch);
+                Ok(())
+            }
+        }
+
+        fn span() -> SpanData {
+            use opentelemetry::trace::{SpanContext, SpanKind, Status};
+            SpanData {
+                span_context: SpanContext::empty_context(),
+                parent_span_id: opentelemetry::trace::SpanId::INVALID,
+                parent_span_is_remote: false,
+                span_kind: SpanKind::Internal,
+                name: "span".into(),
+                start_time: std::time::SystemTime::now(),
+                end_time: std::time::SystemTime::now(),
+                attributes: Vec::new(),
+                dropped_attributes_count: 0,
+                events: opentelemetry_sdk::trace::SpanEvents::default(),
+                links: opentelemetry_sdk::trace::SpanLinks::default(),
+                status: Status::Unset,
+                instrumentation_scope: InstrumentationScope::default(),
+            }
+        }
+
+        fn settings(delay_ms: u64, queue: usize, batch: usize) -> BatchProcessorConfig {
+            let mut settings = BatchProcessorConfig::spans();
+            settings.schedule_delay = Duration::from_millis(delay_ms);
+            settings.max_queue_size = queue;
+            settings.max_export_batch_size = batch;
+            settings
+        }
+
+        #[test]
+        fn flush_exports_everything_queued_before_it() {
+            let exporter = Collect::default();
+            let processor =
+                BatchProcessor::for_spans(exporter.clone(), settings(60_000, 100, 7)).unwrap();
+            for _ in 0..20 {
+                processor.on_end(span());
+            }
+            processor.force_flush().unwrap();
+            assert_eq!(exporter.spans(), 20);
+            processor
+                .shutdown_with_timeout(Duration::from_secs(5))
+                .unwrap();
+            assert!(matches!(
+                processor.shutdown_with_timeout(Duration::from_secs(5)),
+                Err(OTelSdkError::AlreadyShutdown)
+            ));
+        }
+
+        #[test]
+        fn the_schedule_delay_exports_a_partial_batch() {
+            let exporter = Collect::default();
+            let processor =
+                BatchProcessor::for_spans(exporter.clone(), settings(0, 100, 50)).unwrap();
+            processor.on_end(span());
+            let started = Instant::now();
+            while exporter.spans() == 0 {
+                assert!(started.elapsed() < Duration::from_secs(5), "never exported");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            processor
+                .shutdown_with_timeout(Duration::from_secs(5))
+                .unwrap();
+        }
+
+        #[test]
+        fn a_full_batch_is_exported_without_waiting_for_the_delay() {
+            let exporter = Collect::default();
+            let processor =
+                BatchProcessor::for_spans(exporter.clone(), settings(60_000, 100, 5)).unwrap();
+            for _ in 0..12 {
+                processor.on_end(span());
+            }
+            let started = Instant::now();
+            while exporter.spans() < 10 {
+                assert!(
+                    started.elapsed() < Duration::from_secs(5),
+                    "no batch exported"
+                );
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            processor
+                .shutdown_with_timeout(Duration::from_secs(5))
+                .unwrap();
+            assert_eq!(exporter.spans(), 12);
+        }
+
+        #[test]
+        fn spans_from_many_threads_all_arrive() {
+            let exporter = Collect::default();
+            let processor = Arc::new(
+                BatchProcessor::for_spans(exporter.clone(), settings(1, 100_000, 64)).unwrap(),
+            );
+            let threads: Vec<_> = (0..4)
+                .map(|_| {
+                    let processor = Arc::clone(&processor);
+                    std::thread::spawn(move || {
+                        for i in 0..5_000 {
+                            processor.on_end(span());
+                            if i % 1000 == 0 {
+                                std::thread::sleep(Duration::from_millis(2));
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for thread in threads {
+                thread.join().unwrap();
+            }
+            processor.force_flush().unwrap();
+            assert_eq!(exporter.spans(), 20_000);
+            processor
+                .shutdown_with_timeout(Duration::from_secs(5))
+                .unwrap();
+        }
+
+        /// An exporter that blocks until released, to fill the queue.
+        #[derive(Debug, Clone, Default)]
+        struct Gate(Arc<(Mutex<bool>, std::sync::Condvar)>, Arc<AtomicUsize>);
+
+        impl SpanExporter for Gate {
+            async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+                let (open, opened) = &*self.0;
+                let mut guard = open.lock().unwrap();
+                while !*guard {
+                    guard = opened.wait(guard).unwrap();
+                }
+                self.1.fetch_add(batch.len(), Ordering::Relaxed);
+                Ok(())
+            }
+        }
+
+        #[test]
+        fn a_full_queue_drops_what_does_not_fit() {
+            let gate = Gate::default();
+            let processor =
+                BatchProcessor::for_spans(gate.clone(), settings(60_000, 10, 1)).unwrap();
+            // The first span goes to the (blocked) exporter; ten more fill the queue.
+            processor.on_end(span());
+            let started = Instant::now();
+            while processor.shared.queued.load(Ordering::Relaxed) != 0 {
+                assert!(started.elapsed() < Duration::from_secs(5));
+                std::thread::yield_now();
+            }
+            for _ in 0..50 {
+                processor.on_end(span());
+            }
+            assert_eq!(processor.shared.queued.load(Ordering::Relaxed), 10);
+            *gate.0.0.lock().unwrap() = true;
+            gate.0.1.notify_all();
+            processor
+                .shutdown_with_timeout(Duration::from_secs(5))
+                .unwrap();
+            assert_eq!(gate.1.load(Ordering::Relaxed), 11);
+        }
     }
 }
 
@@ -448,72 +1049,113 @@ mod on_runtime {
     //! Runs exporters on trace-genai's own tokio runtime.
 
     use std::future::Future;
+    use std::sync::{Arc, Weak};
     use std::time::Duration;
 
-    use opentelemetry_sdk::error::OTelSdkResult;
+    use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
     use tokio::runtime::{Handle, Runtime};
 
     use crate::error::InitError;
 
     /// One worker thread, `trace-genai-export`, that drives network I/O of exports.
-    pub(crate) struct ExportRuntime(Runtime);
+    ///
+    /// Dropping it never blocks and never panics, also inside an async context (an install
+    /// error or a `Telemetry` dropped in `#[tokio::main]`): it stops in the background.
+    /// [`Runtimes`](super::Runtimes) owns it; an export holds it only while it runs.
+    pub(crate) struct ExportRuntime {
+        runtime: Option<Runtime>,
+        handle: Handle,
+    }
 
     impl ExportRuntime {
         pub(crate) fn new() -> Result<Self, InitError> {
-            tokio::runtime::Builder::new_multi_thread()
+            let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
                 .thread_name("trace-genai-export")
                 .enable_all()
                 .build()
-                .map(ExportRuntime)
                 .map_err(|error| InitError::Exporter {
                     exporter: "export runtime",
                     source: Box::new(error),
-                })
+                })?;
+            let handle = runtime.handle().clone();
+            Ok(ExportRuntime {
+                runtime: Some(runtime),
+                handle,
+            })
         }
 
-        pub(crate) fn handle(&self) -> Handle {
-            self.0.handle().clone()
+        pub(crate) fn handle(&self) -> &Handle {
+            &self.handle
         }
+    }
 
-        pub(crate) fn shutdown(self) {
-            self.0.shutdown_background();
+    impl Drop for ExportRuntime {
+        fn drop(&mut self) {
+            // A plain drop waits for the runtime's blocking threads, which tokio forbids
+            // (with a panic) inside an async context.
+            if let Some(runtime) = self.runtime.take() {
+                runtime.shutdown_background();
+            }
         }
     }
 
     /// An exporter whose calls run on the export runtime. The SDK calls exporters from
-    /// its own processor threads, which block on the result.
+    /// background threads, which block on the result.
     #[derive(Debug)]
     pub(crate) struct OnRuntime<E> {
         inner: E,
-        handle: Handle,
+        /// Upgraded for the length of each call: the runtime cannot stop under a running
+        /// export, and once it has stopped, calls fail without touching tokio.
+        runtime: Weak<ExportRuntime>,
+        /// The time limit of one export (`OTEL_BSP_EXPORT_TIMEOUT`, …), on top of the
+        /// exporter's own.
+        timeout: Duration,
     }
 
     impl<E> OnRuntime<E> {
-        pub(crate) fn new(inner: E, handle: Handle) -> Self {
-            OnRuntime { inner, handle }
-        }
-
-        fn block_on<F: Future + Send>(&self, future: F) -> F::Output
-        where
-            F::Output: Send,
-        {
-            if Handle::try_current().is_ok() {
-                // Called from inside some tokio runtime (a processor driven by the
-                // application's runtime): block on another thread instead of panicking.
-                std::thread::scope(|scope| {
-                    let handle = &self.handle;
-                    scope.spawn(move || handle.block_on(future)).join()
-                })
-                .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
-            } else {
-                self.handle.block_on(future)
+        pub(crate) fn new(inner: E, runtime: &Arc<ExportRuntime>, timeout: Duration) -> Self {
+            OnRuntime {
+                inner,
+                runtime: Arc::downgrade(runtime),
+                timeout,
             }
         }
 
-        fn entered<R>(&self, f: impl FnOnce(&E) -> R) -> R {
-            let _entered = self.handle.enter();
-            f(&self.inner)
+        /// Runs one export on the runtime, within the time limit.
+        fn run_export<F: Future<Output = OTelSdkResult> + Send>(&self, future: F) -> OTelSdkResult {
+            let Some(runtime) = self.runtime.upgrade() else {
+                return Err(OTelSdkError::InternalFailure(
+                    "telemetry was shut down: trace-genai's export runtime has stopped".to_owned(),
+                ));
+            };
+            let timeout = self.timeout;
+            let limited = async move {
+                tokio::time::timeout(timeout, future)
+                    .await
+                    .unwrap_or(Err(OTelSdkError::Timeout(timeout)))
+            };
+            let handle = runtime.handle();
+            if Handle::try_current().is_ok() {
+                // Called from inside some tokio runtime (a processor driven by the
+                // application's runtime): block on another thread instead of panicking.
+                std::thread::scope(|scope| scope.spawn(move || handle.block_on(limited)).join())
+                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+            } else {
+                handle.block_on(limited)
+            }
+        }
+
+        /// Calls `f` inside the runtime's context; once the runtime has stopped, there is
+        /// nothing left to flush or shut down.
+        fn entered(&self, f: impl FnOnce(&E) -> OTelSdkResult) -> OTelSdkResult {
+            match self.runtime.upgrade() {
+                Some(runtime) => {
+                    let _entered = runtime.handle().enter();
+                    f(&self.inner)
+                }
+                None => Ok(()),
+            }
         }
     }
 
@@ -524,7 +1166,7 @@ mod on_runtime {
             &self,
             batch: Vec<opentelemetry_sdk::trace::SpanData>,
         ) -> impl Future<Output = OTelSdkResult> + Send {
-            std::future::ready(self.block_on(self.inner.export(batch)))
+            std::future::ready(self.run_export(self.inner.export(batch)))
         }
 
         fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
@@ -547,7 +1189,7 @@ mod on_runtime {
             &self,
             batch: opentelemetry_sdk::logs::LogBatch<'_>,
         ) -> impl Future<Output = OTelSdkResult> + Send {
-            std::future::ready(self.block_on(self.inner.export(batch)))
+            std::future::ready(self.run_export(self.inner.export(batch)))
         }
 
         fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
@@ -566,7 +1208,7 @@ mod on_runtime {
             &self,
             metrics: &opentelemetry_sdk::metrics::data::ResourceMetrics,
         ) -> impl Future<Output = OTelSdkResult> + Send {
-            std::future::ready(self.block_on(self.inner.export(metrics)))
+            std::future::ready(self.run_export(self.inner.export(metrics)))
         }
 
         fn force_flush(&self) -> OTelSdkResult {
@@ -606,12 +1248,34 @@ mod otlp {
         }
     }
 
-    /// Applies the configuration to either transport's builder and builds it.
+    /// Where the headers and endpoints checked here come from: the environment's were
+    /// checked when it was read, so what fails here was set in code.
+    const GIVEN_IN_CODE: &str = "the OtlpConfig given in code";
+
+    /// The endpoint and headers of `signal`, checked: the exporters would fail on a bad
+    /// endpoint with an error that does not say where it came from, and silently leave out
+    /// a header they cannot send.
+    fn checked(config: &OtlpConfig, signal: Signal) -> Result<String, InitError> {
+        let endpoint = config.endpoint_for(signal);
+        crate::destination::validate_url(&endpoint).map_err(|reason| {
+            InitError::InvalidConfig(format!(
+                "the OTLP endpoint {endpoint:?} (of an OtlpConfig) {reason}"
+            ))
+        })?;
+        crate::destination::check_headers(GIVEN_IN_CODE, config.headers_for(signal))?;
+        Ok(endpoint)
+    }
+
+    /// Applies the configuration to either transport's builder and builds it. Every
+    /// setting is given explicitly, so the exporter does not fall back to reading the
+    /// process environment (the timeout especially, whose zero means no limit here).
     macro_rules! build {
         ($builder:expr, $config:expr, $signal:expr, $handle:expr) => {{
             use opentelemetry_otlp::WithExportConfig as _;
             let config: &OtlpConfig = $config;
-            let endpoint = config.endpoint_for($signal);
+            let signal: Signal = $signal;
+            let endpoint = checked(config, signal)?;
+            let timeout = config.timeout_for(signal);
             let compression = config
                 .compression
                 .map(|OtlpCompression::Gzip| opentelemetry_otlp::Compression::Gzip);
@@ -622,10 +1286,8 @@ mod otlp {
                     let mut builder = $builder
                         .with_tonic()
                         .with_endpoint(endpoint)
-                        .with_metadata(metadata(config));
-                    if let Some(timeout) = config.timeout {
-                        builder = builder.with_timeout(timeout);
-                    }
+                        .with_metadata(metadata(config, signal)?)
+                        .with_timeout(timeout);
                     if let Some(compression) = compression {
                         builder = builder.with_compression(compression);
                     }
@@ -642,7 +1304,7 @@ mod otlp {
                         opentelemetry_otlp::Protocol::HttpBinary
                     };
                     let headers: std::collections::HashMap<String, String> = config
-                        .headers
+                        .headers_for(signal)
                         .iter()
                         .map(|(name, value)| (name.clone(), value.expose().to_owned()))
                         .collect();
@@ -650,10 +1312,8 @@ mod otlp {
                         .with_http()
                         .with_protocol(protocol)
                         .with_endpoint(endpoint)
-                        .with_headers(headers);
-                    if let Some(timeout) = config.timeout {
-                        builder = builder.with_timeout(timeout);
-                    }
+                        .with_headers(headers)
+                        .with_timeout(timeout);
                     if let Some(compression) = compression {
                         builder = builder.with_compression(compression);
                     }
@@ -669,14 +1329,24 @@ mod otlp {
         }};
     }
 
-    /// gRPC metadata from the configured headers. Headers that the exporter also reads
-    /// from the process environment itself are left out, or they would be sent twice.
+    /// gRPC metadata from the configured headers of `signal`. Headers that the exporter
+    /// also reads from the process environment itself (the signal's variable when set,
+    /// else `OTEL_EXPORTER_OTLP_HEADERS`) are left out, or they would be sent twice.
     #[cfg(feature = "otlp-grpc")]
-    fn metadata(config: &OtlpConfig) -> tonic::metadata::MetadataMap {
-        let from_process_env =
-            std::env::var(crate::config::OTEL_EXPORTER_OTLP_HEADERS).unwrap_or_default();
+    fn metadata(
+        config: &OtlpConfig,
+        signal: Signal,
+    ) -> Result<tonic::metadata::MetadataMap, InitError> {
+        let signal_var = match signal {
+            Signal::Traces => crate::config::OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+            Signal::Logs => crate::config::OTEL_EXPORTER_OTLP_LOGS_HEADERS,
+            Signal::Metrics => crate::config::OTEL_EXPORTER_OTLP_METRICS_HEADERS,
+        };
+        let from_process_env = std::env::var(signal_var)
+            .or_else(|_| std::env::var(crate::config::OTEL_EXPORTER_OTLP_HEADERS))
+            .unwrap_or_default();
         let mut metadata = tonic::metadata::MetadataMap::new();
-        for (name, value) in &config.headers {
+        for (name, value) in config.headers_for(signal) {
             let in_env = from_process_env.split(',').any(|pair| {
                 pair.split_once('=')
                     .is_some_and(|(key, _)| key.trim() == name)
@@ -684,14 +1354,24 @@ mod otlp {
             if in_env {
                 continue;
             }
-            if let (Ok(key), Ok(value)) = (
-                tonic::metadata::MetadataKey::from_bytes(name.to_ascii_lowercase().as_bytes()),
-                value.expose().parse(),
-            ) {
-                metadata.insert(key, value);
-            }
+            let invalid = |reason| InitError::InvalidHeader {
+                origin: "the OTLP configuration",
+                name: name.clone(),
+                reason,
+            };
+            let key = tonic::metadata::MetadataKey::from_bytes(
+                name.to_ascii_lowercase().as_bytes(),
+            )
+            .map_err(|_| {
+                invalid("gRPC metadata names ending in `-bin` carry binary values, which OTLP headers cannot give")
+            })?;
+            let value = value
+                .expose()
+                .parse()
+                .map_err(|_| invalid("its value has a character gRPC metadata cannot carry"))?;
+            metadata.insert(key, value);
         }
-        metadata
+        Ok(metadata)
     }
 
     pub(super) fn span_exporter(
@@ -802,15 +1482,37 @@ mod azure {
                 .iter()
                 .map(|pem| reqwest::Certificate::from_pem(pem.as_bytes()))
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(error)?;
+                .map_err(|error| certificate_error(&error))?;
             builder = builder.tls_certs_merge(certificates);
         }
-        let client = builder.build().map_err(error)?;
-        Exporter::new_from_connection_string(connection.expose(), client).map_err(|_| {
-            InitError::InvalidConfig(
-                "the Application Insights connection string was rejected: copy the whole connection string from the Application Insights resource".to_owned(),
-            )
+        let client = builder.build().map_err(|error| {
+            if settings.root_certificates.is_empty() {
+                self::error(error)
+            } else {
+                certificate_error(&error)
+            }
+        })?;
+        // The reasons name no part of the string (format, authorization, endpoint).
+        Exporter::new_from_connection_string(connection.expose(), client).map_err(|reason| {
+            InitError::InvalidConfig(format!(
+                "the Application Insights connection string was rejected ({reason}): copy the whole connection string from the Application Insights resource"
+            ))
         })
+    }
+
+    /// A certificate given to `with_root_certificate` that TLS cannot use; reqwest's own
+    /// message (`builder error`) keeps the reason in its sources.
+    fn certificate_error(error: &reqwest::Error) -> InitError {
+        let mut reason = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            reason.push_str(": ");
+            reason.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        InitError::InvalidConfig(format!(
+            "a root certificate given to `with_root_certificate` cannot be used ({reason}): give PEM text (`-----BEGIN CERTIFICATE-----` …)"
+        ))
     }
 }
 
@@ -818,6 +1520,50 @@ mod azure {
 mod tests {
     use super::*;
     use crate::destination::{ConnectionString, OtlpConfig, OtlpProtocol};
+
+    /// The case: an OTLP endpoint and an Application Insights connection string in
+    /// a build without `azure-monitor`, installed inside `#[tokio::main]` (both flavours).
+    /// The error comes after the OTLP exporter started the export runtime, whose drop
+    /// used to panic there.
+    #[cfg(all(feature = "otlp-grpc", not(feature = "azure-monitor")))]
+    #[test]
+    fn defect_1_a_missing_feature_after_the_export_runtime_started_is_an_error_inside_tokio() {
+        for runtime in [
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+        ] {
+            let error = runtime.block_on(async {
+                let config = crate::config::Config::from_lookup(|name| match name {
+                    "OTEL_EXPORTER_OTLP_ENDPOINT" => Some("http://127.0.0.1:9".to_owned()),
+                    "APPLICATIONINSIGHTS_CONNECTION_STRING" => {
+                        Some("InstrumentationKey=k".to_owned())
+                    }
+                    _ => None,
+                })
+                .unwrap();
+                crate::Telemetry::builder()
+                    .with_config(config)
+                    .install()
+                    .unwrap_err()
+            });
+            assert!(
+                matches!(
+                    error,
+                    InitError::FeatureNotEnabled {
+                        feature: "azure-monitor",
+                        ..
+                    }
+                ),
+                "{error}"
+            );
+        }
+    }
 
     /// Run with `--no-default-features --features console` to see the errors (CI does).
     #[test]

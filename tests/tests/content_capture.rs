@@ -271,7 +271,11 @@ fn every_environment_value() {
         case(&[(OTEL, "true")], true, true),
         case(&[(OTEL, "False")], false, false),
         case(&[(AZURE, "TRUE")], true, true),
-        case(&[(AZURE, "yes")], false, false),
+        // Not a boolean: off, with a warning (the OpenTelemetry rule for booleans).
+        Case {
+            warning: true,
+            ..case(&[(AZURE, "yes")], false, false)
+        },
         case(&[(OTEL, "NO_CONTENT"), (AZURE, "true")], false, false),
         Case {
             warning: true,
