@@ -352,9 +352,8 @@ impl Default for BatchConfig {
 /// `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`): what one span keeps; the rest is dropped and
 /// counted.
 ///
-/// Checked when the configuration is read, so a bad value is an error at install. The
-/// span limits in force are still the tracer provider's, which reads the first three
-/// variables from the process environment itself.
+/// Checked when the configuration is read, so a bad value is an error at install; the
+/// same limits apply on the direct span path and the SDK path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SpanLimitsConfig {

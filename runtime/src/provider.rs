@@ -9,9 +9,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::logs::{LogProcessor, LoggerProviderBuilder, SdkLoggerProvider};
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::resource::{ResourceDetector, TelemetryResourceDetector};
-use opentelemetry_sdk::trace::{
-    BatchSpanProcessor, SdkTracerProvider, SpanExporter, SpanProcessor,
-};
+use opentelemetry_sdk::trace::{SdkTracerProvider, SpanExporter, SpanProcessor};
 
 use crate::config::{Config, ConsoleFormat, SamplerConfig};
 use crate::destination::{ConnectionString, Destination, OtlpConfig, OtlpProtocol, Signal};
@@ -368,6 +366,19 @@ enum Requested {
     AzureMonitor(String),
 }
 
+/// A span processor given in code, made at install with the batch settings in force (so
+/// that a batch processor never reads the environment itself).
+type MakeProcessor =
+    Box<dyn FnOnce(&crate::config::BatchConfig) -> Result<Box<dyn SpanProcessor>, InitError>>;
+
+/// A metric reader given in code, added at install with the export settings in force.
+type AddReader = Box<
+    dyn FnOnce(
+        opentelemetry_sdk::metrics::MeterProviderBuilder,
+        &ExportSettings,
+    ) -> opentelemetry_sdk::metrics::MeterProviderBuilder,
+>;
+
 /// Configures and installs telemetry. Created by [`Telemetry::builder`].
 ///
 /// ```
@@ -392,17 +403,11 @@ pub struct TelemetryBuilder {
     destinations: Option<Vec<Requested>>,
     /// Span processors given in code, each with whether it is trace-genai's own (a batch
     /// processor in front of a given exporter), which ignores span start.
-    processors: Vec<(Box<dyn SpanProcessor>, bool)>,
+    processors: Vec<(MakeProcessor, bool)>,
     content_capture: Option<crate::ContentCapture>,
     content_max_length: Option<usize>,
     log_processors: Vec<Box<dyn FnOnce(LoggerProviderBuilder) -> LoggerProviderBuilder>>,
-    metric_readers: Vec<
-        Box<
-            dyn FnOnce(
-                opentelemetry_sdk::metrics::MeterProviderBuilder,
-            ) -> opentelemetry_sdk::metrics::MeterProviderBuilder,
-        >,
-    >,
+    metric_readers: Vec<AddReader>,
     root_certificates: Vec<String>,
     config: Option<Config>,
 }
@@ -503,7 +508,12 @@ impl TelemetryBuilder {
     /// direct path (a few hundred instructions more per call; see `BENCHMARKS.md`). To only
     /// export spans somewhere else, prefer [`with_span_exporter`](Self::with_span_exporter).
     pub fn with_span_processor<P: SpanProcessor + 'static>(mut self, processor: P) -> Self {
-        self.processors.push((Box::new(processor), false));
+        self.processors.push((
+            Box::new(move |_: &crate::config::BatchConfig| {
+                Ok(Box::new(processor) as Box<dyn SpanProcessor>)
+            }),
+            false,
+        ));
         self
     }
 
@@ -514,7 +524,12 @@ impl TelemetryBuilder {
         mut self,
         processor: P,
     ) -> Self {
-        self.processors.push((Box::new(processor), true));
+        self.processors.push((
+            Box::new(move |_: &crate::config::BatchConfig| {
+                Ok(Box::new(processor) as Box<dyn SpanProcessor>)
+            }),
+            true,
+        ));
         self
     }
 
@@ -522,7 +537,12 @@ impl TelemetryBuilder {
     /// addition to the destinations.
     pub fn with_span_exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
         self.processors.push((
-            Box::new(BatchSpanProcessor::builder(exporter).build()),
+            Box::new(move |batch: &crate::config::BatchConfig| {
+                Ok(Box::new(crate::exporter::batch::BatchProcessor::for_spans(
+                    exporter,
+                    batch.spans.clamped(),
+                )?) as Box<dyn SpanProcessor>)
+            }),
             true,
         ));
         self
@@ -541,10 +561,10 @@ impl TelemetryBuilder {
         mut self,
         exporter: E,
     ) -> Self {
-        self.metric_readers.push(Box::new(move |builder| {
-            builder
-                .with_reader(opentelemetry_sdk::metrics::PeriodicReader::builder(exporter).build())
-        }));
+        self.metric_readers
+            .push(Box::new(move |builder, settings: &ExportSettings| {
+                builder.with_reader(crate::exporter::metric_reader(exporter, settings))
+            }));
         self
     }
 
@@ -654,7 +674,8 @@ impl TelemetryBuilder {
         let sampler = self.sampler.unwrap_or(config.sampler);
         let mut tracer_builder = SdkTracerProvider::builder()
             .with_resource(resource.clone())
-            .with_sampler(sampler.to_sampler());
+            .with_sampler(sampler.to_sampler())
+            .with_span_limits(config.span_limits.to_sdk());
         let mut processors = Vec::new();
         for destination in traces {
             processors.extend(exporter::trace_processor(
@@ -665,9 +686,9 @@ impl TelemetryBuilder {
         }
         // The direct path needs processors that ignore span start: trace-genai's own.
         let mut direct = true;
-        for (processor, own) in self.processors {
+        for (make, own) in self.processors {
             direct &= own;
-            processors.push(processor);
+            processors.push(make(&config.batch)?);
         }
         let shut_down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut shared = Vec::with_capacity(processors.len());
@@ -678,7 +699,12 @@ impl TelemetryBuilder {
             shared.push(for_recorder);
         }
         let recorder = direct.then(|| {
-            std::sync::Arc::new(crate::recorder::Recorder::new(shared, sampler, shut_down))
+            std::sync::Arc::new(crate::recorder::Recorder::new(
+                shared,
+                sampler,
+                config.span_limits.to_sdk(),
+                shut_down,
+            ))
         });
 
         let mut logger_builder = SdkLoggerProvider::builder().with_resource(resource.clone());
@@ -703,7 +729,7 @@ impl TelemetryBuilder {
         }
 
         for add_reader in self.metric_readers {
-            meter_builder = add_reader(meter_builder);
+            meter_builder = add_reader(meter_builder, &settings);
         }
 
         let tracer_provider = tracer_builder.build();
@@ -834,6 +860,8 @@ fn resolve(requested: Requested, config: &Config) -> Result<Destination, InitErr
                 headers: config.otlp.headers.clone(),
                 timeout: config.otlp.timeout,
                 compression: config.otlp.compression,
+                signal_headers: config.otlp.signal_headers.clone(),
+                signal_timeouts: config.otlp.signal_timeouts.clone(),
                 ..otlp
             })),
             other => Ok(other),

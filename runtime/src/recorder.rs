@@ -91,6 +91,7 @@ impl Recorder {
     pub(crate) fn new(
         processors: Vec<Arc<dyn SpanProcessor>>,
         sampler: SamplerConfig,
+        limits: SpanLimits,
         shut_down: Arc<AtomicBool>,
     ) -> Self {
         Recorder {
@@ -101,7 +102,7 @@ impl Recorder {
                 _ => Decide::Sampler,
             },
             sampler: sampler.to_sampler(),
-            limits: span_limits(),
+            limits,
             scope: crate::span::scope(),
             shut_down,
         }
@@ -255,27 +256,6 @@ fn push_limited<T>(items: &mut Vec<T>, dropped: &mut u32, limit: u32, item: impl
     } else {
         *dropped = dropped.saturating_add(1);
     }
-}
-
-/// The span limits the SDK provider uses: its defaults, or `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`,
-/// `OTEL_SPAN_EVENT_COUNT_LIMIT` and `OTEL_SPAN_LINK_COUNT_LIMIT`.
-fn span_limits() -> SpanLimits {
-    let read = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .and_then(|value| value.parse::<u32>().ok())
-    };
-    let mut limits = SpanLimits::default();
-    if let Some(limit) = read("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT") {
-        limits.max_attributes_per_span = limit;
-    }
-    if let Some(limit) = read("OTEL_SPAN_EVENT_COUNT_LIMIT") {
-        limits.max_events_per_span = limit;
-    }
-    if let Some(limit) = read("OTEL_SPAN_LINK_COUNT_LIMIT") {
-        limits.max_links_per_span = limit;
-    }
-    limits
 }
 
 /// A span of the direct path: what the SDK's `Span` holds, in one flat struct, ended into

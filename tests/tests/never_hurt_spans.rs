@@ -293,15 +293,16 @@ fn defect_4_opentelemetry_api_writes_reach_the_span_sdk_path() {
     telemetry.shutdown().unwrap();
 }
 
+#[trace_genai(name = "keeps_its_context")]
+fn keeps_its_context() -> Context {
+    Context::current()
+}
+
 #[test]
 fn defect_4_writes_after_the_span_ended_do_nothing() {
     let _serial = serial();
     let exporter = InMemorySpanExporter::default();
     let telemetry = install(&exporter);
-    #[trace_genai(name = "keeps_its_context")]
-    fn keeps_its_context() -> Context {
-        Context::current()
-    }
     let cx = keeps_its_context();
     assert!(!cx.span().is_recording(), "ended");
     cx.span().set_attribute(KeyValue::new("app.late", true));
@@ -418,7 +419,7 @@ async fn stream_call() -> impl Iterator<Item = String> {
 }
 
 async fn plain_call() -> u8 {
-    1
+    std::future::ready(1).await
 }
 
 fn poll_twice<F: Future>(future: F) -> String {
