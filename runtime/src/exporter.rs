@@ -334,17 +334,19 @@ pub(crate) mod batch {
     //! The SDK's batch processors reserve their whole queue when they start (a channel of
     //! `max_queue_size` slots: about 360 bytes per span, so `OTEL_BSP_MAX_QUEUE_SIZE=10000000`
     //! costs 3.6 GB before the first span), and their thread wakes every schedule delay even
-    //! with nothing to export (a zero delay spins a core). Here, items go through an
-    //! unbounded channel whose length a counter keeps within `max_queue_size`: the channel
-    //! allocates small blocks as items arrive and frees them as they leave. Nothing ever
-    //! waits on that channel, so sending an item never wakes a thread. The worker waits on
+    //! with nothing to export (a zero delay spins a core). Here, items go into a queue
+    //! (a `VecDeque` behind a mutex held only to push or to take a batch) kept within
+    //! `max_queue_size`: it grows as items arrive, up to the largest backlog seen, and
+    //! never reserves its capacity up front. Pushing an item is a lock, a copy and an
+    //! unlock; it never wakes a thread. The worker waits on
     //! a second channel, of control messages: the first item of an empty queue starts its
     //! batch's schedule delay, a full batch asks for an export at once, and flush and
     //! shutdown export everything sent before them. With nothing queued, the worker waits
     //! without a timeout.
 
+    use std::collections::VecDeque;
     use std::future::Future;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
     use std::sync::{Arc, Mutex, PoisonError};
     use std::thread::JoinHandle;
@@ -444,19 +446,24 @@ pub(crate) mod batch {
     }
 
     /// What the processor and its worker share.
-    #[derive(Debug, Default)]
-    struct Shared {
-        /// Items sent and not yet taken by the worker, at most `max_queue_size`.
-        queued: AtomicUsize,
+    #[derive(Debug)]
+    struct Shared<T> {
+        /// Items queued and not yet taken by the worker, at most `max_queue_size`.
+        queue: Mutex<VecDeque<T>>,
         /// An `ExportNow` is on its way.
         export_requested: AtomicBool,
     }
 
+    impl<T> Shared<T> {
+        fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<T>> {
+            self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+        }
+    }
+
     /// A batch processor of items `T` (spans or log records) with its worker thread.
     pub(crate) struct BatchProcessor<T> {
-        items: Sender<T>,
         control: Sender<Control>,
-        shared: Arc<Shared>,
+        shared: Arc<Shared<T>>,
         max_queue_size: usize,
         max_export_batch_size: usize,
         worker: Mutex<Option<JoinHandle<()>>>,
@@ -466,7 +473,7 @@ pub(crate) mod batch {
     impl<T> std::fmt::Debug for BatchProcessor<T> {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.debug_struct("BatchProcessor")
-                .field("queued", &self.shared.queued.load(Ordering::Relaxed))
+                .field("queued", &self.shared.queue().len())
                 .field("max_queue_size", &self.max_queue_size)
                 .field("max_export_batch_size", &self.max_export_batch_size)
                 .finish_non_exhaustive()
@@ -499,14 +506,15 @@ pub(crate) mod batch {
             settings: BatchProcessorConfig,
             thread_name: &str,
         ) -> Result<Self, InitError> {
-            let (items, item_receiver) = mpsc::channel();
             let (control, control_receiver) = mpsc::channel();
-            let shared = Arc::new(Shared::default());
+            let shared = Arc::new(Shared {
+                queue: Mutex::new(VecDeque::new()),
+                export_requested: AtomicBool::new(false),
+            });
             let max_queue_size = settings.max_queue_size.max(1);
             let max_export_batch_size = settings.max_export_batch_size.clamp(1, max_queue_size);
             let worker = Worker {
                 exporter,
-                items: item_receiver,
                 control: control_receiver,
                 shared: Arc::clone(&shared),
                 schedule_delay: settings.schedule_delay,
@@ -520,7 +528,6 @@ pub(crate) mod batch {
                     source: Box::new(error),
                 })?;
             Ok(BatchProcessor {
-                items,
                 control,
                 shared,
                 max_queue_size,
@@ -530,23 +537,21 @@ pub(crate) mod batch {
             })
         }
 
-        /// Queues `item`, or drops it when the queue is full or the worker is gone. The
-        /// worker is woken only by the first item of a batch and by a full batch, not per
-        /// item: the items' channel has no waiting receiver, so a send never wakes a thread.
+        /// Queues `item`, or drops it when the queue is full. The worker is woken only by
+        /// the first item of a batch and by a full batch, not per item.
         fn enqueue(&self, item: T) {
-            let queued = self.shared.queued.fetch_add(1, Ordering::AcqRel);
-            if queued >= self.max_queue_size {
-                self.shared.queued.fetch_sub(1, Ordering::AcqRel);
-                return;
-            }
-            if self.items.send(item).is_err() {
-                self.shared.queued.fetch_sub(1, Ordering::AcqRel);
-                return;
-            }
-            if queued == 0 {
+            let queued = {
+                let mut queue = self.shared.queue();
+                if queue.len() >= self.max_queue_size {
+                    return;
+                }
+                queue.push_back(item);
+                queue.len()
+            };
+            if queued == 1 {
                 let _ = self.control.send(Control::Wake);
             }
-            if queued + 1 >= self.max_export_batch_size
+            if queued >= self.max_export_batch_size
                 && !self.shared.export_requested.swap(true, Ordering::AcqRel)
             {
                 let _ = self.control.send(Control::ExportNow);
@@ -649,9 +654,8 @@ pub(crate) mod batch {
 
     struct Worker<X: Export> {
         exporter: X,
-        items: Receiver<X::Item>,
         control: Receiver<Control>,
-        shared: Arc<Shared>,
+        shared: Arc<Shared<X::Item>>,
         schedule_delay: Duration,
         max_export_batch_size: usize,
     }
@@ -702,7 +706,7 @@ pub(crate) mod batch {
                 }
                 // An item sent while the worker was busy may have found the queue
                 // non-empty and sent no `Wake`: the count decides, not the messages.
-                if self.shared.queued.load(Ordering::Acquire) == 0 {
+                if self.shared.queue().is_empty() {
                     deadline = None;
                 } else if deadline.is_none() {
                     // Past `Instant`'s range: the items wait for a full batch or a flush.
@@ -716,14 +720,11 @@ pub(crate) mod batch {
         fn export_queued(&self) -> OTelSdkResult {
             let mut result = Ok(());
             loop {
-                let mut batch = Vec::new();
-                while batch.len() < self.max_export_batch_size {
-                    let Ok(item) = self.items.try_recv() else {
-                        break;
-                    };
-                    self.shared.queued.fetch_sub(1, Ordering::AcqRel);
-                    batch.push(item);
-                }
+                let batch: Vec<X::Item> = {
+                    let mut queue = self.shared.queue();
+                    let count = queue.len().min(self.max_export_batch_size);
+                    queue.drain(..count).collect()
+                };
                 if batch.is_empty() {
                     return result;
                 }
@@ -872,7 +873,10 @@ pub(crate) mod batch {
 
         /// An exporter that blocks until released, to fill the queue.
         #[derive(Debug, Clone, Default)]
-        struct Gate(Arc<(Mutex<bool>, std::sync::Condvar)>, Arc<AtomicUsize>);
+        struct Gate(
+            Arc<(Mutex<bool>, std::sync::Condvar)>,
+            Arc<std::sync::atomic::AtomicUsize>,
+        );
 
         impl SpanExporter for Gate {
             async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
@@ -894,14 +898,14 @@ pub(crate) mod batch {
             // The first span goes to the (blocked) exporter; ten more fill the queue.
             processor.on_end(span());
             let started = Instant::now();
-            while processor.shared.queued.load(Ordering::Relaxed) != 0 {
+            while !processor.shared.queue().is_empty() {
                 assert!(started.elapsed() < Duration::from_secs(5));
                 std::thread::yield_now();
             }
             for _ in 0..50 {
                 processor.on_end(span());
             }
-            assert_eq!(processor.shared.queued.load(Ordering::Relaxed), 10);
+            assert_eq!(processor.shared.queue().len(), 10);
             *gate.0.0.lock().unwrap() = true;
             gate.0.1.notify_all();
             processor
