@@ -295,13 +295,13 @@ fn defect_4_opentelemetry_api_writes_reach_the_span_sdk_path() {
 
 #[test]
 fn defect_4_writes_after_the_span_ended_do_nothing() {
-    let _serial = serial();
-    let exporter = InMemorySpanExporter::default();
-    let telemetry = install(&exporter);
     #[trace_genai(name = "keeps_its_context")]
     fn keeps_its_context() -> Context {
         Context::current()
     }
+    let _serial = serial();
+    let exporter = InMemorySpanExporter::default();
+    let telemetry = install(&exporter);
     let cx = keeps_its_context();
     assert!(!cx.span().is_recording(), "ended");
     cx.span().set_attribute(KeyValue::new("app.late", true));
@@ -417,6 +417,10 @@ async fn stream_call() -> impl Iterator<Item = String> {
     vec!["a".to_owned()].into_iter()
 }
 
+#[allow(
+    clippy::unused_async,
+    reason = "the plain `async fn` whose behaviour when polled twice is the reference"
+)]
 async fn plain_call() -> u8 {
     1
 }
