@@ -144,6 +144,7 @@ mod outcome;
 pub mod propagation;
 mod provider;
 mod recorder;
+mod resource;
 mod response;
 pub mod semconv;
 mod span;

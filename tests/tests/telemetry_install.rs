@@ -188,6 +188,62 @@ fn resource_service_name_precedence_and_sdk_attributes() {
 }
 
 #[test]
+fn the_resource_has_one_service_instance_id_per_process_unless_configured() {
+    let _serial = serial();
+    let instance_id = |builder: trace_genai::TelemetryBuilder| {
+        let probe = Probe::default();
+        let telemetry = builder
+            .with_no_exporter()
+            .with_span_exporter(probe.clone())
+            .install()
+            .unwrap();
+        telemetry.shutdown().unwrap();
+        let resource = probe.resource.lock().unwrap().clone().unwrap();
+        resource_value(&resource, "service.instance.id")
+    };
+
+    // Application Insights' cloud_RoleInstance: a random UUID v4, the same for every
+    // install of the process.
+    let Some(Value::String(first)) =
+        instance_id(Telemetry::builder().with_config(Config::default()))
+    else {
+        panic!("service.instance.id must always be set");
+    };
+    let id = first.as_str();
+    let groups: Vec<usize> = id.split('-').map(str::len).collect();
+    assert_eq!(groups, [8, 4, 4, 4, 12], "{id}");
+    assert!(
+        id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    assert_eq!(&id[14..15], "4", "version 4: {id}");
+    assert!(
+        matches!(&id[19..20], "8" | "9" | "a" | "b"),
+        "variant: {id}"
+    );
+    assert_eq!(
+        instance_id(Telemetry::builder().with_config(Config::default())),
+        Some(Value::String(first.clone())),
+        "stable for the process"
+    );
+
+    // A value from the environment, or from code, wins.
+    let from_env = env(&[("OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=pod-7")]);
+    assert_eq!(
+        instance_id(Telemetry::builder().with_config(from_env.clone())),
+        Some("pod-7".into())
+    );
+    assert_eq!(
+        instance_id(
+            Telemetry::builder()
+                .with_config(from_env)
+                .with_resource_attribute(KeyValue::new("service.instance.id", "vm-3"))
+        ),
+        Some("vm-3".into())
+    );
+}
+
+#[test]
 fn invalid_environment_is_a_typed_error_and_installs_nothing() {
     let err =
         Config::from_lookup(|name| (name == "OTEL_TRACES_SAMPLER").then(|| "mostly".to_owned()))
