@@ -168,16 +168,10 @@ impl Captured {
         policy: ContentCapture,
         operation: Option<crate::Operation>,
     ) -> Option<Box<Self>> {
+        let inference = operation.is_some_and(crate::Operation::is_inference);
         let policy = match policy {
-            ContentCapture::SpanAndEvent | ContentCapture::EventOnly
-                if !operation.is_some_and(crate::Operation::is_inference) =>
-            {
-                if policy.on_spans() {
-                    ContentCapture::SpanOnly
-                } else {
-                    ContentCapture::NoContent
-                }
-            }
+            ContentCapture::SpanAndEvent if !inference => ContentCapture::SpanOnly,
+            ContentCapture::EventOnly if !inference => ContentCapture::NoContent,
             policy => policy,
         };
         (policy != ContentCapture::NoContent).then(|| {
