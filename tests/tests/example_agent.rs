@@ -8,7 +8,9 @@
 //! the console in JSON lines (`TRACE_GENAI_CONSOLE_FORMAT=json`) to read back every
 //! attribute, and in the default tree format for the metrics.
 
-use std::path::PathBuf;
+#[path = "support/examples.rs"]
+mod examples;
+
 use std::process::Command;
 
 use serde_json::{Value as Json, json};
@@ -22,23 +24,10 @@ const CONTENT_KEYS: [&str; 6] = [
     "gen_ai.tool.call.result",
 ];
 
-fn example_binary() -> PathBuf {
-    // target/<profile>/deps/<this test> → target/<profile>/examples/agent
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let binary = profile_dir.join("examples").join("agent");
-    assert!(
-        binary.exists(),
-        "{} is missing: run the tests with `cargo test --workspace --all-features`, which builds the examples",
-        binary.display()
-    );
-    binary
-}
-
 /// The example's stdout, run with these variables on top of a clean telemetry
 /// environment (whatever the developer's shell sets).
 fn run(vars: &[(&str, &str)]) -> String {
-    let mut command = Command::new(example_binary());
+    let mut command = Command::new(examples::example_binary("agent"));
     for (name, _) in std::env::vars() {
         if name.starts_with("OTEL_")
             || name.starts_with("TRACE_GENAI_")

@@ -6,29 +6,13 @@
 //! Runs the example binaries that `cargo test --workspace --all-features` builds next to
 //! this test.
 
+#[path = "support/examples.rs"]
+mod examples;
 #[path = "support/receiver.rs"]
 mod receiver;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
-
-fn example_binary() -> PathBuf {
-    example("agent")
-}
-
-fn example(name: &str) -> PathBuf {
-    // target/<profile>/deps/<this test> → target/<profile>/examples/<name>
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let binary = profile_dir.join("examples").join(name);
-    assert!(
-        binary.exists(),
-        "{} is missing: run the tests with `cargo test --workspace --all-features`, which builds the examples",
-        binary.display()
-    );
-    binary
-}
 
 #[test]
 fn the_example_exports_its_trace_over_grpc_and_http() {
@@ -38,7 +22,7 @@ fn the_example_exports_its_trace_over_grpc_and_http() {
         ("http/protobuf", receiver.http_endpoint()),
     ] {
         receiver.clear();
-        let output = Command::new(example_binary())
+        let output = Command::new(examples::example_binary("agent"))
             .env("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)
             .env("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
             .env("OTEL_SERVICE_NAME", "travel-agent")
@@ -89,7 +73,7 @@ fn every_example_sends_its_trace_where_the_environment_says() {
         ),
     ] {
         receiver.clear();
-        let output = Command::new(example(name))
+        let output = Command::new(examples::example_binary(name))
             .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.grpc_endpoint())
             .env_remove("OTEL_EXPORTER_OTLP_PROTOCOL")
             .env_remove("OTEL_TRACES_EXPORTER")

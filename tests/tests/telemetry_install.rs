@@ -61,6 +61,23 @@ fn spans_after_shutdown(
     std::mem::take(&mut *probe.spans.lock().unwrap())
 }
 
+/// The resource an install hands to its span exporters.
+fn provider_resource(builder: trace_genai::TelemetryBuilder) -> opentelemetry_sdk::Resource {
+    let probe = Probe::default();
+    let telemetry = builder
+        .with_no_exporter()
+        .with_span_exporter(probe.clone())
+        .install()
+        .unwrap();
+    telemetry.shutdown().unwrap();
+    probe
+        .resource
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the provider hands its resource to exporters")
+}
+
 fn resource_value(
     span_exporter_resource: &opentelemetry_sdk::Resource,
     key: &str,
@@ -124,21 +141,6 @@ fn sampler_from_environment_and_builder_precedence() {
 #[test]
 fn resource_service_name_precedence_and_sdk_attributes() {
     let _serial = serial();
-    let provider_resource = |builder: trace_genai::TelemetryBuilder| {
-        let probe = Probe::default();
-        let telemetry = builder
-            .with_no_exporter()
-            .with_span_exporter(probe.clone())
-            .install()
-            .unwrap();
-        telemetry.shutdown().unwrap();
-        probe
-            .resource
-            .lock()
-            .unwrap()
-            .clone()
-            .expect("the provider hands its resource to exporters")
-    };
 
     let from_env = env(&[
         ("OTEL_SERVICE_NAME", "from-env"),
@@ -190,17 +192,7 @@ fn resource_service_name_precedence_and_sdk_attributes() {
 #[test]
 fn the_resource_has_one_service_instance_id_per_process_unless_configured() {
     let _serial = serial();
-    let instance_id = |builder: trace_genai::TelemetryBuilder| {
-        let probe = Probe::default();
-        let telemetry = builder
-            .with_no_exporter()
-            .with_span_exporter(probe.clone())
-            .install()
-            .unwrap();
-        telemetry.shutdown().unwrap();
-        let resource = probe.resource.lock().unwrap().clone().unwrap();
-        resource_value(&resource, "service.instance.id")
-    };
+    let instance_id = |builder| resource_value(&provider_resource(builder), "service.instance.id");
 
     // Application Insights' cloud_RoleInstance: a random UUID v4, the same for every
     // install of the process.
