@@ -1,14 +1,24 @@
-//! A travel agent that answers a weather question, traced to the console.
+//! A travel agent that answers a weather question, traced to the console: the tour of
+//! trace-genai.
 //!
 //! ```text
 //! cargo run -p trace-genai-examples --example agent
+//! OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=SPAN_ONLY \
+//!     cargo run -p trace-genai-examples --example agent
 //! OTEL_SERVICE_NAME=travel-agent OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317 \
 //!     cargo run -p trace-genai-examples --example agent
 //! ```
 //!
 //! The agent (`invoke_agent`) asks a chat model (`chat`), which requests a tool call; the
-//! tool runs (`execute_tool`); a second chat turns the tool result into the answer. When
-//! the program ends, the trace is printed as a tree.
+//! tool runs (`execute_tool`); a second chat turns the tool result into the answer, and
+//! the user rates it (`gen_ai.evaluation.user_feedback`, under the chat span that
+//! produced the answer). When the program ends, the trace is printed as a tree, followed
+//! by the metrics: durations and the chat calls' token usage.
+//!
+//! Message content is off by default. Each function declares with `capture(...)` what may
+//! be recorded; `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=SPAN_ONLY` then puts
+//! the prompts, completions, tool arguments and results (and the feedback's comment) on
+//! the spans, without a change to the code.
 //!
 //! The "model" is a small deterministic **local stand-in** (`LocalModel`), so the example
 //! needs no network and no API key. It sits behind the same kind of client function a
@@ -17,8 +27,13 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
 
-use trace_genai::trace_genai;
+use trace_genai::message::{
+    ChatMessage, InputMessages, OutputMessage, OutputMessages, Part, Role,
+    conventions_finish_reason,
+};
+use trace_genai::{GenAiResponse, Usage, trace_genai};
 
 // ---- the model client ---------------------------------------------------------------
 
@@ -45,12 +60,97 @@ struct ToolCall {
     city: String,
 }
 
+impl ToolCall {
+    /// The call's arguments, as the model sends them.
+    fn arguments(&self) -> serde_json::Value {
+        serde_json::json!({ "city": self.city })
+    }
+}
+
+/// A chat response: what the model said, and what it reports about the call.
 #[derive(Debug)]
-enum ChatResponse {
+struct ChatResponse {
+    id: String,
+    model: String,
+    reply: Reply,
+    usage: Usage,
+}
+
+#[derive(Debug)]
+enum Reply {
     /// The model wants a tool to run first.
     ToolCall(ToolCall),
     /// The final answer.
     Text(String),
+}
+
+impl ChatResponse {
+    /// The stand-in's finish reason, in the OpenAI spelling it imitates.
+    fn finish_reason(&self) -> &'static str {
+        match self.reply {
+            Reply::ToolCall(_) => "tool_calls",
+            Reply::Text(_) => "stop",
+        }
+    }
+}
+
+/// Id, model, finish reasons and token usage go on the chat span (and the usage into the
+/// `gen_ai.client.token.usage` metric), with content recording on or off.
+impl GenAiResponse for ChatResponse {
+    fn response_id(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+    fn response_model(&self) -> Option<&str> {
+        Some(&self.model)
+    }
+    fn finish_reasons(&self) -> Vec<&str> {
+        vec![self.finish_reason()]
+    }
+    fn usage(&self) -> Usage {
+        self.usage
+    }
+}
+
+/// The request's messages in the conventions' schema, for `capture(messages = req)`:
+/// converted only when content recording is on.
+impl InputMessages for ChatRequest {
+    fn input_messages(&self) -> Cow<'_, [ChatMessage]> {
+        Cow::Owned(
+            self.messages
+                .iter()
+                .map(|message| match message {
+                    Message::User(text) => ChatMessage::user(text.clone()),
+                    Message::ToolCall(call) => ChatMessage::assistant_parts(vec![Part::tool_call(
+                        call.id.clone(),
+                        call.name.clone(),
+                        call.arguments(),
+                    )]),
+                    Message::ToolResult { call_id, content } => {
+                        ChatMessage::tool_response(call_id.clone(), content.clone())
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
+/// The reply in the conventions' schema, for `capture(output)`.
+impl OutputMessages for ChatResponse {
+    fn output_messages(&self) -> Cow<'_, [OutputMessage]> {
+        let part = match &self.reply {
+            Reply::ToolCall(call) => {
+                Part::tool_call(call.id.clone(), call.name.clone(), call.arguments())
+            }
+            Reply::Text(text) => Part::text(text.clone()),
+        };
+        // The conventions' value (`tool_call`), where the span keeps the provider's own.
+        let finish_reason = conventions_finish_reason(self.finish_reason()).to_owned();
+        Cow::Owned(vec![OutputMessage::new(
+            Role::Assistant,
+            vec![part],
+            Some(finish_reason),
+        )])
+    }
 }
 
 #[derive(Debug)]
@@ -74,9 +174,17 @@ impl trace_genai::ErrorType for ModelError {
     }
 }
 
+/// The stand-in's tokenizer: one token per word.
+fn tokens(text: &str) -> u64 {
+    text.split_whitespace().count() as u64
+}
+
 /// A deterministic local stand-in for a chat model: it asks for the weather tool when
 /// the question mentions the weather, and answers from the tool result once it has one.
-struct LocalModel;
+#[derive(Default)]
+struct LocalModel {
+    calls: AtomicU32,
+}
 
 impl LocalModel {
     #[trace_genai(
@@ -86,6 +194,7 @@ impl LocalModel {
         temperature = req.temperature,
         max_tokens = req.max_tokens,
         server_address = "localhost",
+        capture(messages = req, output),
     )]
     async fn complete(&self, req: &ChatRequest) -> Result<ChatResponse, ModelError> {
         // Pretend to wait for the network.
@@ -93,6 +202,29 @@ impl LocalModel {
         if req.messages.len() > 16 {
             return Err(ModelError::ContextLengthExceeded);
         }
+        let reply = Self::reply(req);
+        let input_tokens = req
+            .messages
+            .iter()
+            .map(|message| match message {
+                Message::User(text) | Message::ToolResult { content: text, .. } => tokens(text),
+                Message::ToolCall(call) => tokens(&call.arguments().to_string()),
+            })
+            .sum();
+        let output_tokens = match &reply {
+            Reply::ToolCall(call) => tokens(&call.arguments().to_string()),
+            Reply::Text(text) => tokens(text),
+        };
+        let call = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
+        Ok(ChatResponse {
+            id: format!("resp-{call}"),
+            model: req.model.clone(),
+            reply,
+            usage: Usage::new(input_tokens, output_tokens),
+        })
+    }
+
+    fn reply(req: &ChatRequest) -> Reply {
         let tool_result = req.messages.iter().find_map(|message| match message {
             Message::ToolResult { call_id, content } => req
                 .messages
@@ -102,7 +234,7 @@ impl LocalModel {
             _ => None,
         });
         if let Some(weather) = tool_result {
-            return Ok(ChatResponse::Text(format!("Good news: it is {weather}.")));
+            return Reply::Text(format!("Good news: it is {weather}."));
         }
         let question = req.messages.iter().find_map(|message| match message {
             Message::User(text) => Some(text.as_str()),
@@ -115,15 +247,13 @@ impl LocalModel {
                     .rsplit(' ')
                     .next()
                     .unwrap_or("Paris");
-                Ok(ChatResponse::ToolCall(ToolCall {
+                Reply::ToolCall(ToolCall {
                     id: "call_1".to_owned(),
                     name: "get_weather".to_owned(),
                     city: city.to_owned(),
-                }))
+                })
             }
-            _ => Ok(ChatResponse::Text(
-                "I can only talk about the weather.".to_owned(),
-            )),
+            _ => Reply::Text("I can only talk about the weather.".to_owned()),
         }
     }
 }
@@ -133,7 +263,13 @@ impl LocalModel {
 #[derive(Debug)]
 struct UnknownCity;
 
-#[trace_genai(execute_tool, tool = "get_weather", tool_type = "function", tool_call_id = call.id.as_str())]
+#[trace_genai(
+    execute_tool,
+    tool = "get_weather",
+    tool_type = "function",
+    tool_call_id = call.id.as_str(),
+    capture(arguments = call.arguments(), result),
+)]
 fn get_weather(call: &ToolCall) -> Result<String, UnknownCity> {
     // Anything the function learns can go on its span.
     trace_genai::current_span::set_attribute(trace_genai::KeyValue::new(
@@ -149,6 +285,19 @@ fn get_weather(call: &ToolCall) -> Result<String, UnknownCity> {
 
 // ---- the agent ----------------------------------------------------------------------
 
+/// The agent's answer, with the id of the model response it comes from: the application
+/// hands it to its client, which sends it back with the user's feedback.
+struct Answer {
+    text: String,
+    response_id: String,
+}
+
+impl OutputMessages for Answer {
+    fn output_messages(&self) -> Cow<'_, [OutputMessage]> {
+        Cow::Owned(vec![OutputMessage::assistant(self.text.clone(), "stop")])
+    }
+}
+
 struct Agent {
     name: String,
     model: LocalModel,
@@ -156,8 +305,13 @@ struct Agent {
 }
 
 impl Agent {
-    #[trace_genai(invoke_agent, agent = self.name.as_str(), conversation_id = self.conversation_id.as_str())]
-    async fn run(&mut self, question: &str) -> Result<String, ModelError> {
+    #[trace_genai(
+        invoke_agent,
+        agent = self.name.as_str(),
+        conversation_id = self.conversation_id.as_str(),
+        capture(messages = question, output),
+    )]
+    async fn run(&mut self, question: &str) -> Result<Answer, ModelError> {
         let mut request = ChatRequest {
             model: "demo-llm-1".to_owned(),
             temperature: 0.2,
@@ -165,9 +319,15 @@ impl Agent {
             messages: vec![Message::User(question.to_owned())],
         };
         loop {
-            match self.model.complete(&request).await? {
-                ChatResponse::Text(answer) => return Ok(answer),
-                ChatResponse::ToolCall(call) => {
+            let response = self.model.complete(&request).await?;
+            match response.reply {
+                Reply::Text(text) => {
+                    return Ok(Answer {
+                        text,
+                        response_id: response.id,
+                    });
+                }
+                Reply::ToolCall(call) => {
                     let content = match call.name.as_str() {
                         "get_weather" => get_weather(&call)
                             .unwrap_or_else(|UnknownCity| "unknown weather".to_owned()),
@@ -188,16 +348,22 @@ impl Agent {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Everything from the environment: the console by default; OTEL_EXPORTER_OTLP_ENDPOINT
     // or APPLICATIONINSIGHTS_CONNECTION_STRING send the same trace to a collector or to
-    // Azure Monitor, without touching the code.
+    // Azure Monitor, and OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT records the
+    // content, without touching the code.
     let telemetry = trace_genai::init()?;
 
     let mut agent = Agent {
         name: "travel-planner".to_owned(),
-        model: LocalModel,
+        model: LocalModel::default(),
         conversation_id: "conv-42".to_owned(),
     };
     let answer = agent.run("What is the weather in Paris?").await?;
-    println!("answer: {answer}\n");
+    println!("answer: {}\n", answer.text);
+
+    // The user gives the answer a thumbs-up. Only the response id is needed: the event is
+    // parented to the chat span that produced the answer. The comment is free text, so it
+    // is recorded only with content recording on.
+    trace_genai::record_user_feedback(&answer.response_id, 1.0, Some("just what I needed"))?;
 
     // Flushes every span: the trace tree is printed here.
     telemetry.shutdown()?;

@@ -2,16 +2,20 @@
 //!
 //! ```text
 //! cargo run -p trace-genai-examples --example feedback
+//! OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=SPAN_ONLY \
+//!     cargo run -p trace-genai-examples --example feedback
 //! ```
 //!
 //! A chat handler answers a question (the model is a local stand-in, no network). Later,
 //! in another task, as a web app would when the user clicks thumbs-down, the app records
 //! feedback with the answer's response id only. trace-genai finds the span that produced
 //! that response, so the console prints the `gen_ai.evaluation.user_feedback` event, and
-//! an evaluator's `gen_ai.evaluation.result`, under the chat span.
+//! an evaluator's `gen_ai.evaluation.result`, under the chat span. The user's comment is
+//! free text, recorded only with content recording on (the second command). Telemetry
+//! comes from the environment (`trace_genai::init()`): the console by default.
 
 use trace_genai::feedback::Evaluation;
-use trace_genai::{ContentCapture, GenAiResponse, Telemetry, Usage, trace_genai};
+use trace_genai::{GenAiResponse, Usage, trace_genai};
 
 /// What the chat endpoint returns to the web client.
 struct Answer {
@@ -45,12 +49,8 @@ async fn answer(question: &str) -> Answer {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let telemetry = Telemetry::builder()
-        .with_service_name("chat-app")
-        .with_console()
-        // Comments are free text: recorded only with content recording on.
-        .with_content_capture(ContentCapture::SpanOnly)
-        .install()?;
+    // Everything from the environment: the console by default.
+    let telemetry = trace_genai::init()?;
 
     let reply = answer("Weather in Paris?").await;
     println!("answer {}: {}", reply.response_id, reply.text);

@@ -4,7 +4,13 @@
 //!
 //! ```text
 //! cargo run -p trace-genai-examples --example openai_chat --features async-openai
+//! OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317 \
+//!     cargo run -p trace-genai-examples --example openai_chat --features async-openai
 //! ```
+//!
+//! Telemetry is configured from the environment, as in `trace_genai::init()`: the console
+//! when nothing is set, a collector or Azure Monitor with `OTEL_EXPORTER_OTLP_ENDPOINT` or
+//! `APPLICATIONINSIGHTS_CONNECTION_STRING`.
 //!
 //! The requests are real `async_openai` values; the responses are canned OpenAI JSON
 //! from a local stand-in (`stand_in_openai`), so the example needs no network and no API
@@ -13,9 +19,9 @@
 //!
 //! `request = req` records the model and the sampling parameters, the response type
 //! reports id, model, finish reasons and token usage, and `capture(...)` names the
-//! content that is recorded because the example turns content recording on
-//! (`with_content_capture`; in production prefer the environment variable
-//! `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`).
+//! content that is recorded because the example turns content recording on in code
+//! (`with_content_capture`): showing content is this example's point. In production
+//! prefer the environment variable `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`.
 
 use async_openai::types::chat::{CreateChatCompletionRequest, CreateChatCompletionResponse};
 use serde_json::json;
@@ -111,9 +117,10 @@ async fn travel_agent(question: &str) -> Result<String, serde_json::Error> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Destinations from the environment (the console when nothing is set); content
+    // recording on in code, because this example is about content: the message spans,
+    // and the details events of the chat calls.
     let telemetry = Telemetry::builder()
-        .with_service_name("travel-agent")
-        .with_console()
         .with_content_capture(ContentCapture::SpanAndEvent)
         .install()?;
     let answer = travel_agent("What's the weather in Paris?").await?;

@@ -2,18 +2,22 @@
 //!
 //! ```text
 //! cargo run -p trace-genai-examples --example streaming
+//! OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=SPAN_ONLY \
+//!     cargo run -p trace-genai-examples --example streaming
 //! ```
 //!
 //! `stream_answer` returns `impl Stream`: its span starts at the call and ends when the
-//! caller has read the last chunk, with the time to the first chunk, the usage of the last
-//! chunk and (content recording is on here) the whole answer text. The "model" is a local
-//! stand-in that yields chunks with a small delay, so no network is needed.
+//! caller has read the last chunk, with the time to the first chunk and the usage of the
+//! last chunk. With content recording on (the second command), the span also gets the
+//! question and the whole answer text. The "model" is a local stand-in that yields chunks
+//! with a small delay, so no network is needed. Telemetry comes from the environment
+//! (`trace_genai::init()`): the console by default.
 
 use std::time::Duration;
 
 use futures::{Stream, StreamExt as _};
 use trace_genai::stream::GenAiChunk;
-use trace_genai::{ContentCapture, Telemetry, Usage, trace_genai};
+use trace_genai::{Usage, trace_genai};
 
 /// One chunk of a streamed answer, as an OpenAI-compatible server sends it.
 struct Delta {
@@ -65,11 +69,8 @@ async fn stream_answer(
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let telemetry = Telemetry::builder()
-        .with_service_name("streaming-chat")
-        .with_console()
-        .with_content_capture(ContentCapture::SpanOnly)
-        .install()?;
+    // Everything from the environment: the console by default.
+    let telemetry = trace_genai::init()?;
 
     let mut answer = Box::pin(
         stream_answer("Weather in Paris?")

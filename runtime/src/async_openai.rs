@@ -7,6 +7,10 @@
 //! - `CreateChatCompletionResponse` implements [`GenAiResponse`] (id, model, finish
 //!   reasons, usage with cached and reasoning tokens) and [`OutputMessages`] (one message
 //!   per choice, text and tool calls).
+//! - Finish reasons: `gen_ai.response.finish_reasons` records OpenAI's own values
+//!   (`stop`, `length`, `tool_calls`, `content_filter`, `function_call`); the output
+//!   messages' `finish_reason` uses the conventions' values (`tool_calls` and
+//!   `function_call` become `tool_call`).
 //! - `CreateChatCompletionStreamResponse` (a stream chunk) implements [`GenAiChunk`]: a
 //!   streaming call's span gets the id, model, finish reasons, usage (send
 //!   `stream_options: {"include_usage": true}`) and, with `capture(output)`, the text.
@@ -42,6 +46,7 @@ use crate::message::{
     Role, ToolDefinition,
 };
 use crate::response::{GenAiResponse, Usage};
+use crate::semconv;
 use crate::stream::GenAiChunk;
 use crate::value::widen_f32;
 
@@ -245,13 +250,24 @@ fn tool_definition(tool: &Json) -> Option<ToolDefinition> {
     Some(definition)
 }
 
-/// The conventions' finish reason for OpenAI's.
-fn finish_reason(reason: FinishReason) -> &'static str {
+/// OpenAI's own finish reason, as it sends it: `gen_ai.response.finish_reasons`.
+fn openai_finish_reason(reason: FinishReason) -> &'static str {
     match reason {
         FinishReason::Stop => "stop",
         FinishReason::Length => "length",
-        FinishReason::ToolCalls | FinishReason::FunctionCall => "tool_call",
+        FinishReason::ToolCalls => "tool_calls",
         FinishReason::ContentFilter => "content_filter",
+        FinishReason::FunctionCall => "function_call",
+    }
+}
+
+/// The conventions' finish reason for OpenAI's: an output message's `finish_reason`.
+fn conventions_finish_reason(reason: FinishReason) -> &'static str {
+    match reason {
+        FinishReason::Stop => semconv::FINISH_REASON_STOP,
+        FinishReason::Length => semconv::FINISH_REASON_LENGTH,
+        FinishReason::ToolCalls | FinishReason::FunctionCall => semconv::FINISH_REASON_TOOL_CALL,
+        FinishReason::ContentFilter => semconv::FINISH_REASON_CONTENT_FILTER,
     }
 }
 
@@ -291,7 +307,7 @@ macro_rules! report_response {
         fn finish_reasons(&self) -> Vec<&str> {
             self.choices
                 .iter()
-                .filter_map(|choice| choice.finish_reason.map(finish_reason))
+                .filter_map(|choice| choice.finish_reason.map(openai_finish_reason))
                 .collect()
         }
 
@@ -324,7 +340,7 @@ fn output_message(choice: &ChatChoice) -> OutputMessage {
         parts,
         choice
             .finish_reason
-            .map(|reason| finish_reason(reason).to_owned()),
+            .map(|reason| conventions_finish_reason(reason).to_owned()),
     )
 }
 
@@ -430,7 +446,8 @@ mod tests {
         .unwrap();
         assert_eq!(response.response_id(), Some("chatcmpl-9"));
         assert_eq!(response.response_model(), Some("gpt-4o-2024-08-06"));
-        assert_eq!(response.finish_reasons(), ["stop", "tool_call"]);
+        // The provider's own values on the span, the conventions' in the messages.
+        assert_eq!(response.finish_reasons(), ["stop", "tool_calls"]);
         let usage = response.usage();
         assert_eq!(usage.input_tokens, Some(20));
         assert_eq!(usage.output_tokens, Some(9));
@@ -447,6 +464,30 @@ mod tests {
                      "arguments": "not json"}], "finish_reason": "tool_call"}
             ])
         );
+    }
+
+    #[test]
+    fn finish_reasons_are_openais_own_on_the_span_and_the_conventions_in_messages() {
+        for (openai, conventions) in [
+            ("stop", "stop"),
+            ("length", "length"),
+            ("tool_calls", "tool_call"),
+            ("content_filter", "content_filter"),
+            ("function_call", "tool_call"),
+        ] {
+            let response: CreateChatCompletionResponse = serde_json::from_value(json!({
+                "id": "x", "object": "chat.completion", "created": 1, "model": "m",
+                "choices": [{"index": 0, "finish_reason": openai,
+                             "message": {"role": "assistant", "content": "ok"}}]
+            }))
+            .unwrap();
+            assert_eq!(response.finish_reasons(), [openai]);
+            assert_eq!(
+                response.output_messages()[0].finish_reason.as_deref(),
+                Some(conventions),
+                "{openai}"
+            );
+        }
     }
 
     #[test]

@@ -13,9 +13,11 @@
 //!       gen_ai.operation.name=chat  gen_ai.request.model=gpt-4o
 //! ```
 //!
-//! Each span shows its name, kind, duration and status, then at most two
-//! lines of attributes (`gen_ai.*` first, then `server.*`, then the rest)
-//! and one line per span event. Spans whose root never ends are printed on
+//! Each span shows its name, kind, duration and status, then at most four
+//! lines of attributes (`gen_ai.*` first, then `server.*`, then the rest),
+//! one line per message content attribute (recorded only when content capture
+//! is on: prompts, completions, tool arguments and results, cut to two line
+//! widths) and one line per span event. Spans whose root never ends are printed on
 //! `force_flush`, on `shutdown`, or when more than 4096 spans are waiting.
 //!
 //! [`ConsoleFormat::JsonLines`] prints one JSON object per span and line, as
@@ -48,7 +50,8 @@ const LINE_WIDTH: usize = 100;
 /// Attribute lines never get narrower than this, however deep the tree.
 const MIN_TEXT_WIDTH: usize = 40;
 /// Attribute lines per span; the last one ends with `… +N more` on overflow.
-const MAX_ATTRIBUTE_LINES: usize = 2;
+/// Four fit a model call's request parameters, response and token usage.
+const MAX_ATTRIBUTE_LINES: usize = 4;
 /// String attribute values longer than this are cut with `…`.
 const MAX_VALUE_CHARS: usize = 60;
 /// Error descriptions longer than this are cut with `…`.
@@ -58,6 +61,18 @@ const PAIR_SEPARATOR: &str = "  ";
 /// Shown in the headline of failed spans rather than on attribute lines.
 const ERROR_TYPE: &str = "error.type";
 const OPERATION_NAME: &str = "gen_ai.operation.name";
+/// Message content, shown on lines of its own rather than among the other
+/// attributes: it exists only because content capture was switched on.
+const CONTENT_KEYS: [&str; 8] = [
+    crate::semconv::GEN_AI_SYSTEM_INSTRUCTIONS,
+    crate::semconv::GEN_AI_INPUT_MESSAGES,
+    crate::semconv::GEN_AI_TOOL_DEFINITIONS,
+    crate::semconv::GEN_AI_TOOL_CALL_ARGUMENTS,
+    crate::semconv::GEN_AI_RETRIEVAL_QUERY_TEXT,
+    crate::semconv::GEN_AI_OUTPUT_MESSAGES,
+    crate::semconv::GEN_AI_TOOL_CALL_RESULT,
+    crate::semconv::GEN_AI_RETRIEVAL_DOCUMENTS,
+];
 
 /// A span exporter printing finished spans for people, on stdout or any
 /// [`Write`] sink.
@@ -401,6 +416,9 @@ fn render_tree(
         for line in wrap_pairs(&attribute_pairs(span), width, MAX_ATTRIBUTE_LINES) {
             push_line(out, &inner, &line);
         }
+        for line in content_lines(span) {
+            push_line(out, &inner, &truncate(&line, 2 * width));
+        }
         for event in span.events.iter() {
             push_line(out, &inner, &event_line(event, width));
         }
@@ -514,10 +532,36 @@ fn attribute_pairs(span: &SpanData) -> Vec<String> {
     let mut attributes: Vec<&KeyValue> = span
         .attributes
         .iter()
-        .filter(|kv| !(shown_in_name(kv) || is_error && kv.key.as_str() == ERROR_TYPE))
+        .filter(|kv| {
+            !(shown_in_name(kv)
+                || is_error && kv.key.as_str() == ERROR_TYPE
+                || CONTENT_KEYS.contains(&kv.key.as_str()))
+        })
         .collect();
     attributes.sort_by_key(|kv| key_rank(kv.key.as_str()));
     attributes.into_iter().map(format_pair).collect()
+}
+
+/// `key=value` of each message content attribute, inputs before outputs; the
+/// value as recorded (JSON text stays readable, unquoted), with control
+/// characters escaped so the layout never breaks.
+fn content_lines(span: &SpanData) -> Vec<String> {
+    CONTENT_KEYS
+        .iter()
+        .filter_map(|key| span.attributes.iter().find(|kv| kv.key.as_str() == *key))
+        .map(|kv| {
+            let value = kv.value.as_str();
+            let mut line = format!("{}=", kv.key);
+            for c in value.chars() {
+                if c.is_control() {
+                    line.extend(c.escape_default());
+                } else {
+                    line.push(c);
+                }
+            }
+            line
+        })
+        .collect()
 }
 
 /// Display rank of an attribute key; equal ranks keep the recorded order.
@@ -1149,10 +1193,45 @@ mod tests {
     }
 
     #[test]
+    fn message_content_gets_lines_of_its_own_after_the_other_attributes() {
+        let (exporter, output) = exporter(ConsoleFormat::Tree);
+        let mut root = span(1, 0, "chat m", 0, 1);
+        root.attributes = vec![
+            KeyValue::new("gen_ai.operation.name", "chat"),
+            KeyValue::new(
+                "gen_ai.output.messages",
+                r#"[{"role":"assistant","parts":[{"type":"text","content":"Rainy."}]}]"#,
+            ),
+            KeyValue::new("gen_ai.usage.input_tokens", 12_i64),
+            KeyValue::new(
+                "gen_ai.input.messages",
+                "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"a\nb\"}]}]",
+            ),
+            KeyValue::new("gen_ai.tool.call.arguments", "x".repeat(300)),
+        ];
+        export(&exporter, vec![root]);
+        let text = output.take();
+        assert_eq!(
+            text,
+            format!(
+                "trace 4bf92f3577b34da6a3ce929d0e0e4736\n\
+                 └─ chat m  internal  1.00 ms\n   \
+                    gen_ai.usage.input_tokens=12\n   \
+                    gen_ai.input.messages=[{{\"role\":\"user\",\"parts\":[{{\"type\":\"text\",\"content\":\"a\\nb\"}}]}}]\n   \
+                    gen_ai.tool.call.arguments={}…\n   \
+                    gen_ai.output.messages=[{{\"role\":\"assistant\",\"parts\":[{{\"type\":\"text\",\"content\":\"Rainy.\"}}]}}]\n\
+                 \n",
+                // Two widths of 97 columns, less the key.
+                "x".repeat(2 * 97 - "gen_ai.tool.call.arguments=".len()),
+            )
+        );
+    }
+
+    #[test]
     fn attribute_lines_wrap_at_100_columns_and_count_the_rest() {
         let (exporter, output) = exporter(ConsoleFormat::Tree);
         let mut root = span(1, 0, "root", 0, 1);
-        root.attributes = (0..12)
+        root.attributes = (0..14)
             .map(|index| KeyValue::new(format!("attribute.number.{index:02}"), "value-value"))
             .collect();
         export(&exporter, vec![root]);
@@ -1166,10 +1245,14 @@ mod tests {
                 "trace 4bf92f3577b34da6a3ce929d0e0e4736\n\
                  └─ root  internal  1.00 ms\n   \
                     {}\n   \
-                    {}  … +7 more\n\
+                    {}\n   \
+                    {}\n   \
+                    {}  … +3 more\n\
                  \n",
                 pairs(0..3),
-                pairs(3..5),
+                pairs(3..6),
+                pairs(6..9),
+                pairs(9..11),
             )
         );
         assert!(text.lines().all(|line| line.chars().count() <= LINE_WIDTH));

@@ -33,9 +33,12 @@ pub enum ContentCapture {
     NoContent,
     /// Content as span attributes (`gen_ai.input.messages`, …), as JSON strings.
     SpanOnly,
-    /// Content in the `gen_ai.client.inference.operation.details` log event only.
+    /// Content in the `gen_ai.client.inference.operation.details` log event only. The
+    /// conventions define that event for inference operations (`chat`,
+    /// `text_completion`, `generate_content`): other operations record no content then.
     EventOnly,
-    /// Both.
+    /// Both: content on every span that captures it, and the event for inference
+    /// operations.
     SpanAndEvent,
 }
 
@@ -155,8 +158,22 @@ pub struct Captured {
 }
 
 impl Captured {
-    /// Starts collecting for a span whose effective policy is `policy`.
-    pub(crate) fn new(policy: ContentCapture) -> Option<Box<Self>> {
+    /// Starts collecting for a span of `operation` whose effective policy is `policy`.
+    ///
+    /// The `gen_ai.client.inference.operation.details` event belongs to inference
+    /// operations only (`chat`, `text_completion`, `generate_content`, per the
+    /// conventions): for any other span the policy's event half is dropped, so
+    /// `SPAN_AND_EVENT` records on the span alone and `EVENT_ONLY` records nothing.
+    pub(crate) fn new(
+        policy: ContentCapture,
+        operation: Option<crate::Operation>,
+    ) -> Option<Box<Self>> {
+        let inference = operation.is_some_and(crate::Operation::is_inference);
+        let policy = match policy {
+            ContentCapture::SpanAndEvent if !inference => ContentCapture::SpanOnly,
+            ContentCapture::EventOnly if !inference => ContentCapture::NoContent,
+            policy => policy,
+        };
         (policy != ContentCapture::NoContent).then(|| {
             Box::new(Captured {
                 policy,

@@ -144,6 +144,7 @@ mod outcome;
 pub mod propagation;
 mod provider;
 mod recorder;
+mod resource;
 mod response;
 pub mod semconv;
 mod span;
@@ -260,8 +261,9 @@ pub mod __private;
 /// [`content_max_length`] characters (default 8,192, `TRACE_GENAI_CONTENT_MAX_LENGTH`)
 /// on character boundaries, kept valid JSON and marked with [`TRUNCATION_MARKER`]; in
 /// event mode the `gen_ai.client.inference.operation.details` log event carries it
-/// structured, in the span's context. With content on spans, an `Err`'s `Display` text
-/// becomes the status description.
+/// structured, in the span's context, for inference operations (`chat`,
+/// `text_completion`, `generate_content`) only, as the conventions define it. With
+/// content on spans, an `Err`'s `Display` text becomes the status description.
 ///
 /// ```
 /// use trace_genai::message::{ChatMessage, OutputMessage};

@@ -314,6 +314,24 @@ impl ChatMessage {
 }
 
 /// A message the model returned, one per choice (`gen_ai.output.messages`).
+///
+/// Its JSON always has a `finish_reason`: the conventions (v1.41) require one, and
+/// backends that validate the schema (Arize Phoenix) reject an output message without it.
+/// When [`finish_reason`](Self::finish_reason) is `None`, `stop` is recorded: an output
+/// message is recorded only for a call that returned its value (an `Err` records none).
+/// A stream records its own: its first finish reason in the conventions' spelling
+/// ([`conventions_finish_reason`]), else `error` when it failed or was dropped before its
+/// end, else `stop`.
+///
+/// ```
+/// use trace_genai::message::{OutputMessage, Part, Role};
+///
+/// let message = OutputMessage::new(Role::Assistant, vec![Part::text("Rainy.")], None);
+/// assert_eq!(
+///     serde_json::to_string(&message).unwrap(),
+///     r#"{"role":"assistant","parts":[{"type":"text","content":"Rainy."}],"finish_reason":"stop"}"#
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct OutputMessage {
@@ -324,10 +342,96 @@ pub struct OutputMessage {
     /// The author's name, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Why the model stopped: `stop`, `length`, `content_filter`, `tool_call`, `error`, or
-    /// another provider value. Left out when unknown.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why the model stopped, in the conventions' values: `stop`, `length`,
+    /// `content_filter`, `tool_call`, `error` (the constants
+    /// `trace_genai::semconv::FINISH_REASON_*`), or another string when none fits.
+    /// [`conventions_finish_reason`] converts a provider's value (OpenAI's `tool_calls`,
+    /// Anthropic's `end_turn`, …). `None` is recorded as `stop`.
+    #[serde(serialize_with = "finish_reason_or_stop")]
     pub finish_reason: Option<String>,
+}
+
+/// `finish_reason` is required by the conventions: `stop` when the caller gave none.
+#[allow(
+    clippy::ref_option,
+    reason = "serde's `serialize_with` passes a reference to the field"
+)]
+fn finish_reason_or_stop<S: Serializer>(
+    reason: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(
+        reason
+            .as_deref()
+            .unwrap_or(crate::semconv::FINISH_REASON_STOP),
+    )
+}
+
+/// The conventions' finish reason (`stop`, `length`, `content_filter`, `tool_call`,
+/// `error`) for a provider's own value, for an [`OutputMessage`]'s `finish_reason`.
+/// `gen_ai.response.finish_reasons` keeps the provider's values unchanged.
+///
+/// Compared without regard to case; a value not in this table is returned unchanged (the
+/// conventions allow other strings).
+///
+/// | provider value | conventions |
+/// |---|---|
+/// | `stop`, `end_turn`, `stop_sequence`, `complete` | `stop` |
+/// | `length`, `max_tokens`, `model_length` | `length` |
+/// | `tool_call`, `tool_calls`, `function_call`, `tool_use` | `tool_call` |
+/// | `content_filter`, `content_filtered`, `safety`, `recitation`, `blocklist`, `prohibited_content`, `spii`, `guardrail_intervened` | `content_filter` |
+/// | `error` | `error` |
+///
+/// ```
+/// use trace_genai::message::conventions_finish_reason;
+///
+/// assert_eq!(conventions_finish_reason("tool_calls"), "tool_call"); // OpenAI
+/// assert_eq!(conventions_finish_reason("end_turn"), "stop"); // Anthropic
+/// assert_eq!(conventions_finish_reason("MAX_TOKENS"), "length"); // Gemini
+/// assert_eq!(conventions_finish_reason("pause_turn"), "pause_turn");
+/// ```
+#[must_use]
+pub fn conventions_finish_reason(reason: &str) -> &str {
+    use crate::semconv::{
+        FINISH_REASON_CONTENT_FILTER, FINISH_REASON_ERROR, FINISH_REASON_LENGTH,
+        FINISH_REASON_STOP, FINISH_REASON_TOOL_CALL,
+    };
+    const TABLE: [(&str, &[&str]); 5] = [
+        (
+            FINISH_REASON_STOP,
+            &["stop", "end_turn", "stop_sequence", "complete"],
+        ),
+        (
+            FINISH_REASON_LENGTH,
+            &["length", "max_tokens", "model_length"],
+        ),
+        (
+            FINISH_REASON_TOOL_CALL,
+            &["tool_call", "tool_calls", "function_call", "tool_use"],
+        ),
+        (
+            FINISH_REASON_CONTENT_FILTER,
+            &[
+                "content_filter",
+                "content_filtered",
+                "safety",
+                "recitation",
+                "blocklist",
+                "prohibited_content",
+                "spii",
+                "guardrail_intervened",
+            ],
+        ),
+        (FINISH_REASON_ERROR, &["error"]),
+    ];
+    TABLE
+        .iter()
+        .find(|(_, spellings)| {
+            spellings
+                .iter()
+                .any(|spelling| spelling.eq_ignore_ascii_case(reason))
+        })
+        .map_or(reason, |(conventions, _)| conventions)
 }
 
 impl OutputMessage {
@@ -439,8 +543,8 @@ pub trait ToolDefinitions {
 /// A return value that can be recorded as `gen_ai.output.messages`: `capture(output)`.
 ///
 /// Implemented for [`OutputMessage`] slices, `Vec`s and single messages, for `String`
-/// and `str` (one assistant text message without a finish reason), for `Result<T, E>`
-/// (the `Ok` value; nothing for `Err`), and for `Option`s and references.
+/// and `str` (one assistant text message, recorded with `finish_reason` `stop`), for
+/// `Result<T, E>` (the `Ok` value; nothing for `Err`), and for `Option`s and references.
 #[diagnostic::on_unimplemented(
     message = "the return type `{Self}` cannot be captured as `gen_ai.output.messages`",
     label = "`capture(output)` needs a return type that reports output messages",

@@ -73,6 +73,17 @@ impl Operation {
         }
     }
 
+    /// Whether this is an inference operation of the conventions (`chat`,
+    /// `text_completion`, `generate_content`): a model call whose content the
+    /// `gen_ai.client.inference.operation.details` event carries.
+    #[must_use]
+    pub const fn is_inference(self) -> bool {
+        matches!(
+            self,
+            Operation::Chat | Operation::TextCompletion | Operation::GenerateContent
+        )
+    }
+
     /// The span kind the conventions give this operation.
     #[must_use]
     pub const fn default_kind(self) -> SpanKind {

@@ -660,6 +660,9 @@ impl TelemetryBuilder {
                     .iter()
                     .map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
             )
+            // One id per process (Application Insights' cloud_RoleInstance); a value from
+            // the environment or the builder, added after it, wins.
+            .with_attribute(crate::resource::service_instance_id())
             .with_attributes(config.resource_attributes.clone())
             .with_attributes(self.resource_attributes)
             .with_service_name(service_name)

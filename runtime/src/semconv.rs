@@ -125,6 +125,18 @@ pub const GEN_AI_EVALUATION_EXPLANATION: &str = "gen_ai.evaluation.explanation";
 pub const GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS: &str =
     "gen_ai.client.inference.operation.details";
 
+/// `finish_reason` of an output message: the model completed its answer.
+pub const FINISH_REASON_STOP: &str = "stop";
+/// `finish_reason` of an output message: the token limit cut the answer.
+pub const FINISH_REASON_LENGTH: &str = "length";
+/// `finish_reason` of an output message: a content filter stopped the answer.
+pub const FINISH_REASON_CONTENT_FILTER: &str = "content_filter";
+/// `finish_reason` of an output message: the model asks for tool calls.
+pub const FINISH_REASON_TOOL_CALL: &str = "tool_call";
+/// `finish_reason` of an output message: the answer was cut by an error (a stream that
+/// failed or was dropped before its end).
+pub const FINISH_REASON_ERROR: &str = "error";
+
 /// `gen_ai.token.type`: `input` or `output` (metrics only).
 pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
 

@@ -315,8 +315,10 @@ impl Active {
         }
         self.started = started;
         self.metrics = crate::metrics::CallMetrics::start(meta.operation, &attributes);
-        let mut content =
-            Captured::new(meta.content.unwrap_or_else(crate::content::content_capture));
+        let mut content = Captured::new(
+            meta.content.unwrap_or_else(crate::content::content_capture),
+            meta.operation,
+        );
         if let Some(content) = &mut content
             && content.wants_event_attributes()
         {

@@ -35,6 +35,7 @@ use pin_project_lite::pin_project;
 
 use crate::message::{OutputMessage, Part, Role};
 use crate::response::{GenAiResponse, Usage};
+use crate::semconv;
 use crate::span::SpanGuard;
 
 /// What one streamed item reports. Every method has a default that reports nothing;
@@ -290,10 +291,18 @@ impl Tracker {
         if let Some(text) = state.text.filter(|text| !text.is_empty())
             && let Some(content) = guard.content()
         {
+            // The conventions require a finish reason: the provider's first one in the
+            // conventions' spelling; without one, `error` for a stream that failed or was
+            // cut, `stop` for one that ended.
+            let finish_reason = match state.finish_reasons.first() {
+                Some(reason) => crate::message::conventions_finish_reason(reason),
+                None if state.error.is_some() || !complete => semconv::FINISH_REASON_ERROR,
+                None => semconv::FINISH_REASON_STOP,
+            };
             let message = OutputMessage::new(
                 Role::Assistant,
                 vec![Part::text(text)],
-                state.finish_reasons.first().cloned(),
+                Some(finish_reason.to_owned()),
             );
             content.output_messages(&message);
         }

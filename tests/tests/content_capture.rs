@@ -238,6 +238,56 @@ fn each_policy_records_where_it_says() {
     assert!(details(&logs).is_empty());
 }
 
+#[trace_genai(invoke_agent, agent = "planner", capture(messages = question, output))]
+fn plan(question: &str) -> String {
+    let weather = get_weather("Paris", 'C').map_or(0.0, |forecast| forecast.temperature);
+    let _ = complete_text(question);
+    let _ = generate(question);
+    let reply = call_chat(false).map(|reply| reply.text).unwrap_or_default();
+    format!("{reply}, {weather} °C")
+}
+
+#[trace_genai(text_completion, model = "davinci", capture(messages = prompt, output))]
+fn complete_text(prompt: &str) -> String {
+    format!("{prompt} …")
+}
+
+#[trace_genai(generate_content, model = "gemini", capture(messages = prompt, output))]
+fn generate(prompt: &str) -> String {
+    format!("{prompt} !")
+}
+
+#[test]
+fn the_details_event_is_emitted_for_inference_operations_only() {
+    let (_, spans, logs) = with_policy(ContentCapture::SpanAndEvent, || plan("Weather?"));
+    let mut operations: Vec<String> = details(&logs)
+        .iter()
+        .map(|event| match event_attr(event, "gen_ai.operation.name") {
+            Some(AnyValue::String(name)) => name.to_string(),
+            other => panic!("event without an operation name: {other:?}"),
+        })
+        .collect();
+    operations.sort();
+    // Not `invoke_agent` nor `execute_tool`, whose content still goes on their spans.
+    assert_eq!(operations, ["chat", "generate_content", "text_completion"]);
+    let agent = spans.one("invoke_agent planner");
+    assert!(json_attr(agent, "gen_ai.input.messages").is_array());
+    assert!(json_attr(agent, "gen_ai.output.messages").is_array());
+    let tool = spans.one("execute_tool get_weather");
+    assert_eq!(
+        json_attr(tool, "gen_ai.tool.call.arguments"),
+        json!({"city": "Paris", "unit": "C"})
+    );
+
+    // Events only: the inference spans' events, and nothing at all for the others.
+    let (_, spans, logs) = with_policy(ContentCapture::EventOnly, || plan("Weather?"));
+    assert_eq!(details(&logs).len(), 3, "{logs:?}");
+    assert_no_span_content(spans.one("invoke_agent planner"));
+    let tool = spans.one("execute_tool get_weather");
+    assert_no_attr(tool, "gen_ai.tool.call.arguments");
+    assert_no_attr(tool, "gen_ai.tool.call.result");
+}
+
 const OTEL: &str = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
 const AZURE: &str = "AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED";
 

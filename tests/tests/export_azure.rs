@@ -79,8 +79,15 @@ fn spans_arrive_as_dependencies_with_the_cloud_role_and_parents() {
                 && e["tags"]["ai.operation.id"] == root["tags"]["ai.operation.id"]
         })
         .unwrap();
+    // cloud_RoleInstance: the process's service.instance.id (a UUID).
+    let instance = &root["tags"]["ai.cloud.roleInstance"];
+    assert!(
+        instance.as_str().is_some_and(|id| id.len() == 36),
+        "{root:#?}"
+    );
     for envelope in &deps {
         assert_eq!(envelope["tags"]["ai.cloud.role"], "shop.travel-agent");
+        assert_eq!(envelope["tags"]["ai.cloud.roleInstance"], *instance);
         assert_eq!(envelope["iKey"], azure::INSTRUMENTATION_KEY);
     }
     assert_eq!(

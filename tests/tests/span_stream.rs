@@ -220,7 +220,9 @@ fn a_sync_iterator_with_content_on_records_the_output_text() {
     let output: serde_json::Value = serde_json::from_str(output.as_str()).unwrap();
     assert_eq!(
         output,
-        serde_json::json!([{"role": "assistant", "parts": [{"type": "text", "content": "It is rainy."}]}])
+        // Read to its end without a finish reason: `stop` (the conventions require one).
+        serde_json::json!([{"role": "assistant", "parts": [{"type": "text", "content": "It is rainy."}],
+                            "finish_reason": "stop"}])
     );
 }
 

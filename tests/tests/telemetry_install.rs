@@ -61,6 +61,23 @@ fn spans_after_shutdown(
     std::mem::take(&mut *probe.spans.lock().unwrap())
 }
 
+/// The resource an install hands to its span exporters.
+fn provider_resource(builder: trace_genai::TelemetryBuilder) -> opentelemetry_sdk::Resource {
+    let probe = Probe::default();
+    let telemetry = builder
+        .with_no_exporter()
+        .with_span_exporter(probe.clone())
+        .install()
+        .unwrap();
+    telemetry.shutdown().unwrap();
+    probe
+        .resource
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the provider hands its resource to exporters")
+}
+
 fn resource_value(
     span_exporter_resource: &opentelemetry_sdk::Resource,
     key: &str,
@@ -124,21 +141,6 @@ fn sampler_from_environment_and_builder_precedence() {
 #[test]
 fn resource_service_name_precedence_and_sdk_attributes() {
     let _serial = serial();
-    let provider_resource = |builder: trace_genai::TelemetryBuilder| {
-        let probe = Probe::default();
-        let telemetry = builder
-            .with_no_exporter()
-            .with_span_exporter(probe.clone())
-            .install()
-            .unwrap();
-        telemetry.shutdown().unwrap();
-        probe
-            .resource
-            .lock()
-            .unwrap()
-            .clone()
-            .expect("the provider hands its resource to exporters")
-    };
 
     let from_env = env(&[
         ("OTEL_SERVICE_NAME", "from-env"),
@@ -185,6 +187,52 @@ fn resource_service_name_precedence_and_sdk_attributes() {
         panic!("service.name must always be set");
     };
     assert!(name.as_str().starts_with("unknown_service:"), "{name}");
+}
+
+#[test]
+fn the_resource_has_one_service_instance_id_per_process_unless_configured() {
+    let _serial = serial();
+    let instance_id = |builder| resource_value(&provider_resource(builder), "service.instance.id");
+
+    // Application Insights' cloud_RoleInstance: a random UUID v4, the same for every
+    // install of the process.
+    let Some(Value::String(first)) =
+        instance_id(Telemetry::builder().with_config(Config::default()))
+    else {
+        panic!("service.instance.id must always be set");
+    };
+    let id = first.as_str();
+    let groups: Vec<usize> = id.split('-').map(str::len).collect();
+    assert_eq!(groups, [8, 4, 4, 4, 12], "{id}");
+    assert!(
+        id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    assert_eq!(&id[14..15], "4", "version 4: {id}");
+    assert!(
+        matches!(&id[19..20], "8" | "9" | "a" | "b"),
+        "variant: {id}"
+    );
+    assert_eq!(
+        instance_id(Telemetry::builder().with_config(Config::default())),
+        Some(Value::String(first.clone())),
+        "stable for the process"
+    );
+
+    // A value from the environment, or from code, wins.
+    let from_env = env(&[("OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=pod-7")]);
+    assert_eq!(
+        instance_id(Telemetry::builder().with_config(from_env.clone())),
+        Some("pod-7".into())
+    );
+    assert_eq!(
+        instance_id(
+            Telemetry::builder()
+                .with_config(from_env)
+                .with_resource_attribute(KeyValue::new("service.instance.id", "vm-3"))
+        ),
+        Some("vm-3".into())
+    );
 }
 
 #[test]
