@@ -65,10 +65,10 @@ if [ -n "${CHECK:-}" ]; then
     "${per_call[trace_genai-unsampled]} * 2 <= ${per_call[otel-unsampled]}"
   # The sampled call pays for the stand-in that lets writes through the OpenTelemetry API
   # reach the span (BENCHMARKS.md): guarded at its measured ratio plus headroom.
-  check "a sampled span costs at most 0.95x hand-written OpenTelemetry" \
-    "${per_call[trace_genai-sampled]} * 100 <= ${per_call[otel-sampled]} * 95"
-  check "a sampled async span costs at most 0.98x hand-written OpenTelemetry" \
-    "${per_call[async-trace_genai-sampled]} * 100 <= ${per_call[async-otel-sampled]} * 98"
+  check "a sampled span costs at most 0.92x hand-written OpenTelemetry" \
+    "${per_call[trace_genai-sampled]} * 100 <= ${per_call[otel-sampled]} * 92"
+  check "a sampled async span costs at most 0.96x hand-written OpenTelemetry" \
+    "${per_call[async-trace_genai-sampled]} * 100 <= ${per_call[async-otel-sampled]} * 96"
   check "4,000 additions pending on another thread's span do not change a call's cost (within 2%)" \
     "${per_call[trace_genai-sampled-4000-pending-elsewhere]} * 100 <= ${per_call[trace_genai-sampled]} * 102"
   check "an async call with telemetry off costs at most 1.25x tracing's #[instrument] with no subscriber" \
