@@ -444,6 +444,45 @@ struct Store {
     metrics: Vec<ExportMetricsServiceRequest>,
     requests: Vec<RequestInfo>,
     failure: Failure,
+    /// Signals answered with this HTTP status (see [`OtlpReceiver::refuse`]).
+    refused: Vec<(Signal, u16)>,
+}
+
+/// Why a request was not admitted.
+enum Rejection {
+    /// [`Failure::Unavailable`].
+    Unavailable,
+    /// A refused signal: this HTTP status.
+    Refused(u16),
+}
+
+impl Rejection {
+    fn grpc_status(&self) -> tonic::Status {
+        match self {
+            Rejection::Unavailable => {
+                tonic::Status::unavailable("test receiver set to Failure::Unavailable")
+            }
+            Rejection::Refused(404 | 405 | 415) => {
+                tonic::Status::unimplemented("test receiver refuses this signal")
+            }
+            Rejection::Refused(status) => {
+                tonic::Status::internal(format!("test receiver refuses this signal ({status})"))
+            }
+        }
+    }
+
+    fn http_response(&self) -> HttpResponse {
+        match self {
+            Rejection::Unavailable => text_response(
+                HttpStatus::SERVICE_UNAVAILABLE,
+                "test receiver set to Failure::Unavailable",
+            ),
+            Rejection::Refused(status) => text_response(
+                HttpStatus::from_u16(*status).expect("a valid HTTP status"),
+                "test receiver refuses this signal",
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -454,15 +493,26 @@ impl Shared {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records the request, then applies the failure mode. `Err` means: answer with a
-    /// retryable error and do not store the payload.
-    async fn admit(&self, mut info: RequestInfo) -> Result<(), ()> {
-        let failure = self.lock().failure;
-        info.accepted = failure != Failure::Unavailable;
+    /// Records the request, then applies a refusal of its signal or the failure mode. `Err`
+    /// means: answer with that error and do not store the payload.
+    async fn admit(&self, mut info: RequestInfo) -> Result<(), Rejection> {
+        let (failure, refused) = {
+            let store = self.lock();
+            let refused = store
+                .refused
+                .iter()
+                .find(|(signal, _)| *signal == info.signal)
+                .map(|(_, status)| *status);
+            (store.failure, refused)
+        };
+        info.accepted = failure != Failure::Unavailable && refused.is_none();
         self.lock().requests.push(info);
+        if let Some(status) = refused {
+            return Err(Rejection::Refused(status));
+        }
         match failure {
             Failure::None => Ok(()),
-            Failure::Unavailable => Err(()),
+            Failure::Unavailable => Err(Rejection::Unavailable),
             Failure::Delay(delay) => {
                 tokio::time::sleep(delay).await;
                 Ok(())
@@ -725,6 +775,17 @@ impl OtlpReceiver {
         self.shared.lock().failure = mode;
     }
 
+    /// Answers every later request of `signal` with HTTP `status`, as a backend that does
+    /// not take that signal: Phoenix answers `405` to metrics, `MLflow` `404` to metrics and
+    /// logs. Over gRPC, 404, 405 and 415 become `UNIMPLEMENTED` (Jaeger's answer to the
+    /// metrics and logs services), other statuses `INTERNAL`. Nothing is stored; the
+    /// requests are recorded, not accepted.
+    pub fn refuse(&self, signal: Signal, status: u16) {
+        let mut store = self.shared.lock();
+        store.refused.retain(|(refused, _)| *refused != signal);
+        store.refused.push((signal, status));
+    }
+
     /// Forgets everything received so far (the failure mode stays).
     pub fn clear(&self) {
         let mut store = self.shared.lock();
@@ -774,7 +835,7 @@ impl GrpcCollector {
         self.shared
             .admit(info)
             .await
-            .map_err(|()| tonic::Status::unavailable("test receiver set to Failure::Unavailable"))
+            .map_err(|rejection| rejection.grpc_status())
     }
 }
 
@@ -889,11 +950,8 @@ async fn handle_http(
         compressed,
         accepted: true,
     };
-    if shared.admit(info).await.is_err() {
-        return Ok(text_response(
-            HttpStatus::SERVICE_UNAVAILABLE,
-            "test receiver set to Failure::Unavailable",
-        ));
+    if let Err(rejection) = shared.admit(info).await {
+        return Ok(rejection.http_response());
     }
 
     let decoded =
