@@ -55,7 +55,7 @@ pub(crate) struct Runtimes {
         feature = "azure-monitor"
     ))]
     export: Option<std::sync::Arc<on_runtime::ExportRuntime>>,
-    /// Delivery accounting of each network span destination.
+    /// Delivery accounting of each network destination and signal.
     deliveries: Vec<std::sync::Arc<delivery::Delivery>>,
 }
 
@@ -75,6 +75,7 @@ impl Runtimes {
     fn counted<E: opentelemetry_sdk::trace::SpanExporter + 'static>(
         &mut self,
         name: String,
+        seen: delivery::Seen,
         exporter: E,
         runtime: &std::sync::Arc<on_runtime::ExportRuntime>,
         settings: &ExportSettings,
@@ -82,15 +83,31 @@ impl Runtimes {
         delivery::Counted<batch::BatchProcessor<opentelemetry_sdk::trace::SpanData>>,
         InitError,
     > {
-        let delivery = std::sync::Arc::new(delivery::Delivery::new(name));
+        let delivery = self.delivery(name, crate::destination::Signal::Traces, seen);
         let spans = settings.batch.spans.clamped();
         let exporter = delivery::Counted::new(
             on_runtime::OnRuntime::new(exporter, runtime, spans.export_timeout),
             std::sync::Arc::clone(&delivery),
         );
         let processor = batch::BatchProcessor::for_spans(exporter, spans)?;
-        self.deliveries.push(std::sync::Arc::clone(&delivery));
         Ok(delivery::Counted::new(processor, delivery))
+    }
+
+    /// The delivery accounting of one network destination and signal.
+    #[cfg(any(
+        feature = "otlp-grpc",
+        feature = "otlp-http",
+        feature = "azure-monitor"
+    ))]
+    fn delivery(
+        &mut self,
+        name: String,
+        signal: crate::destination::Signal,
+        seen: delivery::Seen,
+    ) -> std::sync::Arc<delivery::Delivery> {
+        let delivery = std::sync::Arc::new(delivery::Delivery::new(name, signal, seen));
+        self.deliveries.push(std::sync::Arc::clone(&delivery));
+        delivery
     }
 
     /// The export runtime, created on first use.
@@ -108,7 +125,7 @@ impl Runtimes {
         Ok(runtime)
     }
 
-    /// One error per destination that lost spans.
+    /// One error per destination and signal that lost telemetry.
     pub(crate) fn undelivered(&self) -> Vec<crate::error::ShutdownError> {
         self.deliveries.iter().filter_map(|d| d.report()).collect()
     }
@@ -210,28 +227,28 @@ pub(crate) fn trace_processor(
         Destination::Otlp(otlp) => {
             let runtime = runtimes.runtime()?;
             let name = otlp_name(otlp, crate::destination::Signal::Traces);
+            let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
-                otlp::span_exporter(otlp, runtime.handle())?,
+                otlp::span_exporter(otlp, runtime.handle(), &seen)?,
                 crate::destination::Signal::Traces,
                 name.clone(),
             );
             Ok(Some(Box::new(
-                runtimes.counted(name, exporter, &runtime, settings)?,
+                runtimes.counted(name, seen, exporter, &runtime, settings)?,
             )))
         }
         #[cfg(feature = "azure-monitor")]
         Destination::AzureMonitor(connection) => {
             let runtime = runtimes.runtime()?;
-            let exporter = azure::exporter(connection, settings, runtime.handle())?;
-            let name = format!(
-                "Azure Monitor {}",
-                connection
-                    .ingestion_endpoint()
-                    .unwrap_or("(default ingestion endpoint)")
-            );
-            Ok(Some(Box::new(
-                runtimes.counted(name, exporter, &runtime, settings)?,
-            )))
+            let seen = delivery::Seen::default();
+            let exporter = azure::exporter(connection, settings, runtime.handle(), &seen)?;
+            Ok(Some(Box::new(runtimes.counted(
+                azure::name(connection),
+                seen,
+                exporter,
+                &runtime,
+                settings,
+            )?)))
         }
         #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
         _ => Ok(None),
@@ -259,25 +276,42 @@ pub(crate) fn add_logs(
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
         Destination::Otlp(otlp) => {
             let runtime = runtimes.runtime()?;
+            let name = otlp_name(otlp, crate::destination::Signal::Logs);
+            let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
-                otlp::log_exporter(otlp, runtime.handle())?,
+                otlp::log_exporter(otlp, runtime.handle(), &seen)?,
                 crate::destination::Signal::Logs,
-                otlp_name(otlp, crate::destination::Signal::Logs),
+                name.clone(),
             );
-            Ok(builder.with_log_processor(log_processor(
+            let delivery = runtimes.delivery(name, crate::destination::Signal::Logs, seen);
+            let exporter = delivery::Counted::new(
                 on_runtime::OnRuntime::new(exporter, &runtime, logs.clamped().export_timeout),
-                logs,
-            )?))
+                std::sync::Arc::clone(&delivery),
+            );
+            Ok(builder.with_log_processor(delivery::Counted::new(
+                log_processor(exporter, logs)?,
+                delivery,
+            )))
         }
         #[cfg(feature = "azure-monitor")]
         Destination::AzureMonitor(connection) => {
             let runtime = runtimes.runtime()?;
-            let exporter = azure::exporter(connection, settings, runtime.handle())?;
+            let seen = delivery::Seen::default();
+            let exporter = azure::exporter(connection, settings, runtime.handle(), &seen)?;
+            let delivery = runtimes.delivery(
+                azure::name(connection),
+                crate::destination::Signal::Logs,
+                seen,
+            );
+            let exporter = delivery::Counted::new(
+                on_runtime::OnRuntime::new(exporter, &runtime, logs.clamped().export_timeout),
+                std::sync::Arc::clone(&delivery),
+            );
             Ok(
-                builder.with_log_processor(azure::EventNameProperty(log_processor(
-                    on_runtime::OnRuntime::new(exporter, &runtime, logs.clamped().export_timeout),
-                    logs,
-                )?)),
+                builder.with_log_processor(azure::EventNameProperty(delivery::Counted::new(
+                    log_processor(exporter, logs)?,
+                    delivery,
+                ))),
             )
         }
         #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
@@ -307,22 +341,37 @@ pub(crate) fn add_metrics(
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
         Destination::Otlp(otlp) => {
             let runtime = runtimes.runtime()?;
+            let name = otlp_name(otlp, crate::destination::Signal::Metrics);
+            let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
-                otlp::metric_exporter(otlp, runtime.handle())?,
+                otlp::metric_exporter(otlp, runtime.handle(), &seen)?,
                 crate::destination::Signal::Metrics,
-                otlp_name(otlp, crate::destination::Signal::Metrics),
+                name.clone(),
             );
+            let delivery = runtimes.delivery(name, crate::destination::Signal::Metrics, seen);
             Ok(builder.with_reader(metric_reader(
-                on_runtime::OnRuntime::new(exporter, &runtime, metric_export_timeout(settings)),
+                delivery::Counted::new(
+                    on_runtime::OnRuntime::new(exporter, &runtime, metric_export_timeout(settings)),
+                    delivery,
+                ),
                 settings,
             )))
         }
         #[cfg(feature = "azure-monitor")]
         Destination::AzureMonitor(connection) => {
             let runtime = runtimes.runtime()?;
-            let exporter = azure::exporter(connection, settings, runtime.handle())?;
+            let seen = delivery::Seen::default();
+            let exporter = azure::exporter(connection, settings, runtime.handle(), &seen)?;
+            let delivery = runtimes.delivery(
+                azure::name(connection),
+                crate::destination::Signal::Metrics,
+                seen,
+            );
             Ok(builder.with_reader(metric_reader(
-                on_runtime::OnRuntime::new(exporter, &runtime, metric_export_timeout(settings)),
+                delivery::Counted::new(
+                    on_runtime::OnRuntime::new(exporter, &runtime, metric_export_timeout(settings)),
+                    delivery,
+                ),
                 settings,
             )))
         }
@@ -935,64 +984,120 @@ pub(crate) mod batch {
 }
 
 mod delivery {
-    //! Counts, per destination, spans that ended, were exported, or failed to export, so
-    //! that shutdown reports lost spans once instead of per span.
+    //! Counts, per destination and signal, what was emitted, exported, or failed to
+    //! export, so that shutdown reports losses once instead of per item, with their cause.
 
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{Arc, Mutex, PoisonError};
     use std::time::Duration;
 
     use opentelemetry::Context;
-    use opentelemetry_sdk::error::OTelSdkResult;
+    use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
     use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 
-    use crate::error::ShutdownError;
+    use crate::destination::Signal;
+    use crate::error::{ExportFailure, ShutdownError};
+
+    /// What the transport saw on its last failed attempt (an HTTP answer with its body, a
+    /// connection error with its cause), recorded by [`Observed`](super::observed) clients:
+    /// the exporters' own errors leave that out.
+    pub(crate) type Seen = Arc<Mutex<Option<ExportFailure>>>;
 
     #[derive(Debug)]
     pub(crate) struct Delivery {
         name: String,
+        signal: Signal,
+        /// Spans ended or log records emitted; unused for metrics.
         ended: AtomicU64,
+        /// Items exported (metrics: exports that succeeded).
         exported: AtomicU64,
+        /// Items in failed exports (metrics: exports that failed).
         failed: AtomicU64,
-        last_error: Mutex<Option<String>>,
+        last_error: Mutex<Option<ExportFailure>>,
+        seen: Seen,
     }
 
     impl Delivery {
-        pub(crate) fn new(name: String) -> Self {
+        pub(crate) fn new(name: String, signal: Signal, seen: Seen) -> Self {
             Delivery {
                 name,
+                signal,
                 ended: AtomicU64::new(0),
                 exported: AtomicU64::new(0),
                 failed: AtomicU64::new(0),
                 last_error: Mutex::new(None),
+                seen,
             }
         }
 
-        /// The lost spans, if any; call once every export has settled.
+        fn take_seen(&self) -> Option<ExportFailure> {
+            self.seen
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+        }
+
+        /// Counts an export of `count` items (metrics: one export) and its result.
+        fn settle(&self, count: u64, result: &OTelSdkResult) {
+            match result {
+                Ok(()) => {
+                    self.exported.fetch_add(count, Ordering::Relaxed);
+                    self.take_seen();
+                }
+                Err(error) => {
+                    self.failed.fetch_add(count, Ordering::Relaxed);
+                    let failure = cause(error, self.take_seen());
+                    *self
+                        .last_error
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner) = Some(failure);
+                }
+            }
+        }
+
+        /// The losses, if any; call once every export has settled.
         pub(crate) fn report(&self) -> Option<ShutdownError> {
             let ended = self.ended.load(Ordering::Relaxed);
             let exported = self.exported.load(Ordering::Relaxed);
             let failed = self.failed.load(Ordering::Relaxed);
+            let cause = self
+                .last_error
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+                // Exports still retrying at shutdown failed no export yet: say what their
+                // attempts met.
+                .or_else(|| self.take_seen());
+            if self.signal == Signal::Metrics {
+                return (failed > 0).then(|| ShutdownError::ExportsFailed {
+                    destination: self.name.clone(),
+                    signal: self.signal,
+                    attempted: exported + failed,
+                    failed,
+                    cause,
+                });
+            }
             let dropped = ended.saturating_sub(exported + failed);
             let lost = failed + dropped;
             (lost > 0).then(|| ShutdownError::Undelivered {
                 destination: self.name.clone(),
+                signal: self.signal,
                 ended,
                 lost,
                 failed,
                 dropped,
-                last_error: self
-                    .last_error
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .as_ref()
-                    .map(|error| format!(": {error}"))
-                    .unwrap_or_default(),
+                cause,
             })
         }
     }
 
-    /// A span processor or exporter that counts what passes through it.
+    /// The cause of a failed export: what the transport saw, when it says more than the
+    /// exporter's error (whose HTTP failures carry no body, and network ones no cause).
+    fn cause(error: &OTelSdkError, seen: Option<ExportFailure>) -> ExportFailure {
+        seen.unwrap_or_else(|| ExportFailure::from_sdk(error))
+    }
+
+    /// A processor or exporter that counts what passes through it.
     #[derive(Debug)]
     pub(crate) struct Counted<T> {
         inner: T,
@@ -1032,19 +1137,7 @@ mod delivery {
         async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
             let count = u64::try_from(batch.len()).unwrap_or(u64::MAX);
             let result = self.inner.export(batch).await;
-            match &result {
-                Ok(()) => {
-                    self.delivery.exported.fetch_add(count, Ordering::Relaxed);
-                }
-                Err(error) => {
-                    self.delivery.failed.fetch_add(count, Ordering::Relaxed);
-                    *self
-                        .delivery
-                        .last_error
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner) = Some(error.to_string());
-                }
-            }
+            self.delivery.settle(count, &result);
             result
         }
 
@@ -1058,6 +1151,119 @@ mod delivery {
 
         fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
             self.inner.set_resource(resource);
+        }
+    }
+
+    impl<P: opentelemetry_sdk::logs::LogProcessor> opentelemetry_sdk::logs::LogProcessor
+        for Counted<P>
+    {
+        fn emit(
+            &self,
+            record: &mut opentelemetry_sdk::logs::SdkLogRecord,
+            scope: &opentelemetry::InstrumentationScope,
+        ) {
+            self.delivery.ended.fetch_add(1, Ordering::Relaxed);
+            self.inner.emit(record, scope);
+        }
+
+        fn force_flush(&self) -> OTelSdkResult {
+            self.inner.force_flush()
+        }
+
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            self.inner.shutdown_with_timeout(timeout)
+        }
+
+        fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+            self.inner.set_resource(resource);
+        }
+    }
+
+    impl<E: opentelemetry_sdk::logs::LogExporter> opentelemetry_sdk::logs::LogExporter for Counted<E> {
+        async fn export(&self, batch: opentelemetry_sdk::logs::LogBatch<'_>) -> OTelSdkResult {
+            let count = u64::try_from(batch.iter().count()).unwrap_or(u64::MAX);
+            let result = self.inner.export(batch).await;
+            self.delivery.settle(count, &result);
+            result
+        }
+
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            self.inner.shutdown_with_timeout(timeout)
+        }
+
+        fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+            self.inner.set_resource(resource);
+        }
+    }
+
+    impl<E: opentelemetry_sdk::metrics::exporter::PushMetricExporter>
+        opentelemetry_sdk::metrics::exporter::PushMetricExporter for Counted<E>
+    {
+        async fn export(
+            &self,
+            metrics: &opentelemetry_sdk::metrics::data::ResourceMetrics,
+        ) -> OTelSdkResult {
+            let result = self.inner.export(metrics).await;
+            self.delivery.settle(1, &result);
+            result
+        }
+
+        fn force_flush(&self) -> OTelSdkResult {
+            self.inner.force_flush()
+        }
+
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            self.inner.shutdown_with_timeout(timeout)
+        }
+
+        fn temporality(&self) -> opentelemetry_sdk::metrics::Temporality {
+            self.inner.temporality()
+        }
+    }
+}
+
+#[cfg(any(feature = "otlp-http", feature = "azure-monitor"))]
+mod observed {
+    //! An HTTP client that records what its last failed request met: the status and the
+    //! start of the body of an error answer, or the cause chain of a connection error.
+    //! opentelemetry-otlp and opentelemetry-application-insights keep neither in their
+    //! errors.
+
+    use std::sync::PoisonError;
+
+    use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
+
+    use super::delivery::Seen;
+    use crate::error::ExportFailure;
+
+    #[derive(Debug)]
+    pub(crate) struct Observed<C> {
+        inner: C,
+        seen: Seen,
+    }
+
+    impl<C> Observed<C> {
+        pub(crate) fn new(inner: C, seen: Seen) -> Self {
+            Observed { inner, seen }
+        }
+
+        fn record(&self, failure: ExportFailure) {
+            *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(failure);
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl<C: HttpClient> HttpClient for Observed<C> {
+        async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
+            let result = self.inner.send_bytes(request).await;
+            match &result {
+                Ok(response) if !response.status().is_success() => self.record(
+                    ExportFailure::from_http_answer(response.status().as_u16(), response.body()),
+                ),
+                Ok(_) => {}
+                Err(error) => self.record(ExportFailure::from_transport(error.as_ref())),
+            }
+            result
         }
     }
 }
@@ -1603,9 +1809,10 @@ mod otlp {
     /// setting is given explicitly, so the exporter does not fall back to reading the
     /// process environment (the timeout especially, whose zero means no limit here).
     macro_rules! build {
-        ($builder:expr, $config:expr, $signal:expr, $handle:expr) => {{
+        ($builder:expr, $config:expr, $signal:expr, $handle:expr, $seen:expr) => {{
             use opentelemetry_otlp::WithExportConfig as _;
             let config: &OtlpConfig = $config;
+            let _ = $seen;
             let signal: Signal = $signal;
             let endpoint = checked(config, signal)?;
             let timeout = config.timeout_for(signal);
@@ -1641,8 +1848,18 @@ mod otlp {
                         .iter()
                         .map(|(name, value)| (name.clone(), value.expose().to_owned()))
                         .collect();
+                    // The exporter's own client, observed: its errors keep neither the
+                    // answer's body nor the connection error's cause.
+                    let client = reqwest::Client::builder()
+                        .timeout(timeout)
+                        .build()
+                        .map_err(error)?;
                     let mut builder = $builder
                         .with_http()
+                        .with_http_client(super::observed::Observed::new(
+                            client,
+                            std::sync::Arc::clone($seen),
+                        ))
                         .with_protocol(protocol)
                         .with_endpoint(endpoint)
                         .with_headers(headers)
@@ -1710,36 +1927,42 @@ mod otlp {
     pub(super) fn span_exporter(
         config: &OtlpConfig,
         handle: &Handle,
+        seen: &super::delivery::Seen,
     ) -> Result<opentelemetry_otlp::SpanExporter, InitError> {
         build!(
             opentelemetry_otlp::SpanExporter::builder(),
             config,
             Signal::Traces,
-            handle
+            handle,
+            seen
         )
     }
 
     pub(super) fn log_exporter(
         config: &OtlpConfig,
         handle: &Handle,
+        seen: &super::delivery::Seen,
     ) -> Result<opentelemetry_otlp::LogExporter, InitError> {
         build!(
             opentelemetry_otlp::LogExporter::builder(),
             config,
             Signal::Logs,
-            handle
+            handle,
+            seen
         )
     }
 
     pub(super) fn metric_exporter(
         config: &OtlpConfig,
         handle: &Handle,
+        seen: &super::delivery::Seen,
     ) -> Result<opentelemetry_otlp::MetricExporter, InitError> {
         build!(
             opentelemetry_otlp::MetricExporter::builder(),
             config,
             Signal::Metrics,
-            handle
+            handle,
+            seen
         )
     }
 }
@@ -1754,7 +1977,8 @@ mod azure {
     use crate::destination::ConnectionString;
     use crate::error::InitError;
 
-    pub(super) type Exporter = opentelemetry_application_insights::Exporter<reqwest::Client>;
+    pub(super) type Exporter =
+        opentelemetry_application_insights::Exporter<super::observed::Observed<reqwest::Client>>;
 
     /// Application Insights keeps a log record's attributes as custom dimensions but drops
     /// its event name: this processor adds it as the attribute `event.name` (to a copy, so
@@ -1802,10 +2026,21 @@ mod azure {
         }
     }
 
+    /// An Azure Monitor destination as reports name it.
+    pub(super) fn name(connection: &ConnectionString) -> String {
+        format!(
+            "Azure Monitor {}",
+            connection
+                .ingestion_endpoint()
+                .unwrap_or("(default ingestion endpoint)")
+        )
+    }
+
     pub(super) fn exporter(
         connection: &ConnectionString,
         settings: &ExportSettings,
         handle: &Handle,
+        seen: &super::delivery::Seen,
     ) -> Result<Exporter, InitError> {
         let _entered = handle.enter();
         let mut builder = reqwest::Client::builder();
@@ -1826,6 +2061,7 @@ mod azure {
             }
         })?;
         // The reasons name no part of the string (format, authorization, endpoint).
+        let client = super::observed::Observed::new(client, std::sync::Arc::clone(seen));
         Exporter::new_from_connection_string(connection.expose(), client).map_err(|reason| {
             InitError::InvalidConfig(format!(
                 "the Application Insights connection string was rejected ({reason}): copy the whole connection string from the Application Insights resource"

@@ -340,7 +340,7 @@ pub use content::{
 pub use destination::{
     ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, Secret, Signal,
 };
-pub use error::{InitError, ShutdownError};
+pub use error::{ExportFailure, InitError, ShutdownError};
 pub use feedback::record_user_feedback;
 pub use message::GenAiRequest;
 pub use operation::Operation;

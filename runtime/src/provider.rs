@@ -308,9 +308,11 @@ impl Telemetry {
         let undelivered = self.runtimes.undelivered();
         self.runtimes.shutdown();
         // The delivery report says more than the SDK's own shutdown error.
-        match undelivered.into_iter().next() {
-            Some(lost) => Err(lost),
-            None => result,
+        let mut undelivered = undelivered;
+        match undelivered.len() {
+            0 => result,
+            1 => Err(undelivered.remove(0)),
+            _ => Err(ShutdownError::Several(undelivered)),
         }
     }
 
