@@ -439,3 +439,76 @@ fn several_text(errors: &[ShutdownError]) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn exporter_messages_become_readable_causes() {
+        assert_eq!(
+            ExportFailure::from_message("HTTP export failed with status code: 503"),
+            ExportFailure::HttpStatus {
+                status: 503,
+                body: None
+            }
+        );
+        let refused = ExportFailure::from_message(
+            "TonicTracesClient export failed with gRPC code: Unavailable: transport error: tcp connect error: Connection refused (os error 111)",
+        );
+        assert_eq!(refused.to_string(), "gRPC Unavailable: connection refused");
+        assert!(refused.is_connection_refused());
+        assert_eq!(
+            ExportFailure::from_message(
+                "TonicLogsClient export failed with gRPC code: Unauthenticated"
+            )
+            .hint("OTLP grpc http://c:4317")
+            .map(|hint| hint.contains("OTEL_EXPORTER_OTLP_HEADERS")),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn sdk_errors_are_shown_without_their_rust_names() {
+        let text = ShutdownError::Sdk(OTelSdkError::InternalFailure(
+            "HTTP export failed with status code: 401".to_owned(),
+        ))
+        .to_string();
+        assert!(
+            text.starts_with("telemetry shutdown failed: HTTP 401 (hint: "),
+            "{text}"
+        );
+        assert!(!text.contains("InternalFailure"), "{text}");
+        let text = ShutdownError::Sdk(OTelSdkError::Timeout(Duration::from_secs(10))).to_string();
+        assert!(text.contains("timed out after 10s"), "{text}");
+        assert!(text.contains("OTEL_EXPORTER_OTLP_TIMEOUT"), "{text}");
+    }
+
+    #[cfg(any(feature = "otlp-http", feature = "azure-monitor"))]
+    #[test]
+    fn bodies_are_cut_to_an_excerpt() {
+        let body = "x".repeat(1000);
+        let ExportFailure::HttpStatus {
+            body: Some(excerpt),
+            ..
+        } = ExportFailure::from_http_answer(500, body.as_bytes())
+        else {
+            panic!("no excerpt");
+        };
+        assert_eq!(excerpt.chars().count(), BODY_EXCERPT + 1);
+        assert_eq!(
+            ExportFailure::from_http_answer(502, b"  \n"),
+            ExportFailure::HttpStatus {
+                status: 502,
+                body: None
+            }
+        );
+        let io = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(
+            ExportFailure::from_transport(&io),
+            ExportFailure::ConnectionRefused
+        );
+    }
+}
