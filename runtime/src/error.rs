@@ -244,6 +244,9 @@ impl ExportFailure {
             });
         }
         match self {
+            ExportFailure::TimedOut(_) if azure => Some(
+                "the destination answered too slowly: raise OTEL_BSP_EXPORT_TIMEOUT (each export's limit) or check the network".to_owned(),
+            ),
             ExportFailure::TimedOut(_) => Some(
                 "the destination answered too slowly: raise OTEL_EXPORTER_OTLP_TIMEOUT (each export's limit) or check the network".to_owned(),
             ),
