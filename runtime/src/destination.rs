@@ -9,6 +9,10 @@ use crate::error::InitError;
 /// A telemetry destination. Traces, logs (events) and metrics go to the same ones.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "built once at install; boxing would only complicate matching on it"
+)]
 pub enum Destination {
     /// Print on stdout.
     Console(ConsoleFormat),
@@ -200,6 +204,47 @@ pub struct OtlpConfig {
     pub signal_timeouts: Vec<(Signal, Duration)>,
     /// `OTEL_EXPORTER_OTLP_COMPRESSION`.
     pub compression: Option<OtlpCompression>,
+    /// `OTEL_EXPORTER_OTLP_CERTIFICATE`, `…_CLIENT_CERTIFICATE`, `…_CLIENT_KEY`: the TLS
+    /// material of `https://` endpoints.
+    pub tls: OtlpTls,
+    /// The same variables of one signal (`OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE`, …): the
+    /// TLS material of that signal's exports, instead of `tls`.
+    pub signal_tls: Vec<(Signal, OtlpTls)>,
+}
+
+/// The TLS material of an OTLP destination, in addition to the system's trusted roots.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct OtlpTls {
+    /// `OTEL_EXPORTER_OTLP_CERTIFICATE`: PEM certificates of CAs trusted in addition to the
+    /// system's (a private CA, a TLS-inspecting proxy).
+    pub certificate: Option<Pem>,
+    /// `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`: the PEM certificate (chain) presented to a
+    /// receiver that asks for one (mutual TLS); needs `client_key`.
+    pub client_certificate: Option<Pem>,
+    /// `OTEL_EXPORTER_OTLP_CLIENT_KEY`: the PEM private key of `client_certificate`.
+    pub client_key: Option<Pem>,
+}
+
+/// PEM text, and where it came from (a variable's name, a builder method), which errors name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Pem {
+    /// Where the text came from, as errors name it.
+    pub origin: String,
+    /// The PEM text (a private key is a secret: never printed).
+    pub text: Secret,
+}
+
+impl Pem {
+    /// PEM text from `origin` (e.g. `"the client key of the OtlpConfig"`).
+    #[must_use]
+    pub fn new(origin: impl Into<String>, text: impl Into<String>) -> Self {
+        Pem {
+            origin: origin.into(),
+            text: Secret::new(text),
+        }
+    }
 }
 
 impl fmt::Debug for OtlpConfig {
@@ -222,6 +267,8 @@ impl fmt::Debug for OtlpConfig {
             .field("timeout", &self.timeout)
             .field("signal_timeouts", &self.signal_timeouts)
             .field("compression", &self.compression)
+            .field("tls", &self.tls)
+            .field("signal_tls", &self.signal_tls)
             .finish()
     }
 }
@@ -273,6 +320,15 @@ impl OtlpConfig {
             .map(|(_, timeout)| *timeout)
             .or(self.timeout)
             .unwrap_or(DEFAULT_OTLP_TIMEOUT)
+    }
+
+    /// The TLS material of `signal`'s exports: the signal's own when set, else the general.
+    #[must_use]
+    pub fn tls_for(&self, signal: Signal) -> &OtlpTls {
+        self.signal_tls
+            .iter()
+            .find(|(of, _)| *of == signal)
+            .map_or(&self.tls, |(_, tls)| tls)
     }
 
     /// Whether any endpoint was configured.

@@ -37,10 +37,14 @@ use crate::error::InitError;
 pub(crate) struct ExportSettings {
     pub(crate) batch: BatchConfig,
     pub(crate) metric_export_interval: Duration,
-    /// PEM certificates trusted in addition to the system roots (Azure Monitor).
+    /// PEM certificates trusted in addition to the system roots (every network exporter).
     #[cfg_attr(
-        not(feature = "azure-monitor"),
-        allow(dead_code, reason = "only the Azure Monitor exporter uses it")
+        not(any(
+            feature = "otlp-grpc",
+            feature = "otlp-http",
+            feature = "azure-monitor"
+        )),
+        allow(dead_code, reason = "only the network exporters use it")
     )]
     pub(crate) root_certificates: Vec<String>,
 }
@@ -229,7 +233,7 @@ pub(crate) fn trace_processor(
             let name = otlp_name(otlp, crate::destination::Signal::Traces);
             let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
-                otlp::span_exporter(otlp, runtime.handle(), &seen)?,
+                otlp::span_exporter(otlp, runtime.handle(), &seen, &settings.root_certificates)?,
                 crate::destination::Signal::Traces,
                 name.clone(),
             );
@@ -279,7 +283,7 @@ pub(crate) fn add_logs(
             let name = otlp_name(otlp, crate::destination::Signal::Logs);
             let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
-                otlp::log_exporter(otlp, runtime.handle(), &seen)?,
+                otlp::log_exporter(otlp, runtime.handle(), &seen, &settings.root_certificates)?,
                 crate::destination::Signal::Logs,
                 name.clone(),
             );
@@ -344,7 +348,7 @@ pub(crate) fn add_metrics(
             let name = otlp_name(otlp, crate::destination::Signal::Metrics);
             let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
-                otlp::metric_exporter(otlp, runtime.handle(), &seen)?,
+                otlp::metric_exporter(otlp, runtime.handle(), &seen, &settings.root_certificates)?,
                 crate::destination::Signal::Metrics,
                 name.clone(),
             );
@@ -1809,7 +1813,7 @@ mod otlp {
     /// setting is given explicitly, so the exporter does not fall back to reading the
     /// process environment (the timeout especially, whose zero means no limit here).
     macro_rules! build {
-        ($builder:expr, $config:expr, $signal:expr, $handle:expr, $seen:expr) => {{
+        ($builder:expr, $config:expr, $signal:expr, $handle:expr, $seen:expr, $roots:expr) => {{
             use opentelemetry_otlp::WithExportConfig as _;
             let config: &OtlpConfig = $config;
             let _ = $seen;
@@ -1823,16 +1827,19 @@ mod otlp {
                 #[cfg(feature = "otlp-grpc")]
                 OtlpProtocol::Grpc => {
                     use opentelemetry_otlp::WithTonicConfig as _;
+                    // tonic creates its channel on the runtime it is built in.
+                    let _entered = $handle.enter();
+                    // The channel is built here, with trace-genai's TLS settings.
+                    let channel = grpc_channel(&endpoint, timeout, config, signal, $roots)?;
                     let mut builder = $builder
                         .with_tonic()
+                        .with_channel(channel)
                         .with_endpoint(endpoint)
                         .with_metadata(metadata(config, signal)?)
                         .with_timeout(timeout);
                     if let Some(compression) = compression {
                         builder = builder.with_compression(compression);
                     }
-                    // tonic creates its channel on the runtime it is built in.
-                    let _entered = $handle.enter();
                     builder.build().map_err(error)
                 }
                 #[cfg(feature = "otlp-http")]
@@ -1850,10 +1857,15 @@ mod otlp {
                         .collect();
                     // The exporter's own client, observed: its errors keep neither the
                     // answer's body nor the connection error's cause.
-                    let client = reqwest::Client::builder()
-                        .timeout(timeout)
-                        .build()
-                        .map_err(error)?;
+                    let client = http_tls(
+                        reqwest::Client::builder().timeout(timeout),
+                        &endpoint,
+                        config,
+                        signal,
+                        $roots,
+                    )?
+                    .build()
+                    .map_err(error)?;
                     let mut builder = $builder
                         .with_http()
                         .with_http_client(super::observed::Observed::new(
@@ -1877,6 +1889,215 @@ mod otlp {
                 protocol => Err(feature_error(protocol)),
             }
         }};
+    }
+
+    /// Whether `endpoint` asks for TLS.
+    fn is_https(endpoint: &str) -> bool {
+        endpoint
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    }
+
+    /// An `https://` endpoint in a build without TLS: say so at install, not as a network
+    /// error at shutdown.
+    #[cfg(not(feature = "tls"))]
+    fn require_tls(endpoint: &str) -> Result<(), InitError> {
+        if is_https(endpoint) {
+            return Err(InitError::FeatureNotEnabled {
+                exporter: "OTLP over TLS (an https:// endpoint)",
+                feature: "tls",
+            });
+        }
+        Ok(())
+    }
+
+    /// The HTTP client's TLS settings: the extra roots and the client certificate.
+    #[cfg(feature = "otlp-http")]
+    fn http_tls(
+        builder: reqwest::ClientBuilder,
+        endpoint: &str,
+        config: &OtlpConfig,
+        signal: Signal,
+        roots: &[String],
+    ) -> Result<reqwest::ClientBuilder, InitError> {
+        #[cfg(feature = "tls")]
+        {
+            let _ = endpoint;
+            let material = tls::Material::of(config, signal, roots)?;
+            let mut builder = builder;
+            let mut certificates = Vec::new();
+            for root in &material.roots {
+                certificates.extend(
+                    reqwest::Certificate::from_pem_bundle(root.text.expose().as_bytes())
+                        .map_err(|error| tls::unusable(root, &error))?,
+                );
+            }
+            if !certificates.is_empty() {
+                builder = builder.tls_certs_merge(certificates);
+            }
+            if let Some((certificate, key)) = material.identity {
+                let pem = format!("{}\n{}", certificate.text.expose(), key.text.expose());
+                let identity = reqwest::Identity::from_pem(pem.as_bytes())
+                    .map_err(|error| tls::unusable(certificate, &error))?;
+                builder = builder.identity(identity);
+            }
+            Ok(builder)
+        }
+        #[cfg(not(feature = "tls"))]
+        {
+            let _ = (config, signal, roots);
+            require_tls(endpoint)?;
+            Ok(builder)
+        }
+    }
+
+    /// The gRPC channel to `endpoint`, with TLS for `https://`.
+    #[cfg(feature = "otlp-grpc")]
+    fn grpc_channel(
+        endpoint: &str,
+        timeout: std::time::Duration,
+        config: &OtlpConfig,
+        signal: Signal,
+        roots: &[String],
+    ) -> Result<tonic::transport::Channel, InitError> {
+        let channel = tonic::transport::Endpoint::from_shared(endpoint.to_owned())
+            .map_err(error)?
+            .timeout(timeout);
+        #[cfg(feature = "tls")]
+        let channel = {
+            let material = tls::Material::of(config, signal, roots)?;
+            if is_https(endpoint) {
+                let mut tls = tonic::transport::ClientTlsConfig::new().ca_certificates(
+                    material
+                        .roots
+                        .iter()
+                        .map(|root| tonic::transport::Certificate::from_pem(root.text.expose())),
+                );
+                if let Some((certificate, key)) = material.identity {
+                    tls = tls.identity(tonic::transport::Identity::from_pem(
+                        certificate.text.expose(),
+                        key.text.expose(),
+                    ));
+                }
+                // Without a system store (a bare container), the extra roots alone.
+                match channel.clone().tls_config(tls.clone().with_native_roots()) {
+                    Ok(channel) => channel,
+                    Err(_) if !material.roots.is_empty() => {
+                        channel.tls_config(tls).map_err(error)?
+                    }
+                    Err(cause) => return Err(error(cause)),
+                }
+            } else {
+                channel
+            }
+        };
+        #[cfg(not(feature = "tls"))]
+        {
+            let _ = (config, signal, roots);
+            require_tls(endpoint)?;
+        }
+        Ok(channel.connect_lazy())
+    }
+
+    #[cfg(feature = "tls")]
+    mod tls {
+        //! The TLS material of one signal's exports, checked.
+
+        use rustls_pki_types::pem::PemObject as _;
+
+        use crate::destination::{OtlpConfig, Pem, Signal};
+        use crate::error::InitError;
+
+        /// Where a certificate given to `with_root_certificate` came from.
+        const WITH_ROOT_CERTIFICATE: &str = "a certificate given to `with_root_certificate`";
+
+        /// Extra trusted roots and the client identity, their PEM checked.
+        pub(super) struct Material<'a> {
+            pub(super) roots: Vec<std::borrow::Cow<'a, Pem>>,
+            pub(super) identity: Option<(&'a Pem, &'a Pem)>,
+        }
+
+        impl<'a> Material<'a> {
+            pub(super) fn of(
+                config: &'a OtlpConfig,
+                signal: Signal,
+                roots: &[String],
+            ) -> Result<Self, InitError> {
+                let tls = config.tls_for(signal);
+                let mut all: Vec<std::borrow::Cow<'a, Pem>> = roots
+                    .iter()
+                    .map(|pem| {
+                        std::borrow::Cow::Owned(Pem::new(WITH_ROOT_CERTIFICATE, pem.clone()))
+                    })
+                    .collect();
+                all.extend(tls.certificate.as_ref().map(std::borrow::Cow::Borrowed));
+                for root in &all {
+                    certificates(root)?;
+                }
+                let identity = match (&tls.client_certificate, &tls.client_key) {
+                    (Some(certificate), Some(key)) => {
+                        certificates(certificate)?;
+                        rustls_pki_types::PrivateKeyDer::from_pem_slice(
+                            key.text.expose().as_bytes(),
+                        )
+                        .map_err(|error| unusable_key(key, &error))?;
+                        Some((certificate, key))
+                    }
+                    (Some(alone), None) | (None, Some(alone)) => {
+                        return Err(InitError::InvalidConfig(format!(
+                            "{} is given without its pair: mutual TLS needs both the client certificate and its private key (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and OTEL_EXPORTER_OTLP_CLIENT_KEY)",
+                            alone.origin
+                        )));
+                    }
+                    (None, None) => None,
+                };
+                Ok(Material {
+                    roots: all,
+                    identity,
+                })
+            }
+        }
+
+        /// Checks that `pem` holds certificates, and only usable ones.
+        fn certificates(pem: &Pem) -> Result<(), InitError> {
+            let mut count = 0_usize;
+            for certificate in
+                rustls_pki_types::CertificateDer::pem_slice_iter(pem.text.expose().as_bytes())
+            {
+                certificate.map_err(|error| unusable(pem, &error))?;
+                count += 1;
+            }
+            if count == 0 {
+                return Err(InitError::InvalidConfig(format!(
+                    "{} holds no PEM certificate: give PEM text (`-----BEGIN CERTIFICATE-----` …)",
+                    pem.origin
+                )));
+            }
+            Ok(())
+        }
+
+        /// PEM that TLS cannot use, named by where it came from.
+        pub(super) fn unusable(pem: &Pem, error: &dyn std::error::Error) -> InitError {
+            let mut reason = error.to_string();
+            let mut source = error.source();
+            while let Some(cause) = source {
+                reason.push_str(": ");
+                reason.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            InitError::InvalidConfig(format!(
+                "{} cannot be used ({reason}): give PEM text (`-----BEGIN CERTIFICATE-----` …)",
+                pem.origin
+            ))
+        }
+
+        /// A private key that cannot be read (its text is never shown).
+        fn unusable_key(pem: &Pem, error: &rustls_pki_types::pem::Error) -> InitError {
+            InitError::InvalidConfig(format!(
+                "{} holds no usable PEM private key ({error}): give PEM text (`-----BEGIN PRIVATE KEY-----` …)",
+                pem.origin
+            ))
+        }
     }
 
     /// gRPC metadata from the configured headers of `signal`. Headers that the exporter
@@ -1928,13 +2149,15 @@ mod otlp {
         config: &OtlpConfig,
         handle: &Handle,
         seen: &super::delivery::Seen,
+        roots: &[String],
     ) -> Result<opentelemetry_otlp::SpanExporter, InitError> {
         build!(
             opentelemetry_otlp::SpanExporter::builder(),
             config,
             Signal::Traces,
             handle,
-            seen
+            seen,
+            roots
         )
     }
 
@@ -1942,13 +2165,15 @@ mod otlp {
         config: &OtlpConfig,
         handle: &Handle,
         seen: &super::delivery::Seen,
+        roots: &[String],
     ) -> Result<opentelemetry_otlp::LogExporter, InitError> {
         build!(
             opentelemetry_otlp::LogExporter::builder(),
             config,
             Signal::Logs,
             handle,
-            seen
+            seen,
+            roots
         )
     }
 
@@ -1956,13 +2181,15 @@ mod otlp {
         config: &OtlpConfig,
         handle: &Handle,
         seen: &super::delivery::Seen,
+        roots: &[String],
     ) -> Result<opentelemetry_otlp::MetricExporter, InitError> {
         build!(
             opentelemetry_otlp::MetricExporter::builder(),
             config,
             Signal::Metrics,
             handle,
-            seen
+            seen,
+            roots
         )
     }
 }
@@ -2131,6 +2358,40 @@ mod tests {
                 ),
                 "{error}"
             );
+        }
+    }
+
+    /// An `https://` endpoint in a build without the `tls` feature fails at install, naming
+    /// the feature (it used to fail at shutdown with a network error). Run with
+    /// `--no-default-features --features otlp-http,otlp-grpc` to see it.
+    #[cfg(all(
+        any(feature = "otlp-grpc", feature = "otlp-http"),
+        not(feature = "tls")
+    ))]
+    #[test]
+    fn an_https_endpoint_without_tls_names_the_feature() {
+        for (protocol, compiled) in [
+            ("grpc", cfg!(feature = "otlp-grpc")),
+            ("http/protobuf", cfg!(feature = "otlp-http")),
+        ] {
+            if !compiled {
+                continue;
+            }
+            let config = crate::config::Config::from_lookup(|name| match name {
+                "OTEL_EXPORTER_OTLP_ENDPOINT" => Some("https://127.0.0.1:9".to_owned()),
+                "OTEL_EXPORTER_OTLP_PROTOCOL" => Some(protocol.to_owned()),
+                _ => None,
+            })
+            .unwrap();
+            let error = crate::Telemetry::builder()
+                .with_config(config)
+                .install()
+                .unwrap_err();
+            assert!(
+                matches!(error, InitError::FeatureNotEnabled { feature: "tls", .. }),
+                "{protocol}: {error}"
+            );
+            assert!(error.to_string().contains("cargo feature `tls`"), "{error}");
         }
     }
 

@@ -338,7 +338,8 @@ pub use content::{
     content_max_length, set_content_capture,
 };
 pub use destination::{
-    ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, Secret, Signal,
+    ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, OtlpTls, Pem, Secret,
+    Signal,
 };
 pub use error::{ExportFailure, InitError, ShutdownError};
 pub use feedback::record_user_feedback;

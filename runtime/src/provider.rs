@@ -355,6 +355,10 @@ impl Drop for Telemetry {
 }
 
 /// A destination asked for in code, resolved at install.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a handful of these live during install only"
+)]
 enum Requested {
     /// The console, in the given format or the configured one.
     Console(Option<ConsoleFormat>),
@@ -550,8 +554,9 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Trusts this PEM certificate, in addition to the system roots, for HTTPS exports to
-    /// Azure Monitor (a private CA, a TLS-inspecting proxy, a local stand-in).
+    /// Trusts this PEM certificate, in addition to the system roots, for the HTTPS and
+    /// gRPC-over-TLS exports of every destination, OTLP and Azure Monitor (a private CA, a
+    /// TLS-inspecting proxy, a local stand-in). OTLP also reads `OTEL_EXPORTER_OTLP_CERTIFICATE`.
     pub fn with_root_certificate(mut self, pem: impl Into<String>) -> Self {
         self.root_certificates.push(pem.into());
         self
