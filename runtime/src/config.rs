@@ -60,8 +60,8 @@ use std::time::Duration;
 use opentelemetry::KeyValue;
 
 use crate::destination::{
-    ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, Secret, Signal,
-    check_headers, validate_url,
+    ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, OtlpTls, Pem, Secret,
+    Signal, check_headers, validate_url,
 };
 use crate::error::InitError;
 
@@ -97,6 +97,41 @@ pub const OTEL_EXPORTER_OTLP_HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS";
 pub const OTEL_EXPORTER_OTLP_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TIMEOUT";
 /// `OTEL_EXPORTER_OTLP_COMPRESSION`.
 pub const OTEL_EXPORTER_OTLP_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_COMPRESSION";
+/// `OTEL_EXPORTER_OTLP_CERTIFICATE`: PEM file of extra trusted CA certificates.
+pub const OTEL_EXPORTER_OTLP_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`: PEM file of the client certificate (mutual TLS).
+pub const OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_CLIENT_KEY`: PEM file of the client private key (mutual TLS).
+pub const OTEL_EXPORTER_OTLP_CLIENT_KEY: &str = "OTEL_EXPORTER_OTLP_CLIENT_KEY";
+/// `OTEL_EXPORTER_OTLP_INSECURE`: `true`: gRPC without TLS for an endpoint given without a scheme.
+pub const OTEL_EXPORTER_OTLP_INSECURE: &str = "OTEL_EXPORTER_OTLP_INSECURE";
+/// `OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE`: PEM file of extra trusted CA certificates of traces.
+pub const OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE`: PEM file of the client certificate (mutual TLS) of traces.
+pub const OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: &str =
+    "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY`: PEM file of the client private key (mutual TLS) of traces.
+pub const OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: &str = "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY";
+/// `OTEL_EXPORTER_OTLP_TRACES_INSECURE`: `true`: gRPC without TLS for an endpoint given without a scheme of traces.
+pub const OTEL_EXPORTER_OTLP_TRACES_INSECURE: &str = "OTEL_EXPORTER_OTLP_TRACES_INSECURE";
+/// `OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE`: PEM file of extra trusted CA certificates of logs.
+pub const OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE`: PEM file of the client certificate (mutual TLS) of logs.
+pub const OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE: &str =
+    "OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY`: PEM file of the client private key (mutual TLS) of logs.
+pub const OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY: &str = "OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY";
+/// `OTEL_EXPORTER_OTLP_LOGS_INSECURE`: `true`: gRPC without TLS for an endpoint given without a scheme of logs.
+pub const OTEL_EXPORTER_OTLP_LOGS_INSECURE: &str = "OTEL_EXPORTER_OTLP_LOGS_INSECURE";
+/// `OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE`: PEM file of extra trusted CA certificates of metrics.
+pub const OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE`: PEM file of the client certificate (mutual TLS) of metrics.
+pub const OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE: &str =
+    "OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY`: PEM file of the client private key (mutual TLS) of metrics.
+pub const OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY: &str = "OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY";
+/// `OTEL_EXPORTER_OTLP_METRICS_INSECURE`: `true`: gRPC without TLS for an endpoint given without a scheme of metrics.
+pub const OTEL_EXPORTER_OTLP_METRICS_INSECURE: &str = "OTEL_EXPORTER_OTLP_METRICS_INSECURE";
 /// `APPLICATIONINSIGHTS_CONNECTION_STRING`.
 pub const APPLICATIONINSIGHTS_CONNECTION_STRING: &str = "APPLICATIONINSIGHTS_CONNECTION_STRING";
 /// `OTEL_BSP_SCHEDULE_DELAY`.
@@ -578,11 +613,21 @@ impl Config {
                 &mut config.otlp.metrics_endpoint,
             ),
         ] {
-            if let Some(value) = get(var) {
+            if let Some(given) = get(var) {
+                let mut value = given.clone();
+                // The spec's scheme-less gRPC endpoint: TLS unless `…_INSECURE=true`.
+                if !value.contains("://") {
+                    let insecure = insecure_var(var)
+                        .iter()
+                        .find_map(|var| get(var).map(|value| (*var, value)))
+                        .is_some_and(|(var, value)| parse_bool(var, &value, warnings));
+                    let scheme = if insecure { "http" } else { "https" };
+                    value = format!("{scheme}://{value}");
+                }
                 if validate_url(&value).is_err() {
                     return Err(InitError::InvalidEnv {
                         var,
-                        value,
+                        value: given,
                         expected: "an http:// or https:// URL with a host, e.g. `http://localhost:4317`",
                     });
                 }
@@ -643,6 +688,13 @@ impl Config {
                     ));
                 }
             };
+        }
+        config.otlp.tls = read_tls(&OTLP_TLS_VARS[0].1, None, &get)?;
+        for (signal, vars) in &OTLP_TLS_VARS[1..] {
+            if vars[..3].iter().any(|var| get(var).is_some()) {
+                let tls = read_tls(vars, Some(&config.otlp.tls), &get)?;
+                config.otlp.signal_tls.push((*signal, tls));
+            }
         }
         if let Some(value) = get(APPLICATIONINSIGHTS_CONNECTION_STRING) {
             config.azure_connection_string =
@@ -1072,6 +1124,85 @@ fn parse_pairs(raw: &str) -> Option<Vec<(String, String)>> {
 
 /// A boolean as the specification defines it: `true` (any case) is true, anything else
 /// false; a value other than `true` or `false` adds a warning.
+/// The TLS variables, general then per signal: certificate, client certificate, client key,
+/// insecure (the signal of the general ones is not used).
+const OTLP_TLS_VARS: [(Signal, [&str; 4]); 4] = [
+    (
+        Signal::Traces,
+        [
+            OTEL_EXPORTER_OTLP_CERTIFICATE,
+            OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE,
+            OTEL_EXPORTER_OTLP_CLIENT_KEY,
+            OTEL_EXPORTER_OTLP_INSECURE,
+        ],
+    ),
+    (
+        Signal::Traces,
+        [
+            OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE,
+            OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE,
+            OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY,
+            OTEL_EXPORTER_OTLP_TRACES_INSECURE,
+        ],
+    ),
+    (
+        Signal::Logs,
+        [
+            OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE,
+            OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE,
+            OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY,
+            OTEL_EXPORTER_OTLP_LOGS_INSECURE,
+        ],
+    ),
+    (
+        Signal::Metrics,
+        [
+            OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE,
+            OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE,
+            OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY,
+            OTEL_EXPORTER_OTLP_METRICS_INSECURE,
+        ],
+    ),
+];
+
+/// The `…_INSECURE` variables that apply to an endpoint variable, the signal's first.
+fn insecure_var(endpoint_var: &str) -> Vec<&'static str> {
+    let signal = match endpoint_var {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT => Some(OTEL_EXPORTER_OTLP_TRACES_INSECURE),
+        OTEL_EXPORTER_OTLP_LOGS_ENDPOINT => Some(OTEL_EXPORTER_OTLP_LOGS_INSECURE),
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT => Some(OTEL_EXPORTER_OTLP_METRICS_INSECURE),
+        _ => None,
+    };
+    signal
+        .into_iter()
+        .chain([OTEL_EXPORTER_OTLP_INSECURE])
+        .collect()
+}
+
+/// Reads the PEM files named by the TLS variables `vars`; those unset keep `base`'s.
+fn read_tls(
+    vars: &[&'static str; 4],
+    base: Option<&OtlpTls>,
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<OtlpTls, InitError> {
+    let mut tls = base.cloned().unwrap_or_default();
+    for (var, slot) in [
+        (vars[0], &mut tls.certificate),
+        (vars[1], &mut tls.client_certificate),
+        (vars[2], &mut tls.client_key),
+    ] {
+        if let Some(path) = get(var) {
+            let text = std::fs::read_to_string(&path).map_err(|error| {
+                InitError::InvalidConfig(format!(
+                    "{var}={path:?} cannot be read ({error}): give the path of a PEM file"
+                ))
+            })?;
+            *slot = Some(Pem::new(format!("{var} ({path})"), text));
+        }
+    }
+    Ok(tls)
+}
+
 fn parse_bool(var: &'static str, value: &str, warnings: &mut Vec<String>) -> bool {
     if value.eq_ignore_ascii_case("true") {
         true
@@ -1335,6 +1466,61 @@ mod tests {
     }
 
     #[test]
+    fn scheme_less_endpoints_use_tls_unless_insecure() {
+        let config = Config::from_lookup(lookup(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"),
+            ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "collector:4317"),
+            ("OTEL_EXPORTER_OTLP_LOGS_INSECURE", "true"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            config.otlp.endpoint.as_deref(),
+            Some("https://collector:4317")
+        );
+        assert_eq!(
+            config.otlp.logs_endpoint.as_deref(),
+            Some("http://collector:4317")
+        );
+    }
+
+    #[test]
+    fn tls_variables_read_their_files_and_name_themselves() {
+        let dir = std::env::temp_dir().join(format!("trace-genai-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").unwrap();
+        let ca = ca.to_str().unwrap();
+        let config = Config::from_lookup(lookup(&[
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", ca),
+            ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", ca),
+        ]))
+        .unwrap();
+        let certificate = config.otlp.tls.certificate.as_ref().unwrap();
+        assert!(
+            certificate
+                .origin
+                .contains("OTEL_EXPORTER_OTLP_CERTIFICATE")
+        );
+        let traces = config.otlp.tls_for(Signal::Traces);
+        assert_eq!(traces.certificate.as_ref(), Some(certificate), "inherited");
+        assert!(traces.client_key.is_some());
+        assert!(config.otlp.tls_for(Signal::Logs).client_key.is_none());
+
+        let missing = dir.join("missing.pem");
+        let err = Config::from_lookup(lookup(&[(
+            "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+            missing.to_str().unwrap(),
+        )]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE") && err.contains("cannot be read"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn invalid_exporter_settings_name_the_variable_and_hide_secrets() {
         for (var, value, expected) in [
             (
@@ -1344,7 +1530,7 @@ mod tests {
             ),
             (
                 "OTEL_EXPORTER_OTLP_ENDPOINT",
-                "localhost:4317",
+                "ftp://localhost:4317",
                 "an http:// or https:// URL",
             ),
             (
