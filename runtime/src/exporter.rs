@@ -40,13 +40,19 @@ pub(crate) struct ExportSettings {
     /// PEM certificates trusted in addition to the system roots (every network exporter).
     #[cfg_attr(
         not(any(
-            feature = "otlp-grpc",
-            feature = "otlp-http",
+            all(feature = "tls", any(feature = "otlp-grpc", feature = "otlp-http")),
             feature = "azure-monitor"
         )),
-        allow(dead_code, reason = "only the network exporters use it")
+        allow(dead_code, reason = "only the network exporters with TLS use it")
     )]
     pub(crate) root_certificates: Vec<String>,
+    /// The client certificate and key of `with_client_certificate` (OTLP), unless the
+    /// configuration gives its own.
+    #[cfg_attr(
+        not(all(feature = "tls", any(feature = "otlp-grpc", feature = "otlp-http"))),
+        allow(dead_code, reason = "only the OTLP exporters with TLS use it")
+    )]
+    pub(crate) client_identity: Option<(crate::destination::Pem, crate::destination::Pem)>,
 }
 
 /// The tokio runtime the network exporters run on; created on first use.
@@ -233,7 +239,7 @@ pub(crate) fn trace_processor(
             let name = otlp_name(otlp, crate::destination::Signal::Traces);
             let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
-                otlp::span_exporter(otlp, runtime.handle(), &seen, &settings.root_certificates)?,
+                otlp::span_exporter(otlp, runtime.handle(), &seen, settings)?,
                 crate::destination::Signal::Traces,
                 name.clone(),
             );
@@ -283,7 +289,7 @@ pub(crate) fn add_logs(
             let name = otlp_name(otlp, crate::destination::Signal::Logs);
             let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
-                otlp::log_exporter(otlp, runtime.handle(), &seen, &settings.root_certificates)?,
+                otlp::log_exporter(otlp, runtime.handle(), &seen, settings)?,
                 crate::destination::Signal::Logs,
                 name.clone(),
             );
@@ -348,7 +354,7 @@ pub(crate) fn add_metrics(
             let name = otlp_name(otlp, crate::destination::Signal::Metrics);
             let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
-                otlp::metric_exporter(otlp, runtime.handle(), &seen, &settings.root_certificates)?,
+                otlp::metric_exporter(otlp, runtime.handle(), &seen, settings)?,
                 crate::destination::Signal::Metrics,
                 name.clone(),
             );
@@ -1918,7 +1924,7 @@ mod otlp {
         endpoint: &str,
         config: &OtlpConfig,
         signal: Signal,
-        roots: &[String],
+        roots: &super::ExportSettings,
     ) -> Result<reqwest::ClientBuilder, InitError> {
         #[cfg(feature = "tls")]
         {
@@ -1958,7 +1964,7 @@ mod otlp {
         timeout: std::time::Duration,
         config: &OtlpConfig,
         signal: Signal,
-        roots: &[String],
+        roots: &super::ExportSettings,
     ) -> Result<tonic::transport::Channel, InitError> {
         let channel = tonic::transport::Endpoint::from_shared(endpoint.to_owned())
             .map_err(error)?
@@ -2021,10 +2027,11 @@ mod otlp {
             pub(super) fn of(
                 config: &'a OtlpConfig,
                 signal: Signal,
-                roots: &[String],
+                settings: &'a super::super::ExportSettings,
             ) -> Result<Self, InitError> {
                 let tls = config.tls_for(signal);
-                let mut all: Vec<std::borrow::Cow<'a, Pem>> = roots
+                let mut all: Vec<std::borrow::Cow<'a, Pem>> = settings
+                    .root_certificates
                     .iter()
                     .map(|pem| {
                         std::borrow::Cow::Owned(Pem::new(WITH_ROOT_CERTIFICATE, pem.clone()))
@@ -2034,7 +2041,14 @@ mod otlp {
                 for root in &all {
                     certificates(root)?;
                 }
-                let identity = match (&tls.client_certificate, &tls.client_key) {
+                let (certificate, key) = match (&tls.client_certificate, &tls.client_key) {
+                    (None, None) => (
+                        settings.client_identity.as_ref().map(|(c, _)| c),
+                        settings.client_identity.as_ref().map(|(_, k)| k),
+                    ),
+                    (certificate, key) => (certificate.as_ref(), key.as_ref()),
+                };
+                let identity = match (certificate, key) {
                     (Some(certificate), Some(key)) => {
                         certificates(certificate)?;
                         rustls_pki_types::PrivateKeyDer::from_pem_slice(
@@ -2149,7 +2163,7 @@ mod otlp {
         config: &OtlpConfig,
         handle: &Handle,
         seen: &super::delivery::Seen,
-        roots: &[String],
+        roots: &super::ExportSettings,
     ) -> Result<opentelemetry_otlp::SpanExporter, InitError> {
         build!(
             opentelemetry_otlp::SpanExporter::builder(),
@@ -2165,7 +2179,7 @@ mod otlp {
         config: &OtlpConfig,
         handle: &Handle,
         seen: &super::delivery::Seen,
-        roots: &[String],
+        roots: &super::ExportSettings,
     ) -> Result<opentelemetry_otlp::LogExporter, InitError> {
         build!(
             opentelemetry_otlp::LogExporter::builder(),
@@ -2181,7 +2195,7 @@ mod otlp {
         config: &OtlpConfig,
         handle: &Handle,
         seen: &super::delivery::Seen,
-        roots: &[String],
+        roots: &super::ExportSettings,
     ) -> Result<opentelemetry_otlp::MetricExporter, InitError> {
         build!(
             opentelemetry_otlp::MetricExporter::builder(),

@@ -415,6 +415,7 @@ pub struct TelemetryBuilder {
     log_processors: Vec<Box<dyn FnOnce(LoggerProviderBuilder) -> LoggerProviderBuilder>>,
     metric_readers: Vec<AddReader>,
     root_certificates: Vec<String>,
+    client_identity: Option<(crate::destination::Pem, crate::destination::Pem)>,
     config: Option<Config>,
 }
 
@@ -562,6 +563,24 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Presents this PEM client certificate (chain) and its PEM private key to OTLP
+    /// receivers that ask for one (mutual TLS). `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and
+    /// `…_CLIENT_KEY` (or an `OtlpConfig`'s `tls`) win over it.
+    pub fn with_client_certificate(
+        mut self,
+        certificate_pem: impl Into<String>,
+        key_pem: impl Into<String>,
+    ) -> Self {
+        self.client_identity = Some((
+            crate::destination::Pem::new(
+                "the certificate given to `with_client_certificate`",
+                certificate_pem,
+            ),
+            crate::destination::Pem::new("the key given to `with_client_certificate`", key_pem),
+        ));
+        self
+    }
+
     /// Adds a metric exporter behind a periodic reader (it also exports at shutdown), in
     /// addition to the destinations.
     pub fn with_metric_exporter<E: opentelemetry_sdk::metrics::exporter::PushMetricExporter>(
@@ -678,6 +697,7 @@ impl TelemetryBuilder {
             batch: config.batch,
             metric_export_interval: config.metric_export_interval,
             root_certificates: self.root_certificates,
+            client_identity: self.client_identity,
         };
         let mut runtimes = Runtimes::default();
 
