@@ -283,6 +283,11 @@ impl ExportFailure {
         }
         if let Some((_, rest)) = message.split_once("gRPC code: ") {
             let (code, cause) = rest.split_once(": ").unwrap_or((rest, ""));
+            // tonic's TLS failures: `transport error: invalid peer certificate: UnknownIssuer`.
+            let lower = cause.to_ascii_lowercase();
+            if lower.contains("certificate") || lower.contains("tls") {
+                return ExportFailure::Tls(shorten_cause(cause));
+            }
             let message = (!cause.is_empty()).then(|| shorten_cause(cause));
             return ExportFailure::Grpc {
                 code: code.trim().to_owned(),
@@ -462,6 +467,10 @@ mod tests {
             "TonicTracesClient export failed with gRPC code: Unavailable: transport error: tcp connect error: Connection refused (os error 111)",
         );
         assert_eq!(refused.to_string(), "gRPC Unavailable: connection refused");
+        let untrusted = ExportFailure::from_message(
+            "TonicTracesClient export failed with gRPC code: Unavailable: transport error: invalid peer certificate: UnknownIssuer",
+        );
+        assert!(matches!(untrusted, ExportFailure::Tls(_)), "{untrusted}");
         assert!(refused.is_connection_refused());
         assert_eq!(
             ExportFailure::from_message(
