@@ -1931,16 +1931,18 @@ mod otlp {
             let _ = endpoint;
             let material = tls::Material::of(config, signal, roots)?;
             let mut builder = builder;
-            let mut certificates = Vec::new();
+            // The well-known (Mozilla) roots next to the system's, as over gRPC.
+            let mut certificates = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                .iter()
+                .filter_map(|der| reqwest::Certificate::from_der(der).ok())
+                .collect::<Vec<_>>();
             for root in &material.roots {
                 certificates.extend(
                     reqwest::Certificate::from_pem_bundle(root.text.expose().as_bytes())
                         .map_err(|error| tls::unusable(root, &error))?,
                 );
             }
-            if !certificates.is_empty() {
-                builder = builder.tls_certs_merge(certificates);
-            }
+            builder = builder.tls_certs_merge(certificates);
             if let Some((certificate, key)) = material.identity {
                 let pem = format!("{}\n{}", certificate.text.expose(), key.text.expose());
                 let identity = reqwest::Identity::from_pem(pem.as_bytes())
@@ -1985,13 +1987,11 @@ mod otlp {
                         key.text.expose(),
                     ));
                 }
-                // Without a system store (a bare container), the extra roots alone.
-                match channel.clone().tls_config(tls.clone().with_native_roots()) {
+                // The system's roots and the well-known (Mozilla) ones; without a system
+                // store (a bare container), the well-known ones.
+                match channel.clone().tls_config(tls.clone().with_enabled_roots()) {
                     Ok(channel) => channel,
-                    Err(_) if !material.roots.is_empty() => {
-                        channel.tls_config(tls).map_err(error)?
-                    }
-                    Err(cause) => return Err(error(cause)),
+                    Err(_) => channel.tls_config(tls.with_webpki_roots()).map_err(error)?,
                 }
             } else {
                 channel
