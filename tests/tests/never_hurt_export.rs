@@ -189,10 +189,11 @@ fn failing_installs() -> Vec<(&'static str, TelemetryBuilder)> {
             builder(&[]).with_destination_config(Destination::Otlp(bad_endpoint)),
         ),
         (
-            "HTTPS over gRPC (the exporter is built without TLS), after a working OTLP",
+            "HTTPS over gRPC with a client certificate that is no PEM (the export runtime has started)",
             builder(&[])
                 .with_otlp(dead_endpoint())
-                .with_otlp_protocol("https://127.0.0.1:4317", trace_genai::OtlpProtocol::Grpc),
+                .with_otlp_protocol("https://127.0.0.1:4317", trace_genai::OtlpProtocol::Grpc)
+                .with_client_certificate("not a certificate", "not a key"),
         ),
         (
             "an OTLP header that cannot be sent",
