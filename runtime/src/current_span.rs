@@ -27,8 +27,8 @@
 //! Writes reach the span itself (on trace-genai's direct path, through the small stand-in
 //! the context holds, which hands them to the span as it ends; there is no process-wide
 //! table to fill up or wait on), and are kept until the span ends; after that, or outside
-//! any span, they do nothing, as for any OpenTelemetry span. Under a span that records nothing (the sampler dropped it)
-//! they do nothing either.
+//! any span, they do nothing, as for any OpenTelemetry span. Under a span that records
+//! nothing (the sampler dropped it) they do nothing either.
 //!
 //! [`FutureExt::with_context`]: opentelemetry::trace::FutureExt::with_context
 
