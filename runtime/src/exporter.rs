@@ -616,6 +616,11 @@ pub(crate) mod batch {
 
         /// Queues `item`, or drops it when the queue is full. The worker is woken only by
         /// the first item of a batch and by a full batch, not per item.
+        #[allow(
+            clippy::inline_always,
+            reason = "on every span end: inlined, the item is copied once, into the queue"
+        )]
+        #[inline(always)]
         fn enqueue(&self, item: T) {
             let queued = {
                 let mut queue = self.shared.queue();

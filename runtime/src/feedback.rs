@@ -115,19 +115,25 @@ fn fingerprint(bytes: &[u8]) -> u64 {
     (head ^ tail.rotate_left(29) ^ (bytes.len() as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
-/// A ring of the most recent responses, in flat arrays allocated zeroed on first use
-/// (pages are only resident once written): remembering a response is a fingerprint, a
-/// short copy and no allocation; the lookup, once per feedback event, scans the
-/// fingerprints from the newest.
+/// One remembered response: its id's fingerprint, the id itself and the span's identity,
+/// side by side so that remembering it touches one entry.
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
+struct Entry {
+    fingerprint: u64,
+    trace_id: [u8; 16],
+    span_id: [u8; 8],
+    len: u8,
+    flags: u8,
+    id: [u8; MAX_RESPONSE_ID_LEN],
+}
+
+/// A ring of the most recent responses, allocated zeroed on first use (pages are only
+/// resident once written): remembering a response is a fingerprint, a short copy and no
+/// allocation; the lookup, once per feedback event, scans the fingerprints from the newest.
 #[derive(Debug, Default)]
 struct ResponseIndex {
-    fingerprints: Vec<u64>,
-    /// Each entry's id, `MAX_RESPONSE_ID_LEN` bytes per entry.
-    ids: Vec<u8>,
-    /// Each entry's id length and trace flags.
-    lengths: Vec<(u8, u8)>,
-    trace_ids: Vec<[u8; 16]>,
-    span_ids: Vec<[u8; 8]>,
+    entries: Vec<Entry>,
     /// Entries written so far, up to the capacity.
     len: usize,
     /// Where the next response goes.
@@ -135,60 +141,72 @@ struct ResponseIndex {
 }
 
 impl ResponseIndex {
+    #[inline]
     fn insert(&mut self, response_id: &str, span: &SpanContext) {
         let bytes = response_id.as_bytes();
         let Ok(len) = u8::try_from(bytes.len()) else {
             return;
         };
-        if self.fingerprints.is_empty() {
-            self.fingerprints = vec![0; RESPONSE_INDEX_CAPACITY];
-            self.ids = vec![0; RESPONSE_INDEX_CAPACITY * MAX_RESPONSE_ID_LEN];
-            self.lengths = vec![(0, 0); RESPONSE_INDEX_CAPACITY];
-            self.trace_ids = vec![[0; 16]; RESPONSE_INDEX_CAPACITY];
-            self.span_ids = vec![[0; 8]; RESPONSE_INDEX_CAPACITY];
+        if self.entries.is_empty() {
+            self.entries = vec![
+                Entry {
+                    fingerprint: 0,
+                    trace_id: [0; 16],
+                    span_id: [0; 8],
+                    len: 0,
+                    flags: 0,
+                    id: [0; MAX_RESPONSE_ID_LEN],
+                };
+                RESPONSE_INDEX_CAPACITY
+            ];
         }
         let at = self.next;
-        let start = at * MAX_RESPONSE_ID_LEN;
-        let (Some(fingerprint), Some(id), Some(length), Some(trace_id), Some(span_id)) = (
-            self.fingerprints.get_mut(at),
-            self.ids.get_mut(start..start + bytes.len()),
-            self.lengths.get_mut(at),
-            self.trace_ids.get_mut(at),
-            self.span_ids.get_mut(at),
-        ) else {
+        let Some(entry) = self.entries.get_mut(at) else {
             return;
         };
-        *fingerprint = self::fingerprint(bytes);
+        let Some(id) = entry.id.get_mut(..bytes.len()) else {
+            return;
+        };
         id.copy_from_slice(bytes);
-        *length = (len, span.trace_flags().to_u8());
-        *trace_id = span.trace_id().to_bytes();
-        *span_id = span.span_id().to_bytes();
-        self.next = (at + 1) % RESPONSE_INDEX_CAPACITY;
-        self.len = (self.len + 1).min(RESPONSE_INDEX_CAPACITY);
+        entry.fingerprint = self::fingerprint(bytes);
+        entry.len = len;
+        entry.flags = span.trace_flags().to_u8();
+        entry.trace_id = span.trace_id().to_bytes();
+        entry.span_id = span.span_id().to_bytes();
+        self.next = if at + 1 == RESPONSE_INDEX_CAPACITY {
+            0
+        } else {
+            at + 1
+        };
+        if self.len < RESPONSE_INDEX_CAPACITY {
+            self.len += 1;
+        }
     }
 
     /// The newest entry for `response_id` (a retried call's id resolves to its last span).
     fn get(&self, response_id: &str) -> Option<SpanContext> {
         let bytes = response_id.as_bytes();
         let wanted = fingerprint(bytes);
-        let matches = |at: usize| {
-            self.fingerprints.get(at) == Some(&wanted)
-                && self.lengths.get(at).map(|(len, _)| usize::from(*len)) == Some(bytes.len())
-                && self
-                    .ids
-                    .get(at * MAX_RESPONSE_ID_LEN..at * MAX_RESPONSE_ID_LEN + bytes.len())
-                    == Some(bytes)
+        let matches = |entry: &Entry| {
+            entry.fingerprint == wanted
+                && usize::from(entry.len) == bytes.len()
+                && entry.id.get(..bytes.len()) == Some(bytes)
         };
         // Newest first: just before `next` back to the start, then (once the ring has
         // wrapped) from the end back to `next`.
-        let at = (0..self.next)
+        let (newer, older) = self
+            .entries
+            .get(..self.len)?
+            .split_at(self.next.min(self.len));
+        let entry = newer
+            .iter()
             .rev()
-            .chain((self.next..self.len).rev())
-            .find(|at| matches(*at))?;
+            .chain(older.iter().rev())
+            .find(|e| matches(e))?;
         Some(SpanContext::new(
-            TraceId::from_bytes(*self.trace_ids.get(at)?),
-            SpanId::from_bytes(*self.span_ids.get(at)?),
-            TraceFlags::new(self.lengths.get(at)?.1),
+            TraceId::from_bytes(entry.trace_id),
+            SpanId::from_bytes(entry.span_id),
+            TraceFlags::new(entry.flags),
             false,
             TraceState::NONE,
         ))
@@ -200,11 +218,7 @@ impl ResponseIndex {
 }
 
 static INDEX: Mutex<ResponseIndex> = Mutex::new(ResponseIndex {
-    fingerprints: Vec::new(),
-    ids: Vec::new(),
-    lengths: Vec::new(),
-    trace_ids: Vec::new(),
-    span_ids: Vec::new(),
+    entries: Vec::new(),
     len: 0,
     next: 0,
 });

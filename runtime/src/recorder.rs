@@ -81,7 +81,6 @@ pub(crate) struct Recorder {
     decide: Decide,
     sampler: Sampler,
     limits: SpanLimits,
-    scope: opentelemetry::InstrumentationScope,
     shut_down: Arc<AtomicBool>,
 }
 
@@ -103,7 +102,6 @@ impl Recorder {
             },
             sampler: sampler.to_sampler(),
             limits,
-            scope: crate::span::scope(),
             shut_down,
         }
     }
@@ -216,22 +214,6 @@ impl Recorder {
             }),
         });
     }
-
-    fn end(&self, data: SpanData) {
-        if self.shut_down.load(Ordering::Relaxed) {
-            return;
-        }
-        match &*self.processors {
-            [] => {}
-            [processor] => processor.on_end(data),
-            [all @ .., last] => {
-                for processor in all {
-                    processor.on_end(data.clone());
-                }
-                last.on_end(data);
-            }
-        }
-    }
 }
 
 /// Keeps at most `limit` attributes, as the SDK does; returns how many were dropped.
@@ -298,7 +280,8 @@ struct Rare {
 
 impl Recording {
     /// Ends the span at `end_time` and hands it to the processors, consuming it (no
-    /// field is left to drop).
+    /// field is left to drop). The span data is built where the processor receives it.
+    #[inline]
     fn finish(self, span_context: SpanContext, end_time: SystemTime) {
         let Recording {
             recorder,
@@ -311,13 +294,15 @@ impl Recording {
             dropped_attributes,
             rare,
         } = self;
+        if recorder.shut_down.load(Ordering::Relaxed) {
+            return;
+        }
         let Rare {
             events,
             links,
             status,
         } = rare.map(|rare| *rare).unwrap_or_default();
-        let instrumentation_scope = recorder.scope.clone();
-        recorder.end(SpanData {
+        let data = || SpanData {
             span_context,
             parent_span_id,
             parent_span_is_remote,
@@ -330,8 +315,19 @@ impl Recording {
             events,
             links,
             status,
-            instrumentation_scope,
-        });
+            instrumentation_scope: crate::span::scope(),
+        };
+        match &*recorder.processors {
+            [] => {}
+            [processor] => processor.on_end(data()),
+            [all @ .., last] => {
+                let data = data();
+                for processor in all {
+                    processor.on_end(data.clone());
+                }
+                last.on_end(data);
+            }
+        }
     }
 }
 
@@ -349,11 +345,13 @@ fn without_private_text(name: &str, attributes: &mut Vec<KeyValue>) {
 }
 
 impl DirectSpan {
-    /// Ends the span at `end_time` (now when `None`) and hands it to the processors.
-    pub(crate) fn finish(self, end_time: Option<SystemTime>) {
-        if let Some(live) = self.live {
+    /// Ends the span at `end_time` (now when `None`) and hands it to the processors. The
+    /// span records nothing afterwards; it is ended in place (it is large: never moved).
+    #[inline]
+    pub(crate) fn finish(&mut self, end_time: Option<SystemTime>) {
+        if let Some(live) = self.live.take() {
             live.finish(
-                self.span_context,
+                std::mem::replace(&mut self.span_context, SpanContext::NONE),
                 end_time.unwrap_or_else(opentelemetry::time::now),
             );
         }
@@ -437,7 +435,8 @@ impl Forward {
 #[inline]
 pub(crate) fn take_forwarded(cx: &Context) -> Vec<Forwarded> {
     COLLECTING.with(|collecting| collecting.set(true));
-    cx.span().end();
+    // The time is not used: the guard ends the span itself.
+    cx.span().end_with_timestamp(SystemTime::UNIX_EPOCH);
     COLLECTING.with(|collecting| collecting.set(false));
     if HANDED_COUNT.load(Ordering::Acquire) == 0 {
         return Vec::new();
@@ -539,7 +538,11 @@ impl opentelemetry::trace::Span for DirectSpan {
         self.live.is_some()
     }
 
-    #[inline]
+    #[allow(
+        clippy::inline_always,
+        reason = "every response attribute: inlined, it is built where it is stored"
+    )]
+    #[inline(always)]
     fn set_attribute(&mut self, attribute: KeyValue) {
         let Some(live) = &mut self.live else {
             return;

@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
-use std::sync::LazyLock;
 
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
 use opentelemetry::{Context, InstrumentationScope, KeyValue};
@@ -16,17 +15,14 @@ use crate::content::Captured;
 use crate::operation::Operation;
 use crate::semconv;
 
-/// The instrumentation scope of every span trace-genai creates.
-static SCOPE: LazyLock<InstrumentationScope> = LazyLock::new(|| {
+/// The instrumentation scope of trace-genai's spans, events and metrics. Built anew each
+/// time: its parts are constants, and building it is cheaper than cloning a shared one.
+#[inline]
+pub(crate) fn scope() -> InstrumentationScope {
     InstrumentationScope::builder(env!("CARGO_PKG_NAME"))
         .with_version(env!("CARGO_PKG_VERSION"))
         .with_schema_url(semconv::SCHEMA_URL)
         .build()
-});
-
-/// The instrumentation scope of trace-genai's spans and metrics.
-pub(crate) fn scope() -> InstrumentationScope {
-    SCOPE.clone()
 }
 
 /// What the macro knows about a span at compile time.
@@ -248,7 +244,9 @@ impl SpanGuard {
 impl Drop for SpanGuard {
     #[inline]
     fn drop(&mut self) {
-        if let Some(active) = &mut self.active {
+        if let Some(active) = &mut self.active
+            && !active.finished
+        {
             // A sync function's own frame unwinds through its guard; futures and streams
             // say themselves what happened (`end_unfinished`) before they drop it.
             active.end_unfinished(if std::thread::panicking() {
@@ -438,7 +436,11 @@ impl Active {
 
     /// Sets a response attribute on the recording span (directly on the direct path),
     /// and notes it for the content event when one will be emitted.
-    #[inline]
+    #[allow(
+        clippy::inline_always,
+        reason = "several per response; inlined, the attribute is built where it is stored"
+    )]
+    #[inline(always)]
     fn put(&mut self, attribute: KeyValue) {
         use opentelemetry::trace::Span as _;
         if let Some(content) = self.content.as_deref_mut()
@@ -493,7 +495,7 @@ impl Active {
                     .map_or(Cow::Borrowed(status_description(&error_type)), Cow::Owned);
                 (error_type, description)
             });
-            let event = if let Some(mut span) = active.span.take() {
+            let event = if let Some(span) = &mut active.span {
                 // What the application wrote through the OpenTelemetry API meanwhile.
                 let forwarded = crate::recorder::take_forwarded(cx);
                 let end_time = if forwarded.is_empty() {
@@ -501,7 +503,7 @@ impl Active {
                 } else {
                     span.apply(forwarded)
                 };
-                let event = finish_span(&mut span, error, content);
+                let event = finish_span(span, error, content);
                 span.finish(end_time);
                 event
             } else {
@@ -529,12 +531,11 @@ impl Active {
                 // anyway.
                 let _ = std::panic::catch_unwind(AssertUnwindSafe(|| cx.span().end()));
             }
-        }
-        if self.span.is_some() {
-            self.span = None;
-        }
-        if self.content.is_some() {
-            self.content = None;
+            if result.is_err() {
+                // What is left of a span that failed to end is not exported.
+                self.span = None;
+                self.content = None;
+            }
         }
     }
 }
