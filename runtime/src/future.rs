@@ -7,6 +7,7 @@
 //!
 //! [`Context`]: opentelemetry::Context
 
+use std::borrow::BorrowMut;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
@@ -21,34 +22,44 @@ pin_project! {
     ///
     /// `record` sees the output before the span ends; the expansion uses it to record
     /// errors from the function's declared return type.
+    ///
+    /// `G` holds the guard: the guard itself, or a box of it (an `async fn`'s, so that the
+    /// function's future stays small).
     #[must_use = "futures do nothing unless polled"]
-    pub struct Instrumented<F, R> {
+    pub struct Instrumented<F, R, G>
+    where
+        G: BorrowMut<SpanGuard>,
+    {
         #[pin]
         inner: F,
-        guard: SpanGuard,
+        guard: G,
         record: Option<R>,
         polling: bool,
     }
 
-    impl<F, R> PinnedDrop for Instrumented<F, R> {
+    impl<F, R, G> PinnedDrop for Instrumented<F, R, G>
+    where
+        G: BorrowMut<SpanGuard>,
+    {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             // While polling, `inner.poll` unwound: the body panicked, even if the executor
             // caught the panic and drops this future later, outside the unwinding.
             // Otherwise the future was dropped unfinished, even while something else on
             // this thread unwinds (another branch of a `join!`): cancelled.
-            this.guard.end_unfinished(*this.polling);
+            this.guard.borrow_mut().end_unfinished(*this.polling);
         }
     }
 }
 
-impl<F, R> Instrumented<F, R>
+impl<F, R, G> Instrumented<F, R, G>
 where
     F: Future,
     R: FnOnce(&F::Output, &mut SpanGuard),
+    G: BorrowMut<SpanGuard>,
 {
     /// Wraps `inner` so that it runs inside `guard`'s span.
-    pub fn new(guard: SpanGuard, inner: F, record: R) -> Self {
+    pub fn new(guard: G, inner: F, record: R) -> Self {
         Instrumented {
             inner,
             guard,
@@ -58,16 +69,18 @@ where
     }
 }
 
-impl<F, R> Future for Instrumented<F, R>
+impl<F, R, G> Future for Instrumented<F, R, G>
 where
     F: Future,
     R: FnOnce(&F::Output, &mut SpanGuard),
+    G: BorrowMut<SpanGuard>,
 {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let _entered = this.guard.enter();
+        let guard: &mut SpanGuard = this.guard.borrow_mut();
+        let _entered = guard.enter();
         // Until the span is finished: a panic in the body, or in recording the output
         // (a user's `GenAiResponse` or `ErrorType`), ends the span as panicked.
         *this.polling = true;
@@ -76,11 +89,65 @@ where
             && let Some(record) = this.record.take()
         {
             // In place: the guard is not moved out of the future (it is large).
-            record(output, this.guard);
-            this.guard.finish();
+            record(output, guard);
+            guard.finish();
         }
         *this.polling = false;
         poll
+    }
+}
+
+pin_project! {
+    /// What an `async fn` awaits: its body inside the span when the call is traced, or
+    /// the body alone. The traced form holds its guard boxed ([`HeapGuard`](crate::span::HeapGuard)), so that the
+    /// function's future stays about the size of its body's, traced or not.
+    #[must_use = "futures do nothing unless polled"]
+    #[allow(
+        missing_docs,
+        reason = "the fields are named after their variants; pin-project-lite takes no field docs"
+    )]
+    #[project = CallProjection]
+    pub enum Call<F, I> {
+        /// A traced call: the body inside its span.
+        Traced {
+            #[pin]
+            traced: I,
+        },
+        /// An untraced call: the body alone.
+        Plain {
+            #[pin]
+            plain: F,
+        },
+    }
+}
+
+impl<F, I> Call<F, I> {
+    /// A traced call: `traced` runs the body inside its span.
+    #[inline]
+    pub fn traced(traced: I) -> Self {
+        Call::Traced { traced }
+    }
+
+    /// An untraced call: the body alone.
+    #[inline]
+    pub fn plain(body: F) -> Self {
+        Call::Plain { plain: body }
+    }
+}
+
+impl<F, I> Future for Call<F, I>
+where
+    F: Future,
+    I: Future<Output = F::Output>,
+{
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            CallProjection::Traced { traced } => traced.poll(cx),
+            CallProjection::Plain { plain } => plain.poll(cx),
+        }
     }
 }
 

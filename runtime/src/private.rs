@@ -6,13 +6,14 @@ pub use ::opentelemetry::trace::SpanKind;
 pub use ::opentelemetry::{Key, KeyValue, StringValue, Value};
 
 pub use crate::content::{Captured, ContentCapture};
-pub use crate::future::{Instrumented, InstrumentedThen};
+pub use crate::future::{Call, Instrumented, InstrumentedThen};
 pub use crate::operation::Operation;
 pub use crate::outcome::levels::{
     AnyErr, ErrAsDynError, ErrAsDynErrorSendSync, ErrWithErrorType, NoErr, NoResponse, OkResponse,
     Response, ReturnValue,
 };
 pub use crate::semconv;
+pub use crate::span::HeapGuard;
 pub use crate::span::{Entered, SpanGuard, SpanMeta};
 pub use crate::stream::{
     ChunkInspector, ChunkProbe, IntoTraced, NoInspector, inspect_nothing, trace_iter,

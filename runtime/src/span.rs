@@ -231,7 +231,9 @@ impl SpanGuard {
     /// Ends the span of a future or stream that did not complete: `panicked` when its own
     /// poll panicked, cancelled otherwise. Nothing when it already ended.
     pub(crate) fn end_unfinished(&mut self, panicked: bool) {
-        if let Some(active) = &mut self.active {
+        if let Some(active) = &mut self.active
+            && !active.finished
+        {
             active.end_unfinished(if panicked {
                 Unfinished::Panicked
             } else {
@@ -255,6 +257,53 @@ impl Drop for SpanGuard {
                 Unfinished::Cancelled
             });
         }
+    }
+}
+
+/// The guard of an `async fn`'s span, on the heap: the function's future holds a pointer
+/// to it, and stays small whether the call is traced or not. Nothing is allocated when
+/// telemetry is off.
+#[derive(Debug)]
+pub struct HeapGuard {
+    guard: Option<Box<SpanGuard>>,
+}
+
+impl HeapGuard {
+    /// A guard that records nothing (no allocation).
+    #[must_use]
+    pub const fn disabled() -> Self {
+        HeapGuard { guard: None }
+    }
+
+    /// Starts a span, as [`SpanGuard::start`] does, in a guard allocated for it (and freed
+    /// again when the call turns out not to be traced).
+    pub fn start(&mut self, meta: &SpanMeta, attributes: Vec<KeyValue>) {
+        let mut guard = Box::new(SpanGuard::disabled());
+        guard.start(meta, attributes);
+        if guard.is_traced() {
+            self.guard = Some(guard);
+        }
+    }
+
+    /// Whether the call is traced.
+    #[must_use]
+    #[inline]
+    pub fn is_traced(&self) -> bool {
+        self.guard.is_some()
+    }
+
+    /// The content collector of this span, when content capture is on for it.
+    #[must_use]
+    #[inline]
+    pub fn content(&mut self) -> Option<&mut Captured> {
+        self.guard.as_deref_mut()?.content()
+    }
+
+    /// The boxed guard, when the call is traced.
+    #[must_use]
+    #[inline]
+    pub fn into_box(self) -> Option<Box<SpanGuard>> {
+        self.guard
     }
 }
 

@@ -366,6 +366,47 @@ fn defect_6_no_exporter_thread_panics_after_shutdown_with_a_hanging_collector() 
     );
 }
 
+/// A `panic = "abort"` build aborts the process at the first panic, in any thread, right
+/// after the panic hook runs. The child process below behaves exactly so (its hook aborts)
+/// and goes through the hanging-collector shutdown: it must exit normally.
+#[test]
+fn defect_6_a_panic_abort_build_does_not_abort_with_a_hanging_collector() {
+    let endpoint = hanging_endpoint();
+    let (passed, output) = run_child(
+        "child_hanging_collector_with_every_panic_aborting",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "11000"),
+            ("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "5500"),
+        ],
+    );
+    assert!(passed, "{output}");
+    assert!(!output.contains("panicked"), "{output}");
+}
+
+#[test]
+#[ignore = "run in a child process by defect_6_a_panic_abort_build_does_not_abort_with_a_hanging_collector"]
+fn child_hanging_collector_with_every_panic_aborting() {
+    if !in_child() {
+        return;
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        previous(info);
+        std::process::abort();
+    }));
+    let telemetry = trace_genai::Telemetry::builder().install().unwrap();
+    agent();
+    let started = Instant::now();
+    assert!(
+        telemetry.shutdown().is_err(),
+        "nothing can have been delivered"
+    );
+    // Past the end of both exports, when their threads let the runtime go.
+    std::thread::sleep(Duration::from_secs(12).saturating_sub(started.elapsed()));
+}
+
 // ---------------------------------------------------------------------------------------
 // Defect 7: numbers that are accepted but break the process.
 

@@ -22,10 +22,8 @@
 //! ```
 //!
 //! The guard is started in place: it holds the span, which is large, and is never moved
-//! on the way.
-//!
-//! ```text
-//! ```
+//! on the way. An `async fn`'s guard is a `P::HeapGuard` instead, whose span is started in
+//! place on the heap (see `body.rs`).
 //!
 //! Values are taken by reference, so an argument used as a value is never moved.
 
@@ -45,6 +43,7 @@ pub(crate) fn span_start(
     private: &TokenStream,
     stream: bool,
     guard: &Ident,
+    guard_type: &TokenStream,
 ) -> TokenStream {
     let attrs = Ident::new("trace_genai_attributes", Span::mixed_site());
     let mut pushes = Vec::new();
@@ -178,7 +177,7 @@ pub(crate) fn span_start(
 
     let allow = crate::expand::body::allow_glue();
     quote! {
-        let mut #guard = #private::SpanGuard::disabled();
+        let mut #guard = #private::#guard_type::disabled();
         #allow
         if #private::enabled() {
             let mut #attrs = #private::attributes(#capacity);

@@ -50,17 +50,25 @@ pub(crate) fn allow_glue() -> TokenStream {
 /// }
 /// ```
 ///
-/// An `async fn` instead creates `let future = async move { <hint> body };` and returns
-/// `P::Instrumented::new(guard, future, |ret, guard| <record>).await` when the call is
-/// traced, else `future.await` (the guard dropped first, so that it is not kept across the
-/// await); one returning a stream always takes the first form.
+/// An `async fn` instead starts its span in a `P::HeapGuard` (boxed, so that the call's
+/// future stays small), creates `let future = async move { <hint> body };` and awaits
+/// `P::Call::traced(P::Instrumented::new(boxed_guard, future, |ret, guard| <record>))` when
+/// the call is traced, else `P::Call::plain(future)`; one returning a stream awaits
+/// `P::InstrumentedThen::new(guard, future, …)`.
 /// and an `#[async_trait]` method wraps the future inside its `Box::pin(…)`.
 pub(crate) fn expand(args: &Args, function: &MaybeItemFn) -> TokenStream {
     let krate = args.krate();
     let private = quote!(#krate::__private);
     let stream = shape(args, &function.sig.output);
     let guard = Ident::new("trace_genai_guard", Span::mixed_site());
-    let start = span_start(args, function, &private, stream.is_some(), &guard);
+    let start = span_start(
+        args,
+        function,
+        &private,
+        stream.is_some(),
+        &guard,
+        &quote!(SpanGuard),
+    );
     let inputs = capture_inputs(args, &private, &guard);
     let entered = Ident::new("_trace_genai_entered", Span::mixed_site());
 
@@ -111,18 +119,21 @@ pub(crate) fn expand(args: &Args, function: &MaybeItemFn) -> TokenStream {
             let body_future = Ident::new("trace_genai_future", Span::mixed_site());
             let instrumented =
                 instrumented(args, &private, None, &quote!(#body_future), stream_span);
+            let call = Ident::new("trace_genai_call", Span::mixed_site());
+            let start = span_start(args, function, &private, false, &guard, &quote!(HeapGuard));
             quote! {
                 #allow
-                #start
-                #inputs
-                #allow
-                let #body_future = #future;
-                if #guard.is_traced() {
-                    #instrumented.await
-                } else {
-                    ::core::mem::drop(#guard);
-                    #body_future.await
-                }
+                let #call = {
+                    #start
+                    #inputs
+                    #allow
+                    let #body_future = #future;
+                    match #guard.into_box() {
+                        ::core::option::Option::Some(#guard) => #private::Call::traced(#instrumented),
+                        ::core::option::Option::None => #private::Call::plain(#body_future),
+                    }
+                };
+                #call.await
             }
         }
     } else if let Some((call, future)) = async_trait_future(body) {
