@@ -140,6 +140,23 @@ impl Runtimes {
         self.deliveries.iter().filter_map(|d| d.report()).collect()
     }
 
+    /// How many exports have failed so far, per destination and signal: the mark that
+    /// [`Runtimes::failed_since`] compares with.
+    pub(crate) fn failures(&self) -> Vec<u64> {
+        self.deliveries.iter().map(|d| d.failures()).collect()
+    }
+
+    /// One error per destination and signal with an export that failed after `mark` (from
+    /// [`Runtimes::failures`]), with its losses so far.
+    pub(crate) fn failed_since(&self, mark: &[u64]) -> Vec<crate::error::ShutdownError> {
+        self.deliveries
+            .iter()
+            .enumerate()
+            .filter(|(i, d)| d.failures() > mark.get(*i).copied().unwrap_or(0))
+            .filter_map(|(_, d)| d.report())
+            .collect()
+    }
+
     /// Lets the export runtime go: it stops, in the background, once no export runs on it
     /// any more (at once when none does). Safe inside an async context. Call after the
     /// providers are shut down; an exporter called later fails without touching tokio.
@@ -1068,6 +1085,11 @@ mod delivery {
                         .unwrap_or_else(PoisonError::into_inner) = Some(failure);
                 }
             }
+        }
+
+        /// Items in failed exports so far (metrics: failed exports).
+        pub(crate) fn failures(&self) -> u64 {
+            self.failed.load(Ordering::Relaxed)
         }
 
         /// The losses, if any; call once every export has settled.

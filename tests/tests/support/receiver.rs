@@ -789,6 +789,14 @@ impl OtlpReceiver {
         store.refused.push((signal, status));
     }
 
+    /// Takes `signal` again after [`OtlpReceiver::refuse`].
+    pub fn accept(&self, signal: Signal) {
+        self.shared
+            .lock()
+            .refused
+            .retain(|(refused, _)| *refused != signal);
+    }
+
     /// Serves the HTTP signal paths under `prefix`, as a hosted backend does (Langfuse:
     /// `/api/public/otel/v1/traces`, Grafana Cloud: `/otlp/v1/traces`); any other path is
     /// answered `404`.
