@@ -46,11 +46,14 @@ pub(crate) struct ExportSettings {
         allow(dead_code, reason = "only the network exporters with TLS use it")
     )]
     pub(crate) root_certificates: Vec<String>,
-    /// The client certificate and key of `with_client_certificate` (OTLP), unless the
-    /// configuration gives its own.
+    /// The client certificate and key of `with_client_certificate`: Azure Monitor's, and
+    /// OTLP's unless the configuration gives its own.
     #[cfg_attr(
-        not(all(feature = "tls", any(feature = "otlp-grpc", feature = "otlp-http"))),
-        allow(dead_code, reason = "only the OTLP exporters with TLS use it")
+        not(any(
+            all(feature = "tls", any(feature = "otlp-grpc", feature = "otlp-http")),
+            feature = "azure-monitor"
+        )),
+        allow(dead_code, reason = "only the network exporters with TLS use it")
     )]
     pub(crate) client_identity: Option<(crate::destination::Pem, crate::destination::Pem)>,
 }
@@ -2394,8 +2397,21 @@ mod azure {
                 .map_err(|error| certificate_error(&error))?;
             builder = builder.tls_certs_merge(certificates);
         }
+        // The client certificate of `with_client_certificate`, for an ingestion endpoint
+        // behind a proxy that asks for one (mutual TLS).
+        if let Some((certificate, key)) = &settings.client_identity {
+            let pem = format!("{}\n{}", certificate.text.expose(), key.text.expose());
+            let identity = reqwest::Identity::from_pem(pem.as_bytes()).map_err(|error| {
+                InitError::InvalidConfig(format!(
+                    "{} or its key cannot be used by Azure Monitor ({}): give PEM text (`-----BEGIN CERTIFICATE-----` …, `-----BEGIN PRIVATE KEY-----` …)",
+                    certificate.origin,
+                    error_chain(&error)
+                ))
+            })?;
+            builder = builder.identity(identity);
+        }
         let client = builder.build().map_err(|error| {
-            if settings.root_certificates.is_empty() {
+            if settings.root_certificates.is_empty() && settings.client_identity.is_none() {
                 self::error(error)
             } else {
                 certificate_error(&error)
@@ -2413,6 +2429,14 @@ mod azure {
     /// A certificate given to `with_root_certificate` that TLS cannot use; reqwest's own
     /// message (`builder error`) keeps the reason in its sources.
     fn certificate_error(error: &reqwest::Error) -> InitError {
+        InitError::InvalidConfig(format!(
+            "a certificate given to `with_root_certificate` or `with_client_certificate` cannot be used ({}): give PEM text (`-----BEGIN CERTIFICATE-----` …)",
+            error_chain(error)
+        ))
+    }
+
+    /// reqwest's message (`builder error`) and the reasons in its sources.
+    fn error_chain(error: &reqwest::Error) -> String {
         let mut reason = error.to_string();
         let mut source = std::error::Error::source(error);
         while let Some(cause) = source {
@@ -2420,9 +2444,7 @@ mod azure {
             reason.push_str(&cause.to_string());
             source = cause.source();
         }
-        InitError::InvalidConfig(format!(
-            "a root certificate given to `with_root_certificate` cannot be used ({reason}): give PEM text (`-----BEGIN CERTIFICATE-----` …)"
-        ))
+        reason
     }
 }
 

@@ -575,9 +575,10 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Presents this PEM client certificate (chain) and its PEM private key to OTLP
-    /// receivers that ask for one (mutual TLS). `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and
-    /// `…_CLIENT_KEY` (or an `OtlpConfig`'s `tls`) win over it.
+    /// Presents this PEM client certificate (chain) and its PEM private key to receivers
+    /// that ask for one (mutual TLS): OTLP receivers and Azure Monitor's ingestion
+    /// endpoint. For OTLP, `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and `…_CLIENT_KEY` (or an
+    /// `OtlpConfig`'s `tls`) win over it.
     pub fn with_client_certificate(
         mut self,
         certificate_pem: impl Into<String>,

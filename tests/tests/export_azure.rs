@@ -287,3 +287,68 @@ fn structured_content_and_event_bodies_arrive_as_json_text() {
         answered["tags"]["ai.operation.id"]
     );
 }
+
+/// `with_client_certificate` applies to Azure Monitor: an ingestion endpoint behind mutual
+/// TLS takes the envelopes with it and refuses the handshake without it.
+#[test]
+fn the_client_certificate_of_the_builder_reaches_azure_monitor() {
+    let _serial = serial();
+    let stand_in = AzureStandIn::start_mutual_tls();
+    let (certificate, key) = stand_in.client_certificate_pem();
+    let install = |with_client: bool| {
+        let config = Config::from_lookup(|name| match name {
+            "APPLICATIONINSIGHTS_CONNECTION_STRING" => Some(stand_in.connection_string()),
+            // A refused handshake fails at once; no need to wait for the default timeouts.
+            "OTEL_BSP_EXPORT_TIMEOUT"
+            | "OTEL_BLRP_EXPORT_TIMEOUT"
+            | "OTEL_METRIC_EXPORT_TIMEOUT" => Some("2000".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        let builder = Telemetry::builder()
+            .with_config(config)
+            .with_root_certificate(stand_in.ca_certificate_pem())
+            .with_service_name("mtls");
+        let builder = if with_client {
+            builder.with_client_certificate(certificate.clone(), key.clone())
+        } else {
+            builder
+        };
+        builder.install().unwrap()
+    };
+
+    let telemetry = install(true);
+    answer();
+    telemetry.shutdown().unwrap();
+    let envelopes = stand_in.wait_for_envelopes(1, Duration::from_secs(10));
+    by_name(&dependencies(&envelopes), "chat gpt-4o");
+
+    let before = stand_in.envelopes().len();
+    let telemetry = install(false);
+    answer();
+    let error = telemetry
+        .shutdown()
+        .expect_err("refused without a client certificate");
+    assert!(error.to_string().contains("Azure Monitor"), "{error}");
+    assert_eq!(stand_in.envelopes().len(), before);
+}
+
+#[test]
+fn a_client_certificate_azure_monitor_cannot_use_is_an_install_error() {
+    let stand_in = AzureStandIn::start();
+    let config = Config::from_lookup(|name| {
+        (name == "APPLICATIONINSIGHTS_CONNECTION_STRING").then(|| stand_in.connection_string())
+    })
+    .unwrap();
+    let error = Telemetry::builder()
+        .with_config(config)
+        .with_client_certificate("not a certificate", "not a key")
+        .install()
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("with_client_certificate"), "{text}");
+    assert!(
+        !text.contains("not a key"),
+        "the key is not repeated: {text}"
+    );
+}

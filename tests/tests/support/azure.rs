@@ -75,6 +75,8 @@ pub struct AzureStandIn {
     runtime: Option<tokio::runtime::Runtime>,
     addr: SocketAddr,
     ca_pem: String,
+    /// A client certificate signed by the CA, and its key (PEM).
+    client: (String, String),
     shared: Shared,
 }
 
@@ -88,7 +90,19 @@ impl AzureStandIn {
     /// bound.
     #[must_use]
     pub fn start() -> Self {
-        let (ca_pem, tls_config) = tls_config();
+        Self::serve(false)
+    }
+
+    /// As [`AzureStandIn::start`], but the TLS handshake requires a client certificate
+    /// signed by the stand-in's CA ([`AzureStandIn::client_certificate_pem`]), as a proxy
+    /// that does mutual TLS before the ingestion endpoint.
+    #[must_use]
+    pub fn start_mutual_tls() -> Self {
+        Self::serve(true)
+    }
+
+    fn serve(client_auth: bool) -> Self {
+        let (ca_pem, client, tls_config) = tls_config(client_auth);
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls_config));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -130,6 +144,7 @@ impl AzureStandIn {
             runtime: Some(runtime),
             addr,
             ca_pem,
+            client,
             shared,
         }
     }
@@ -154,6 +169,12 @@ impl AzureStandIn {
     #[must_use]
     pub fn ca_certificate_pem(&self) -> String {
         self.ca_pem.clone()
+    }
+
+    /// A client certificate the CA signed, and its private key, PEM.
+    #[must_use]
+    pub fn client_certificate_pem(&self) -> (String, String) {
+        self.client.clone()
     }
 
     /// Every envelope received so far, in arrival order.
@@ -191,9 +212,10 @@ impl Drop for AzureStandIn {
     }
 }
 
-/// A fresh CA (returned as PEM) and a server config with a certificate it signed for
-/// `127.0.0.1` and `localhost`.
-fn tls_config() -> (String, rustls::ServerConfig) {
+/// A fresh CA (returned as PEM), a client certificate it signed (PEM, with its key) and a
+/// server config with a certificate it signed for `127.0.0.1` and `localhost`; with
+/// `client_auth`, the server requires a client certificate of that CA.
+fn tls_config(client_auth: bool) -> (String, (String, String), rustls::ServerConfig) {
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     ca_params.key_usages = vec![
@@ -219,18 +241,43 @@ fn tls_config() -> (String, rustls::ServerConfig) {
         .signed_by(&server_key, &ca)
         .expect("server certificate");
 
+    let mut client_params =
+        rcgen::CertificateParams::new(Vec::<String>::new()).expect("client params");
+    client_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "trace-genai test client");
+    client_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let client_key = rcgen::KeyPair::generate().expect("client key");
+    let client_cert = client_params
+        .signed_by(&client_key, &ca)
+        .expect("client certificate");
+
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions");
+    let builder = if client_auth {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(ca.der().clone()).expect("CA as a root");
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .expect("client verifier");
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
     let chain = vec![server_cert.der().clone(), ca.der().clone()];
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("TLS versions")
-    .with_no_client_auth()
-    .with_single_cert(chain, key)
-    .expect("server certificate and key");
+    let mut config = builder
+        .with_single_cert(chain, key)
+        .expect("server certificate and key");
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    (ca.pem(), config)
+    (
+        ca.pem(),
+        (client_cert.pem(), client_key.serialize_pem()),
+        config,
+    )
 }
 
 type HttpResponse = Response<Full<Bytes>>;
