@@ -17,7 +17,7 @@ mod receiver;
 #[path = "support/tls.rs"]
 mod tls;
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use receiver::{OtlpReceiver, Signal};
@@ -31,17 +31,7 @@ const WAIT: Duration = Duration::from_secs(10);
 /// The agent example with exactly `vars` as its telemetry environment (none of the
 /// developer's shell).
 fn run_agent(vars: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(examples::example_binary("agent"));
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with("OTEL_")
-            || name.starts_with("TRACE_GENAI_")
-            || name.starts_with("AZURE_TRACING_")
-            || name.starts_with("APPLICATIONINSIGHTS_")
-        {
-            command.env_remove(name.as_ref());
-        }
-    }
+    let mut command = examples::without_telemetry_env(examples::example_binary("agent"));
     command.envs(vars.iter().copied()).output().unwrap()
 }
 

@@ -2,8 +2,8 @@
 //! collectors" and "Hosted backends") runs as printed, read from README.md itself so the
 //! two cannot drift: the script of a recipe runs in `sh`, with only its host (the
 //! `scheme://host:port` of each URL) swapped for a loopback receiver that answers as that
-//! backend does (`../shared`-style observations: Jaeger and Phoenix refuse metrics and
-//! logs, hosted backends serve TLS under their own path), `cargo run -p
+//! backend does (Jaeger and Phoenix refuse metrics and logs, `MLflow` and Langfuse take
+//! traces at their own paths, hosted backends serve TLS), `cargo run -p
 //! trace-genai-examples … --example agent` swapped for the example binary built next to
 //! this test, and the CA file of `OTEL_EXPORTER_OTLP_CERTIFICATE` swapped for the test
 //! CA's. The receiver checks the path, the authentication header and that the spans
@@ -20,15 +20,14 @@ mod azure;
 mod examples;
 #[path = "support/receiver.rs"]
 mod receiver;
-#[path = "support/tls.rs"]
-mod tls;
 
 use std::collections::BTreeSet;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use receiver::{OtlpReceiver, RequestInfo, Signal};
-use tls::{Pki, TlsFront, temp_dir};
+// The TLS helpers come with the Azure stand-in, which is built on them.
+use azure::tls::{Pki, TlsFront, temp_dir};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -188,18 +187,7 @@ fn swap_hosts(text: &str, endpoint: &str) -> String {
 
 /// Runs a localized script in `sh` with only the recipe's own telemetry variables.
 fn run(script: &str, ca: &str) -> Output {
-    let mut command = Command::new("sh");
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with("OTEL_")
-            || name.starts_with("TRACE_GENAI_")
-            || name.starts_with("AZURE_TRACING_")
-            || name.starts_with("APPLICATIONINSIGHTS_")
-            || name.starts_with("SSL_CERT_")
-        {
-            command.env_remove(name.as_ref());
-        }
-    }
+    let mut command = examples::without_telemetry_env("sh");
     command
         .args(["-c", script])
         .env("TRACE_GENAI_AGENT", examples::example_binary("agent"))

@@ -1,9 +1,7 @@
 //! TLS for the test receivers: a test CA made by rcgen (with a server certificate for
 //! `127.0.0.1` and `localhost`, and a client certificate), and [`TlsFront`], which
-//! terminates TLS on loopback before a plaintext receiver port (an [`OtlpReceiver`]'s
-//! gRPC or HTTP listener), as a hosted backend's HTTPS front does.
-//!
-//! [`OtlpReceiver`]: super::receiver::OtlpReceiver
+//! terminates TLS on loopback before a plaintext receiver port (an `OtlpReceiver`'s gRPC
+//! or HTTP listener), as a hosted backend's HTTPS front does.
 
 #![allow(
     dead_code,
