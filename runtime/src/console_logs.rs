@@ -120,7 +120,7 @@ fn text_line(record: &SdkLogRecord) -> String {
 }
 
 fn any_text(value: &AnyValue) -> String {
-    any_json(value).to_string()
+    crate::content::json_from_any(value).to_string()
 }
 
 fn json_line(record: &SdkLogRecord) -> String {
@@ -144,33 +144,15 @@ fn json_line(record: &SdkLogRecord) -> String {
     }
     let attributes: serde_json::Map<String, Json> = record
         .attributes_iter()
-        .map(|(key, value)| (key.to_string(), any_json(value)))
+        .map(|(key, value)| (key.to_string(), crate::content::json_from_any(value)))
         .collect();
     object.insert("attributes".to_owned(), Json::Object(attributes));
     if let Some(body) = record.body() {
-        object.insert("body".to_owned(), any_json(body));
+        object.insert("body".to_owned(), crate::content::json_from_any(body));
     }
     let mut line = Json::Object(object).to_string();
     line.push('\n');
     line
-}
-
-fn any_json(value: &AnyValue) -> Json {
-    match value {
-        AnyValue::Int(number) => Json::from(*number),
-        AnyValue::Double(number) => serde_json::Number::from_f64(*number)
-            .map_or_else(|| Json::from(number.to_string()), Json::Number),
-        AnyValue::String(text) => Json::from(text.as_str()),
-        AnyValue::Boolean(flag) => Json::Bool(*flag),
-        AnyValue::ListAny(items) => Json::Array(items.iter().map(any_json).collect()),
-        AnyValue::Map(map) => Json::Object(
-            map.iter()
-                .map(|(key, value)| (key.to_string(), any_json(value)))
-                .collect(),
-        ),
-        AnyValue::Bytes(bytes) => Json::from(format!("<{} bytes>", bytes.len())),
-        _ => Json::Null,
-    }
 }
 
 impl LogExporter for ConsoleLogExporter {

@@ -419,6 +419,28 @@ pub(crate) fn any_from_value(value: opentelemetry::Value) -> AnyValue {
     }
 }
 
+/// A log value as JSON (bytes as `"<N bytes>"`, a non-finite double as its text), for
+/// the console's JSON lines and for Azure Monitor, which would flatten maps and lists into
+/// unquoted text.
+#[cfg(any(feature = "console", feature = "azure-monitor"))]
+pub(crate) fn json_from_any(value: &AnyValue) -> Json {
+    match value {
+        AnyValue::Int(number) => Json::from(*number),
+        AnyValue::Double(number) => serde_json::Number::from_f64(*number)
+            .map_or_else(|| Json::from(number.to_string()), Json::Number),
+        AnyValue::String(text) => Json::from(text.as_str()),
+        AnyValue::Boolean(flag) => Json::Bool(*flag),
+        AnyValue::ListAny(items) => Json::Array(items.iter().map(json_from_any).collect()),
+        AnyValue::Map(map) => Json::Object(
+            map.iter()
+                .map(|(key, value)| (key.to_string(), json_from_any(value)))
+                .collect(),
+        ),
+        AnyValue::Bytes(bytes) => Json::from(format!("<{} bytes>", bytes.len())),
+        _ => Json::Null,
+    }
+}
+
 /// JSON as a structured log value (`null` becomes the string `null`: `AnyValue` has no
 /// empty variant).
 fn any_from_json(value: Json) -> AnyValue {

@@ -46,11 +46,14 @@ pub(crate) struct ExportSettings {
         allow(dead_code, reason = "only the network exporters with TLS use it")
     )]
     pub(crate) root_certificates: Vec<String>,
-    /// The client certificate and key of `with_client_certificate` (OTLP), unless the
-    /// configuration gives its own.
+    /// The client certificate and key of `with_client_certificate`: Azure Monitor's, and
+    /// OTLP's unless the configuration gives its own.
     #[cfg_attr(
-        not(all(feature = "tls", any(feature = "otlp-grpc", feature = "otlp-http"))),
-        allow(dead_code, reason = "only the OTLP exporters with TLS use it")
+        not(any(
+            all(feature = "tls", any(feature = "otlp-grpc", feature = "otlp-http")),
+            feature = "azure-monitor"
+        )),
+        allow(dead_code, reason = "only the network exporters with TLS use it")
     )]
     pub(crate) client_identity: Option<(crate::destination::Pem, crate::destination::Pem)>,
 }
@@ -138,6 +141,23 @@ impl Runtimes {
     /// One error per destination and signal that lost telemetry.
     pub(crate) fn undelivered(&self) -> Vec<crate::error::ShutdownError> {
         self.deliveries.iter().filter_map(|d| d.report()).collect()
+    }
+
+    /// How many exports have failed so far, per destination and signal: the mark that
+    /// [`Runtimes::failed_since`] compares with.
+    pub(crate) fn failures(&self) -> Vec<u64> {
+        self.deliveries.iter().map(|d| d.failures()).collect()
+    }
+
+    /// One error per destination and signal with an export that failed after `mark` (from
+    /// [`Runtimes::failures`]), with its losses so far.
+    pub(crate) fn failed_since(&self, mark: &[u64]) -> Vec<crate::error::ShutdownError> {
+        self.deliveries
+            .iter()
+            .enumerate()
+            .filter(|(i, d)| d.failures() > mark.get(*i).copied().unwrap_or(0))
+            .filter_map(|(_, d)| d.report())
+            .collect()
     }
 
     /// Lets the export runtime go: it stops, in the background, once no export runs on it
@@ -318,7 +338,7 @@ pub(crate) fn add_logs(
                 std::sync::Arc::clone(&delivery),
             );
             Ok(
-                builder.with_log_processor(azure::EventNameProperty(delivery::Counted::new(
+                builder.with_log_processor(azure::AzureRecords::new(delivery::Counted::new(
                     log_processor(exporter, logs)?,
                     delivery,
                 ))),
@@ -1072,6 +1092,11 @@ mod delivery {
                         .unwrap_or_else(PoisonError::into_inner) = Some(failure);
                 }
             }
+        }
+
+        /// Items in failed exports so far (metrics: failed exports).
+        pub(crate) fn failures(&self) -> u64 {
+            self.failed.load(Ordering::Relaxed)
         }
 
         /// The losses, if any; call once every export has settled.
@@ -2221,6 +2246,8 @@ mod otlp {
 mod azure {
     //! Azure Monitor through `opentelemetry-application-insights`.
 
+    use opentelemetry::logs::AnyValue;
+    use opentelemetry_sdk::logs::SdkLogRecord;
     use tokio::runtime::Handle;
 
     use super::ExportSettings;
@@ -2230,42 +2257,113 @@ mod azure {
     pub(super) type Exporter =
         opentelemetry_application_insights::Exporter<super::observed::Observed<reqwest::Client>>;
 
-    /// Application Insights keeps a log record's attributes as custom dimensions but drops
-    /// its event name: this processor adds it as the attribute `event.name` (to a copy, so
-    /// other destinations get the record unchanged).
+    /// What Application Insights needs of a log record, done on a copy that only Azure
+    /// Monitor sees (other destinations get the record unchanged):
+    /// - the event name, which it drops, as the attribute `event.name`;
+    /// - a structured body or attribute (a map or a list: message content, a feedback
+    ///   comment, finish reasons) as JSON text. The exporter would flatten it into unquoted
+    ///   text such as `{comment:wrong city}`, which nothing can parse back.
     #[derive(Debug)]
-    pub(super) struct EventNameProperty<P>(pub(super) P);
+    pub(super) struct AzureRecords<P> {
+        inner: P,
+        /// An empty record to copy from: the SDK makes records only through a logger.
+        blank: SdkLogRecord,
+    }
+
+    impl<P> AzureRecords<P> {
+        pub(super) fn new(inner: P) -> Self {
+            use opentelemetry::logs::{Logger as _, LoggerProvider as _};
+            // A provider without processors: it only hands out the empty record.
+            let provider = opentelemetry_sdk::logs::SdkLoggerProvider::builder().build();
+            let blank = provider.logger("trace-genai").create_log_record();
+            AzureRecords { inner, blank }
+        }
+
+        /// `record` with every structured value as JSON text.
+        fn with_json_values(&self, record: &SdkLogRecord) -> SdkLogRecord {
+            use opentelemetry::logs::LogRecord as _;
+            let mut copy = self.blank.clone();
+            if let Some(name) = record.event_name() {
+                copy.set_event_name(name);
+            }
+            if let Some(target) = record.target() {
+                copy.set_target(target.clone());
+            }
+            if let Some(timestamp) = record.timestamp() {
+                copy.set_timestamp(timestamp);
+            }
+            if let Some(timestamp) = record.observed_timestamp() {
+                copy.set_observed_timestamp(timestamp);
+            }
+            if let Some(text) = record.severity_text() {
+                copy.set_severity_text(text);
+            }
+            if let Some(number) = record.severity_number() {
+                copy.set_severity_number(number);
+            }
+            if let Some(context) = record.trace_context() {
+                copy.set_trace_context(context.trace_id, context.span_id, context.trace_flags);
+            }
+            if let Some(body) = record.body() {
+                copy.set_body(json_text(body));
+            }
+            for (key, value) in record.attributes_iter() {
+                copy.add_attribute(key.clone(), json_text(value));
+            }
+            copy
+        }
+    }
+
+    fn is_structured(value: &AnyValue) -> bool {
+        matches!(value, AnyValue::Map(_) | AnyValue::ListAny(_))
+    }
+
+    /// A map or a list as its JSON text; any other value as it is.
+    fn json_text(value: &AnyValue) -> AnyValue {
+        if is_structured(value) {
+            AnyValue::String(crate::content::json_from_any(value).to_string().into())
+        } else {
+            value.clone()
+        }
+    }
 
     impl<P: opentelemetry_sdk::logs::LogProcessor> opentelemetry_sdk::logs::LogProcessor
-        for EventNameProperty<P>
+        for AzureRecords<P>
     {
-        fn emit(
-            &self,
-            record: &mut opentelemetry_sdk::logs::SdkLogRecord,
-            scope: &opentelemetry::InstrumentationScope,
-        ) {
+        fn emit(&self, record: &mut SdkLogRecord, scope: &opentelemetry::InstrumentationScope) {
             use opentelemetry::logs::LogRecord as _;
-            let Some(name) = record.event_name() else {
-                return self.0.emit(record, scope);
+            let structured = record.body().is_some_and(is_structured)
+                || record
+                    .attributes_iter()
+                    .any(|(_, value)| is_structured(value));
+            let name = record.event_name();
+            if !structured && name.is_none() {
+                return self.inner.emit(record, scope);
+            }
+            let mut copy = if structured {
+                self.with_json_values(record)
+            } else {
+                record.clone()
             };
-            let mut copy = record.clone();
-            copy.add_attribute("event.name", name);
-            self.0.emit(&mut copy, scope);
+            if let Some(name) = name {
+                copy.add_attribute("event.name", name);
+            }
+            self.inner.emit(&mut copy, scope);
         }
 
         fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
-            self.0.force_flush()
+            self.inner.force_flush()
         }
 
         fn shutdown_with_timeout(
             &self,
             timeout: std::time::Duration,
         ) -> opentelemetry_sdk::error::OTelSdkResult {
-            self.0.shutdown_with_timeout(timeout)
+            self.inner.shutdown_with_timeout(timeout)
         }
 
         fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
-            self.0.set_resource(resource);
+            self.inner.set_resource(resource);
         }
     }
 
@@ -2303,8 +2401,21 @@ mod azure {
                 .map_err(|error| certificate_error(&error))?;
             builder = builder.tls_certs_merge(certificates);
         }
+        // The client certificate of `with_client_certificate`, for an ingestion endpoint
+        // behind a proxy that asks for one (mutual TLS).
+        if let Some((certificate, key)) = &settings.client_identity {
+            let pem = format!("{}\n{}", certificate.text.expose(), key.text.expose());
+            let identity = reqwest::Identity::from_pem(pem.as_bytes()).map_err(|error| {
+                InitError::InvalidConfig(format!(
+                    "{} or its key cannot be used by Azure Monitor ({}): give PEM text (`-----BEGIN CERTIFICATE-----` …, `-----BEGIN PRIVATE KEY-----` …)",
+                    certificate.origin,
+                    error_chain(&error)
+                ))
+            })?;
+            builder = builder.identity(identity);
+        }
         let client = builder.build().map_err(|error| {
-            if settings.root_certificates.is_empty() {
+            if settings.root_certificates.is_empty() && settings.client_identity.is_none() {
                 self::error(error)
             } else {
                 certificate_error(&error)
@@ -2322,6 +2433,14 @@ mod azure {
     /// A certificate given to `with_root_certificate` that TLS cannot use; reqwest's own
     /// message (`builder error`) keeps the reason in its sources.
     fn certificate_error(error: &reqwest::Error) -> InitError {
+        InitError::InvalidConfig(format!(
+            "a certificate given to `with_root_certificate` or `with_client_certificate` cannot be used ({}): give PEM text (`-----BEGIN CERTIFICATE-----` …)",
+            error_chain(error)
+        ))
+    }
+
+    /// reqwest's message (`builder error`) and the reasons in its sources.
+    fn error_chain(error: &reqwest::Error) -> String {
         let mut reason = error.to_string();
         let mut source = std::error::Error::source(error);
         while let Some(cause) = source {
@@ -2329,9 +2448,7 @@ mod azure {
             reason.push_str(&cause.to_string());
             source = cause.source();
         }
-        InitError::InvalidConfig(format!(
-            "a root certificate given to `with_root_certificate` cannot be used ({reason}): give PEM text (`-----BEGIN CERTIFICATE-----` …)"
-        ))
+        reason
     }
 }
 

@@ -255,8 +255,11 @@ impl Telemetry {
     ///
     /// # Errors
     ///
-    /// When an exporter failed or timed out.
+    /// When an export failed or timed out: as for [`Telemetry::shutdown`], one error per
+    /// destination and signal whose exports failed during this flush, with what was lost
+    /// so far, the cause and a hint.
     pub fn force_flush(&self) -> Result<(), ShutdownError> {
+        let mark = self.runtimes.failures();
         let mut result = Ok(());
         // Events first, so that the console prints them under their spans.
         if let Some(provider) = &self.logger_provider {
@@ -268,7 +271,16 @@ impl Telemetry {
         if let Some(provider) = &self.meter_provider {
             result = result.and(provider.force_flush().map_err(ShutdownError::Sdk));
         }
-        result
+        // The delivery report says more than the SDK's own error.
+        let mut failed = self.runtimes.failed_since(&mark);
+        if failed.is_empty() && result.is_err() {
+            failed = self.runtimes.undelivered();
+        }
+        match failed.len() {
+            0 => result,
+            1 => Err(failed.remove(0)),
+            _ => Err(ShutdownError::Several(failed)),
+        }
     }
 
     /// Flushes every finished span, log record and metric point, then shuts the providers
@@ -563,9 +575,10 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Presents this PEM client certificate (chain) and its PEM private key to OTLP
-    /// receivers that ask for one (mutual TLS). `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and
-    /// `…_CLIENT_KEY` (or an `OtlpConfig`'s `tls`) win over it.
+    /// Presents this PEM client certificate (chain) and its PEM private key to receivers
+    /// that ask for one (mutual TLS): OTLP receivers and Azure Monitor's ingestion
+    /// endpoint. For OTLP, `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and `…_CLIENT_KEY` (or an
+    /// `OtlpConfig`'s `tls`) win over it.
     pub fn with_client_certificate(
         mut self,
         certificate_pem: impl Into<String>,

@@ -255,3 +255,57 @@ fn azure_monitor_with_an_untrusted_certificate_says_tls() {
         "{spans}"
     );
 }
+
+/// `force_flush()` reports like `shutdown()`: per destination and signal, with the cause,
+/// never the SDK's `InternalFailure` text; a later flush that delivers is `Ok`.
+#[test]
+fn force_flush_reports_what_failed_like_shutdown() {
+    let _serial = serial();
+    let receiver = OtlpReceiver::start();
+    receiver.refuse(Signal::Traces, 500);
+    let endpoint = receiver.http_endpoint();
+    let config = Config::from_lookup(move |name| match name {
+        "OTEL_EXPORTER_OTLP_ENDPOINT" => Some(endpoint.clone()),
+        "OTEL_EXPORTER_OTLP_PROTOCOL" => Some("http/protobuf".to_owned()),
+        "OTEL_EXPORTER_OTLP_TIMEOUT" => Some("1000".to_owned()),
+        "OTEL_METRICS_EXPORTER" | "OTEL_LOGS_EXPORTER" => Some("none".to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    let telemetry = Telemetry::builder().with_config(config).install().unwrap();
+    chat("hi");
+    let error = telemetry.force_flush().unwrap_err();
+    let (text, debug) = (error.to_string(), format!("{error:?}"));
+    println!("{text}");
+    assert!(
+        matches!(
+            error,
+            ShutdownError::Undelivered {
+                signal: trace_genai::Signal::Traces,
+                failed: 1,
+                ..
+            }
+        ),
+        "{debug}"
+    );
+    assert!(
+        text.contains("HTTP 500 \"test receiver refuses this signal\""),
+        "{text}"
+    );
+    for shown in [&text, &debug] {
+        assert!(!shown.contains("InternalFailure"), "{shown}");
+        assert!(!shown.contains("shutdown"), "{shown}");
+    }
+
+    // The receiver takes spans again: the next flush delivers, and is Ok.
+    receiver.accept(Signal::Traces);
+    chat("again");
+    telemetry.force_flush().unwrap();
+    assert_eq!(
+        receiver
+            .wait_for_spans(1, std::time::Duration::from_secs(5))
+            .len(),
+        1
+    );
+    drop(telemetry);
+}

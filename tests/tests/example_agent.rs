@@ -11,8 +11,6 @@
 #[path = "support/examples.rs"]
 mod examples;
 
-use std::process::Command;
-
 use serde_json::{Value as Json, json};
 
 const CONTENT_KEYS: [&str; 6] = [
@@ -27,16 +25,7 @@ const CONTENT_KEYS: [&str; 6] = [
 /// The example's stdout, run with these variables on top of a clean telemetry
 /// environment (whatever the developer's shell sets).
 fn run(vars: &[(&str, &str)]) -> String {
-    let mut command = Command::new(examples::example_binary("agent"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("OTEL_")
-            || name.starts_with("TRACE_GENAI_")
-            || name.starts_with("AZURE_TRACING_")
-            || name == "APPLICATIONINSIGHTS_CONNECTION_STRING"
-        {
-            command.env_remove(name);
-        }
-    }
+    let mut command = examples::without_telemetry_env(examples::example_binary("agent"));
     command.envs(vars.iter().copied());
     let output = command.output().unwrap();
     assert!(output.status.success(), "{output:?}");

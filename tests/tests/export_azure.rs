@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use azure::AzureStandIn;
 use opentelemetry::KeyValue;
-use serde_json::Value;
+use serde_json::{Value, json};
+use trace_genai::ContentCapture;
 use trace_genai::config::Config;
+use trace_genai::message::{ChatMessage, OutputMessage};
 use trace_genai::{Telemetry, trace_genai};
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -194,5 +196,159 @@ fn feedback_arrives_as_a_trace_under_the_chat_dependency() {
     assert_eq!(
         message["tags"]["ai.operation.parentId"],
         chat["data"]["baseData"]["id"]
+    );
+}
+
+#[trace_genai(chat, provider = "openai", model = "gpt-4o", capture(messages, output))]
+fn chat_with_content(messages: &[ChatMessage]) -> Vec<OutputMessage> {
+    let _ = messages;
+    vec![OutputMessage::assistant("Sunny, 24 °C.", "stop")]
+}
+
+/// A custom dimension that must hold JSON text, parsed back.
+fn json_property(envelope: &Value, key: &str) -> Value {
+    let text = envelope["data"]["baseData"]["properties"][key]
+        .as_str()
+        .unwrap_or_else(|| panic!("no property {key}: {envelope:#}"));
+    serde_json::from_str(text).unwrap_or_else(|error| panic!("{key} is not JSON ({error}): {text}"))
+}
+
+/// Message content recorded as an event (`EVENT_ONLY`: structured log values) and a
+/// feedback comment (a map as the log body) arrive in Application Insights as JSON text,
+/// not as the exporter's unquoted flattening (`[{parts:[{content:…}]}]`).
+#[test]
+fn structured_content_and_event_bodies_arrive_as_json_text() {
+    let _serial = serial();
+    let stand_in = AzureStandIn::start();
+    let config = Config::from_lookup(|name| {
+        (name == "APPLICATIONINSIGHTS_CONNECTION_STRING").then(|| stand_in.connection_string())
+    })
+    .unwrap();
+    let telemetry = Telemetry::builder()
+        .with_config(config)
+        .with_root_certificate(stand_in.ca_certificate_pem())
+        .with_content_capture(ContentCapture::EventOnly)
+        .install()
+        .unwrap();
+    chat_with_content(&[
+        ChatMessage::system("You are a concise travel assistant."),
+        ChatMessage::user("Weather in Paris?"),
+    ]);
+    answer();
+    trace_genai::record_user_feedback("chatcmpl-azure", -1.0, Some("wrong city")).unwrap();
+    telemetry.shutdown().unwrap();
+
+    let envelopes = stand_in.wait_for_envelopes(5, Duration::from_secs(10));
+    let messages: Vec<&Value> = envelopes
+        .iter()
+        .filter(|e| e["name"] == "Microsoft.ApplicationInsights.Message")
+        .collect();
+    let event = |name: &str| {
+        messages
+            .iter()
+            .find(|e| e["data"]["baseData"]["properties"]["event.name"] == name)
+            .unwrap_or_else(|| panic!("no {name} event: {envelopes:#?}"))
+    };
+
+    let details = event("gen_ai.client.inference.operation.details");
+    assert_eq!(
+        json_property(details, "gen_ai.input.messages"),
+        json!([
+            {"role": "system", "parts": [{"type": "text", "content": "You are a concise travel assistant."}]},
+            {"role": "user", "parts": [{"type": "text", "content": "Weather in Paris?"}]}
+        ])
+    );
+    assert_eq!(
+        json_property(details, "gen_ai.output.messages"),
+        json!([{"role": "assistant", "finish_reason": "stop",
+                "parts": [{"type": "text", "content": "Sunny, 24 °C."}]}])
+    );
+    // Plain attributes stay as they were.
+    assert_eq!(
+        details["data"]["baseData"]["properties"]["gen_ai.request.model"],
+        "gpt-4o"
+    );
+
+    let feedback = event("gen_ai.evaluation.user_feedback");
+    let body = feedback["data"]["baseData"]["message"].as_str().unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(body).unwrap_or_else(|error| panic!("{error}: {body}")),
+        json!({"comment": "wrong city"})
+    );
+    // The copy keeps the record's trace context: still under the chat dependency that
+    // answered.
+    let answered = dependencies(&envelopes)
+        .into_iter()
+        .find(|e| e["data"]["baseData"]["id"] == feedback["tags"]["ai.operation.parentId"])
+        .unwrap_or_else(|| panic!("feedback under no dependency: {envelopes:#?}"));
+    assert_eq!(answered["data"]["baseData"]["name"], "chat gpt-4o");
+    assert_eq!(
+        feedback["tags"]["ai.operation.id"],
+        answered["tags"]["ai.operation.id"]
+    );
+}
+
+/// `with_client_certificate` applies to Azure Monitor: an ingestion endpoint behind mutual
+/// TLS takes the envelopes with it and refuses the handshake without it.
+#[test]
+fn the_client_certificate_of_the_builder_reaches_azure_monitor() {
+    let _serial = serial();
+    let stand_in = AzureStandIn::start_mutual_tls();
+    let (certificate, key) = stand_in.client_certificate_pem();
+    let install = |with_client: bool| {
+        let config = Config::from_lookup(|name| match name {
+            "APPLICATIONINSIGHTS_CONNECTION_STRING" => Some(stand_in.connection_string()),
+            // A refused handshake fails at once; no need to wait for the default timeouts.
+            "OTEL_BSP_EXPORT_TIMEOUT"
+            | "OTEL_BLRP_EXPORT_TIMEOUT"
+            | "OTEL_METRIC_EXPORT_TIMEOUT" => Some("2000".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        let builder = Telemetry::builder()
+            .with_config(config)
+            .with_root_certificate(stand_in.ca_certificate_pem())
+            .with_service_name("mtls");
+        let builder = if with_client {
+            builder.with_client_certificate(certificate.clone(), key.clone())
+        } else {
+            builder
+        };
+        builder.install().unwrap()
+    };
+
+    let telemetry = install(true);
+    answer();
+    telemetry.shutdown().unwrap();
+    let envelopes = stand_in.wait_for_envelopes(1, Duration::from_secs(10));
+    by_name(&dependencies(&envelopes), "chat gpt-4o");
+
+    let before = stand_in.envelopes().len();
+    let telemetry = install(false);
+    answer();
+    let error = telemetry
+        .shutdown()
+        .expect_err("refused without a client certificate");
+    assert!(error.to_string().contains("Azure Monitor"), "{error}");
+    assert_eq!(stand_in.envelopes().len(), before);
+}
+
+#[test]
+fn a_client_certificate_azure_monitor_cannot_use_is_an_install_error() {
+    let stand_in = AzureStandIn::start();
+    let config = Config::from_lookup(|name| {
+        (name == "APPLICATIONINSIGHTS_CONNECTION_STRING").then(|| stand_in.connection_string())
+    })
+    .unwrap();
+    let error = Telemetry::builder()
+        .with_config(config)
+        .with_client_certificate("not a certificate", "not a key")
+        .install()
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("with_client_certificate"), "{text}");
+    assert!(
+        !text.contains("not a key"),
+        "the key is not repeated: {text}"
     );
 }

@@ -5,7 +5,7 @@
 //! `POST {IngestionEndpoint}/v2/track` with `Content-Type: application/json`,
 //! `Content-Encoding: gzip` and a JSON array of envelopes as the body. [`AzureStandIn::start`]
 //! generates, at test time, a CA and a server certificate for `127.0.0.1` and `localhost`
-//! signed by it (rcgen), serves HTTPS on `127.0.0.1:0` (rustls with the `aws-lc-rs` provider,
+//! signed by it (`tls.rs`), serves HTTPS on `127.0.0.1:0` (rustls with the `aws-lc-rs` provider,
 //! the one reqwest's `rustls` feature brings anyway), keeps every envelope it receives and
 //! answers 200 with the Breeze body `{"itemsReceived":N,"itemsAccepted":N,"errors":[]}`.
 //!
@@ -33,8 +33,10 @@ use hyper::body::Incoming;
 use hyper::header::CONTENT_TYPE;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::Value;
+
+#[path = "tls.rs"]
+pub mod tls;
 
 /// The instrumentation key in [`AzureStandIn::connection_string`].
 pub const INSTRUMENTATION_KEY: &str = "00000000-0000-0000-0000-000000000000";
@@ -75,6 +77,8 @@ pub struct AzureStandIn {
     runtime: Option<tokio::runtime::Runtime>,
     addr: SocketAddr,
     ca_pem: String,
+    /// A client certificate signed by the CA, and its key (PEM).
+    client: (String, String),
     shared: Shared,
 }
 
@@ -88,7 +92,24 @@ impl AzureStandIn {
     /// bound.
     #[must_use]
     pub fn start() -> Self {
-        let (ca_pem, tls_config) = tls_config();
+        Self::serve(false)
+    }
+
+    /// As [`AzureStandIn::start`], but the TLS handshake requires a client certificate
+    /// signed by the stand-in's CA ([`AzureStandIn::client_certificate_pem`]), as a proxy
+    /// that does mutual TLS before the ingestion endpoint.
+    #[must_use]
+    pub fn start_mutual_tls() -> Self {
+        Self::serve(true)
+    }
+
+    fn serve(client_auth: bool) -> Self {
+        let pki = tls::Pki::new();
+        let mut tls_config = pki.server_config(client_auth);
+        // The stand-in speaks HTTP/1.1 only.
+        tls_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let ca_pem = pki.ca_pem.clone();
+        let client = (pki.client_pem.clone(), pki.client_key_pem.clone());
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls_config));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -130,6 +151,7 @@ impl AzureStandIn {
             runtime: Some(runtime),
             addr,
             ca_pem,
+            client,
             shared,
         }
     }
@@ -154,6 +176,12 @@ impl AzureStandIn {
     #[must_use]
     pub fn ca_certificate_pem(&self) -> String {
         self.ca_pem.clone()
+    }
+
+    /// A client certificate the CA signed, and its private key, PEM.
+    #[must_use]
+    pub fn client_certificate_pem(&self) -> (String, String) {
+        self.client.clone()
     }
 
     /// Every envelope received so far, in arrival order.
@@ -189,48 +217,6 @@ impl Drop for AzureStandIn {
             runtime.shutdown_background();
         }
     }
-}
-
-/// A fresh CA (returned as PEM) and a server config with a certificate it signed for
-/// `127.0.0.1` and `localhost`.
-fn tls_config() -> (String, rustls::ServerConfig) {
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![
-        rcgen::KeyUsagePurpose::KeyCertSign,
-        rcgen::KeyUsagePurpose::CrlSign,
-        rcgen::KeyUsagePurpose::DigitalSignature,
-    ];
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "trace-genai test CA");
-    let ca_key = rcgen::KeyPair::generate().expect("CA key");
-    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("CA certificate");
-
-    let mut server_params =
-        rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .expect("server params");
-    server_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "127.0.0.1");
-    server_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
-    let server_key = rcgen::KeyPair::generate().expect("server key");
-    let server_cert = server_params
-        .signed_by(&server_key, &ca)
-        .expect("server certificate");
-
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
-    let chain = vec![server_cert.der().clone(), ca.der().clone()];
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("TLS versions")
-    .with_no_client_auth()
-    .with_single_cert(chain, key)
-    .expect("server certificate and key");
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    (ca.pem(), config)
 }
 
 type HttpResponse = Response<Full<Bytes>>;

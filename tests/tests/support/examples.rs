@@ -1,7 +1,13 @@
 //! The example binaries that `cargo test --workspace --all-features` builds next to the
 //! test binaries.
 
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of the helpers"
+)]
+
 use std::path::PathBuf;
+use std::process::Command;
 
 /// `target/<profile>/examples/<name>`, which must exist.
 pub fn example_binary(name: &str) -> PathBuf {
@@ -15,4 +21,26 @@ pub fn example_binary(name: &str) -> PathBuf {
         binary.display()
     );
     binary
+}
+
+/// `program` with none of the developer's telemetry variables (`OTEL_*`, `TRACE_GENAI_*`,
+/// `AZURE_TRACING_*`, `APPLICATIONINSIGHTS_*`, `SSL_CERT_*`): a test sets its own.
+pub fn without_telemetry_env(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(program);
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if [
+            "OTEL_",
+            "TRACE_GENAI_",
+            "AZURE_TRACING_",
+            "APPLICATIONINSIGHTS_",
+            "SSL_CERT_",
+        ]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+        {
+            command.env_remove(name.as_ref());
+        }
+    }
+    command
 }

@@ -9,7 +9,8 @@
 //!
 //! - gRPC: `opentelemetry.proto.collector.{trace,logs,metrics}.v1.*Service/Export`, gzip
 //!   accepted.
-//! - HTTP: `POST /v1/traces`, `/v1/logs`, `/v1/metrics` with `Content-Type:
+//! - HTTP: `POST /v1/traces`, `/v1/logs`, `/v1/metrics` (or under a prefix, see
+//!   [`OtlpReceiver::serve_http_under`]) with `Content-Type:
 //!   application/x-protobuf` or `application/json` (the OTLP/JSON encoding: lowerCamelCase
 //!   fields, hex trace and span ids), optionally `Content-Encoding: gzip`.
 //!
@@ -446,6 +447,8 @@ struct Store {
     failure: Failure,
     /// Signals answered with this HTTP status (see [`OtlpReceiver::refuse`]).
     refused: Vec<(Signal, u16)>,
+    /// The path the HTTP signal paths sit under (see [`OtlpReceiver::serve_http_under`]).
+    http_prefix: String,
 }
 
 /// Why a request was not admitted.
@@ -786,6 +789,23 @@ impl OtlpReceiver {
         store.refused.push((signal, status));
     }
 
+    /// Takes `signal` again after [`OtlpReceiver::refuse`].
+    pub fn accept(&self, signal: Signal) {
+        self.shared
+            .lock()
+            .refused
+            .retain(|(refused, _)| *refused != signal);
+    }
+
+    /// Serves the HTTP signal paths under `prefix`, as a hosted backend does (Langfuse:
+    /// `/api/public/otel/v1/traces`, Grafana Cloud: `/otlp/v1/traces`); any other path is
+    /// answered `404`.
+    pub fn serve_http_under(&self, prefix: &str) {
+        prefix
+            .trim_end_matches('/')
+            .clone_into(&mut self.shared.lock().http_prefix);
+    }
+
     /// Forgets everything received so far (the failure mode stays).
     pub fn clear(&self) {
         let mut store = self.shared.lock();
@@ -903,7 +923,8 @@ async fn handle_http(
     shared: Shared,
 ) -> Result<HttpResponse, Infallible> {
     let path = request.uri().path().to_owned();
-    let signal = match path.as_str() {
+    let prefix = shared.lock().http_prefix.clone();
+    let signal = match path.strip_prefix(prefix.as_str()).unwrap_or_default() {
         "/v1/traces" => Signal::Traces,
         "/v1/logs" => Signal::Logs,
         "/v1/metrics" => Signal::Metrics,
