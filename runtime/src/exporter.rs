@@ -642,16 +642,19 @@ pub(crate) mod batch {
         )]
         #[inline(always)]
         fn enqueue(&self, item: T) {
-            // Not dropped if growing the queue unwinds (it is then leaked): so it is moved
-            // once, into the queue, with no copy kept on the stack for that case.
-            let item = std::mem::ManuallyDrop::new(item);
             let queued = {
                 let mut queue = self.shared.queue();
                 if queue.len() >= self.max_queue_size {
-                    drop(std::mem::ManuallyDrop::into_inner(item));
                     return;
                 }
-                queue.push_back(std::mem::ManuallyDrop::into_inner(item));
+                // The queue grows first, then takes the item where no growth can happen: the
+                // item (a span is large) is then moved once, straight into the queue.
+                if queue.len() == queue.capacity() {
+                    queue.reserve(1);
+                }
+                if queue.len() < queue.capacity() {
+                    queue.push_back(item);
+                }
                 queue.len()
             };
             if queued == 1 {
