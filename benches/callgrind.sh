@@ -63,15 +63,16 @@ if [ -n "${CHECK:-}" ]; then
     "${per_call[trace_genai-not-installed]} - ${per_call[bare]} <= 150"
   check "a dropped span costs at most 0.5x hand-written AlwaysOff" \
     "${per_call[trace_genai-unsampled]} * 2 <= ${per_call[otel-unsampled]}"
-  # The sampled call pays for the stand-in that lets writes through the OpenTelemetry API
-  # reach the span (BENCHMARKS.md): guarded at its measured ratio plus headroom.
-  check "a sampled span costs at most 0.92x hand-written OpenTelemetry" \
-    "${per_call[trace_genai-sampled]} * 100 <= ${per_call[otel-sampled]} * 92"
-  check "a sampled async span costs at most 0.96x hand-written OpenTelemetry" \
-    "${per_call[async-trace_genai-sampled]} * 100 <= ${per_call[async-otel-sampled]} * 96"
+  # Targets (BENCHMARKS.md): 0.80x sync and 0.85x async of hand-written OpenTelemetry. The
+  # hand-written cases move by up to 2% from run to run (their hand-off to the SDK batch
+  # processor's thread), so the guards sit two points above the targets.
+  check "a sampled span costs at most 0.82x hand-written OpenTelemetry" \
+    "${per_call[trace_genai-sampled]} * 100 <= ${per_call[otel-sampled]} * 82"
+  check "a sampled async span costs at most 0.87x hand-written OpenTelemetry" \
+    "${per_call[async-trace_genai-sampled]} * 100 <= ${per_call[async-otel-sampled]} * 87"
   check "4,000 additions pending on another thread's span do not change a call's cost (within 2%)" \
     "${per_call[trace_genai-sampled-4000-pending-elsewhere]} * 100 <= ${per_call[trace_genai-sampled]} * 102"
-  check "an async call with telemetry off costs at most 1.25x tracing's #[instrument] with no subscriber" \
-    "${per_call[async-trace_genai-not-installed]} * 100 <= ${per_call[async-tracing-no-subscriber]} * 125"
+  check "an async call with telemetry off costs no more than tracing's #[instrument] with no subscriber" \
+    "${per_call[async-trace_genai-not-installed]} <= ${per_call[async-tracing-no-subscriber]}"
   exit $fail
 fi

@@ -250,10 +250,18 @@ impl ExportFailure {
             ExportFailure::TimedOut(_) => Some(
                 "the destination answered too slowly: raise OTEL_EXPORTER_OTLP_TIMEOUT (each export's limit) or check the network".to_owned(),
             ),
+            ExportFailure::Tls(reason) if reason.contains(NAME_MISMATCH) => Some(
+                "use the host name the certificate was issued for in the endpoint".to_owned(),
+            ),
+            ExportFailure::Tls(reason) if reason.contains(CA_AS_SERVER) => Some(
+                "the server must present its own certificate, signed by the CA, not the CA's".to_owned(),
+            ),
             ExportFailure::Tls(_) if azure => Some(
                 "is the endpoint's certificate trusted? give its CA with `with_root_certificate`".to_owned(),
             ),
-            ExportFailure::Tls(_) => Some("is the endpoint's certificate trusted?".to_owned()),
+            ExportFailure::Tls(_) => Some(
+                "is the endpoint's certificate trusted? give its CA with OTEL_EXPORTER_OTLP_CERTIFICATE or `with_root_certificate`".to_owned(),
+            ),
             _ => None,
         }
     }
@@ -286,7 +294,7 @@ impl ExportFailure {
             // tonic's TLS failures: `transport error: invalid peer certificate: UnknownIssuer`.
             let lower = cause.to_ascii_lowercase();
             if lower.contains("certificate") || lower.contains("tls") {
-                return ExportFailure::Tls(shorten_cause(cause));
+                return ExportFailure::Tls(tls_reason(cause));
             }
             let message = (!cause.is_empty()).then(|| shorten_cause(cause));
             return ExportFailure::Grpc {
@@ -342,7 +350,7 @@ impl ExportFailure {
         if lower.contains("connection refused") {
             ExportFailure::ConnectionRefused
         } else if lower.contains("certificate") || lower.contains("tls") {
-            ExportFailure::Tls(chain.last().cloned().unwrap_or(joined))
+            ExportFailure::Tls(tls_reason(chain.last().map_or(&joined, |last| last)))
         } else if lower.contains("timed out") {
             ExportFailure::TimedOut(None)
         } else {
@@ -353,6 +361,36 @@ impl ExportFailure {
 
 /// The readable core of a transport's cause chain: `connection refused` rather than
 /// `transport error: tcp connect error: Connection refused (os error 111)`.
+/// The reason a name mismatch is reported with.
+const NAME_MISMATCH: &str = "name mismatch";
+/// The reason a CA certificate presented as a server certificate is reported with.
+const CA_AS_SERVER: &str = "a CA certificate used as a server certificate";
+
+/// A TLS failure in words, for the certificate errors people meet, followed by the TLS
+/// library's own words.
+fn tls_reason(cause: &str) -> String {
+    let code = cause.to_ascii_lowercase().replace([' ', '_'], "");
+    let words = if code.contains("unknownissuer") {
+        Some("the server's certificate is signed by a CA that is not trusted (unknown issuer)")
+    } else if code.contains("notvalidforname") {
+        Some("the server's certificate is not valid for the endpoint's host (name mismatch)")
+    } else if code.contains("causedasendentity") {
+        Some(
+            "the server presents a CA certificate as its own (a CA certificate used as a server certificate)",
+        )
+    } else if code.contains("expired") {
+        Some("the server's certificate has expired")
+    } else if code.contains("notvalidyet") {
+        Some("the server's certificate is not valid yet")
+    } else {
+        None
+    };
+    match words {
+        Some(words) => format!("{words}; {cause}"),
+        None => cause.to_owned(),
+    }
+}
+
 fn shorten_cause(cause: &str) -> String {
     if cause.to_ascii_lowercase().contains("connection refused") {
         "connection refused".to_owned()

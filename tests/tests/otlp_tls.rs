@@ -2,7 +2,8 @@
 //! loopback before the in-process receiver. The CA is trusted through
 //! `OTEL_EXPORTER_OTLP_CERTIFICATE` or `with_root_certificate`; mutual TLS is accepted with
 //! the client certificate (variables or `with_client_certificate`) and refused without it;
-//! an untrusted server fails the export with a TLS cause.
+//! an untrusted server, a certificate for another name and a CA certificate presented as
+//! the server's fail the export with the TLS reason in words.
 
 #[path = "support/receiver.rs"]
 mod receiver;
@@ -166,7 +167,108 @@ fn an_untrusted_server_fails_with_a_tls_cause() {
         .expect_err("the test CA is not trusted");
         let message = error.to_string();
         assert!(message.contains("TLS"), "{protocol}: {message}");
+        assert!(
+            message.contains("(unknown issuer)"),
+            "{protocol}: {message}"
+        );
+        assert!(
+            message.contains("OTEL_EXPORTER_OTLP_CERTIFICATE"),
+            "{protocol}: {message}"
+        );
         assert!(receiver.spans().is_empty(), "{protocol}");
+    }
+}
+
+/// A server whose certificate the client rejects although its CA is trusted.
+#[derive(Debug, Clone, Copy)]
+enum Rejected {
+    /// Issued for another host name.
+    OtherName,
+    /// The CA's own certificate, presented as the server's.
+    CaAsServer,
+}
+
+/// A CA (PEM) and a server configuration presenting a certificate `rejected` for that
+/// reason.
+fn rejected_server(rejected: Rejected) -> (String, rustls::ServerConfig) {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "trace-genai rejected-server CA");
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let ca_key_der = ca_key.serialize_der();
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+    let (chain, key) = match rejected {
+        Rejected::OtherName => {
+            let mut params =
+                rcgen::CertificateParams::new(vec!["collector.example".to_owned()]).unwrap();
+            params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+            let key = rcgen::KeyPair::generate().unwrap();
+            let cert = params.signed_by(&key, &ca).unwrap();
+            (
+                vec![cert.der().clone(), ca.der().clone()],
+                key.serialize_der(),
+            )
+        }
+        Rejected::CaAsServer => (vec![ca.der().clone()], ca_key_der),
+    };
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)))
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    (ca.pem(), config)
+}
+
+#[test]
+fn a_rejected_server_certificate_says_why_over_http_and_grpc() {
+    let _serial = serial();
+    for (rejected, reason, hint) in [
+        (Rejected::OtherName, "(name mismatch)", "host name"),
+        (
+            Rejected::CaAsServer,
+            "(a CA certificate used as a server certificate)",
+            "its own certificate",
+        ),
+    ] {
+        let (ca_pem, config) = rejected_server(rejected);
+        let dir = temp_dir(&format!("rejected-{rejected:?}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, ca_pem).unwrap();
+        for grpc in [false, true] {
+            let receiver = OtlpReceiver::start();
+            let (target, protocol) = upstream(&receiver, grpc);
+            let front = TlsFront::start(config.clone(), &target);
+            let error = export(Telemetry::builder().with_config(env(&[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", front.endpoint()),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol.clone()),
+                (
+                    "OTEL_EXPORTER_OTLP_CERTIFICATE",
+                    ca.to_str().unwrap().to_owned(),
+                ),
+                ("OTEL_EXPORTER_OTLP_TIMEOUT", "3000".to_owned()),
+                ("OTEL_METRICS_EXPORTER", "none".to_owned()),
+                ("OTEL_LOGS_EXPORTER", "none".to_owned()),
+            ])))
+            .expect_err("the certificate is rejected");
+            let message = error.to_string();
+            assert!(
+                message.contains("TLS"),
+                "{rejected:?} {protocol}: {message}"
+            );
+            assert!(
+                message.contains(reason),
+                "{rejected:?} {protocol}: {message}"
+            );
+            assert!(message.contains(hint), "{rejected:?} {protocol}: {message}");
+            assert!(receiver.spans().is_empty(), "{rejected:?} {protocol}");
+        }
     }
 }
 
