@@ -19,6 +19,8 @@ mod args;
 mod errors;
 mod expand;
 mod item;
+mod validate;
+mod vocabulary;
 
 use proc_macro::TokenStream;
 

@@ -32,9 +32,10 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::{Expr, ExprLit, Lit};
 
-use crate::args::{Args, KEYS, ValueType};
+use crate::args::Args;
 use crate::expand::function_name;
 use crate::item::MaybeItemFn;
+use crate::vocabulary::{KEYS, MODEL, OPERATION_NAME_KEY, Operation, ValueType};
 
 /// The statements that declare `guard` and start its span (when telemetry is on).
 pub(crate) fn span_start(
@@ -53,36 +54,39 @@ pub(crate) fn span_start(
         .map_or_else(|| function_name(function), syn::LitStr::value);
     let mut subject_key = quote!(::core::option::Option::None);
 
-    let operation = args.operation.as_ref().map(|(_, spec)| *spec);
-    if let Some(spec) = operation {
-        let variant = format_ident!("{}", spec.variant);
+    let operation = args.operation();
+    if let Some(op) = operation {
+        let variant = format_ident!("{}", op.variant());
+        let operation_key = format_ident!("{}", OPERATION_NAME_KEY);
         pushes.push(quote! {
-            #private::push_static_str(&mut #attrs, #private::semconv::GEN_AI_OPERATION_NAME, #private::Operation::#variant.as_str());
+            #private::push_static_str(&mut #attrs, #private::semconv::#operation_key, #private::Operation::#variant.as_str());
         });
-        name = match args.key(spec.subject).map(|arg| &arg.value) {
+        let subject = op.subject();
+        let subject_semconv = format_ident!("{}", subject.semconv);
+        name = match args.key(subject).map(|arg| &arg.value) {
             Some(Expr::Lit(ExprLit {
-                lit: Lit::Str(subject),
+                lit: Lit::Str(value),
                 ..
-            })) if !subject.value().is_empty() => format!("{} {}", spec.name, subject.value()),
-            _ => spec.name.to_owned(),
+            })) if !value.value().is_empty() => format!("{} {}", op.name(), value.value()),
+            _ => op.name().to_owned(),
         };
-        match args.key(spec.subject).map(|arg| &arg.value) {
+        match args.key(subject).map(|arg| &arg.value) {
             Some(Expr::Lit(_)) => {}
             Some(_) => {
-                let key = semconv_key(spec.subject);
-                subject_key = quote!(::core::option::Option::Some(#private::semconv::#key));
+                subject_key =
+                    quote!(::core::option::Option::Some(#private::semconv::#subject_semconv));
             }
-            None if spec.subject == "model" && args.request.is_some() => {
+            None if subject == MODEL && args.request.is_some() => {
                 // The model comes from the `request = …` value.
-                let key = semconv_key(spec.subject);
-                subject_key = quote!(::core::option::Option::Some(#private::semconv::#key));
+                subject_key =
+                    quote!(::core::option::Option::Some(#private::semconv::#subject_semconv));
             }
-            None if spec.name == "execute_tool" => {
+            None if op == Operation::ExecuteTool => {
                 // A tool is usually the function itself: name it after the function.
                 let tool = function_name(function);
-                name = format!("execute_tool {tool}");
+                name = format!("{} {tool}", op.name());
                 pushes.push(quote! {
-                    #private::push_static_str(&mut #attrs, #private::semconv::GEN_AI_TOOL_NAME, #tool);
+                    #private::push_static_str(&mut #attrs, #private::semconv::#subject_semconv, #tool);
                 });
             }
             None => {}
@@ -90,7 +94,7 @@ pub(crate) fn span_start(
     }
 
     for spec in KEYS {
-        let Some(arg) = args.key(spec.name) else {
+        let Some(arg) = args.key(spec) else {
             continue;
         };
         let key = format_ident!("{}", spec.semconv);
@@ -150,16 +154,16 @@ pub(crate) fn span_start(
             let variant = format_ident!("{}", variant);
             quote!(#private::SpanKind::#variant)
         }
-        (None, Some(spec)) => {
-            let variant = format_ident!("{}", spec.variant);
+        (None, Some(op)) => {
+            let variant = format_ident!("{}", op.variant());
             quote!(#private::Operation::#variant.default_kind())
         }
         (None, None) => quote!(#private::SpanKind::Internal),
     };
     let operation = operation.map_or_else(
         || quote!(::core::option::Option::None),
-        |spec| {
-            let variant = format_ident!("{}", spec.variant);
+        |op| {
+            let variant = format_ident!("{}", op.variant());
             quote!(::core::option::Option::Some(#private::Operation::#variant))
         },
     );
@@ -227,12 +231,4 @@ pub(crate) fn relocate(tokens: &TokenStream, span: Span) -> TokenStream {
             token
         })
         .collect()
-}
-
-fn semconv_key(name: &str) -> Ident {
-    let spec = KEYS.iter().find(|spec| spec.name == name);
-    format_ident!(
-        "{}",
-        spec.map_or("GEN_AI_REQUEST_MODEL", |spec| spec.semconv)
-    )
 }
