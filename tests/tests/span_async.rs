@@ -35,7 +35,7 @@ fn yield_once() -> YieldOnce {
 #[derive(Debug, Clone, PartialEq)]
 struct Doc(String);
 
-#[trace_genai(name = "retrieve_docs", fields(custom_attribute = "value", top_k = top_k as i64))]
+#[trace_genai(name = "retrieve_docs", fields(custom_attribute = "value", top_k = i64::try_from(top_k).unwrap_or(i64::MAX)))]
 async fn retrieve(query: &str, top_k: usize) -> Vec<Doc> {
     yield_once().await;
     (0..top_k).map(|i| Doc(format!("{query}-{i}"))).collect()

@@ -179,10 +179,12 @@ pub(crate) fn span_start(
     let later = if args.operation.is_some() { 8 } else { 1 };
     let capacity = pushes.len() + later + if args.request.is_some() { 12 } else { 0 };
 
-    let allow = crate::expand::body::allow_glue();
     quote! {
         let mut #guard = #private::#guard_type::disabled();
-        #allow
+        #[allow(
+            clippy::needless_borrows_for_generic_args,
+            reason = "attribute values are taken by reference, so that a parameter used as a value is not moved"
+        )]
         if #private::enabled() {
             let mut #attrs = #private::attributes(#capacity);
             #(#pushes)*
