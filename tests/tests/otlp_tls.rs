@@ -4,10 +4,7 @@
 //! the client certificate (variables or `with_client_certificate`) and refused without it;
 //! an untrusted server fails the export with a TLS cause.
 
-#[path = "support/receiver.rs"]
-mod receiver;
-#[path = "support/tls.rs"]
-mod tls;
+use trace_genai_tests::{receiver, tls};
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;

@@ -1,16 +1,14 @@
 //! Async functions: the span covers every poll, nests across `.await`, follows the task
 //! (not the thread), and ends exactly once on completion, error, panic or cancellation.
 
-mod support;
-
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use opentelemetry::trace::SpanKind;
-use support::*;
 use trace_genai::trace_genai;
+use trace_genai_tests::harness::*;
 
 /// Returns `Pending` once, so every instrumented call is polled at least twice.
 struct YieldOnce(bool);
