@@ -6,20 +6,36 @@
 //! #[trace_genai(chat, provider = "openai", model = req.model.as_str(), temperature = req.temperature)]
 //! ```
 //!
-//! Output (`P` is `::trace_genai::__private`):
+//! Output (`P` is `::trace_genai::__private`; each key's `semconv` constant and the
+//! `Operation` variant come from the vocabulary):
 //!
 //! ```text
 //! let mut guard = P::SpanGuard::disabled();
+//! #[allow(clippy::needless_borrows_for_generic_args, reason = "…")]
 //! if P::enabled() {
-//!     let mut attrs = P::attributes(4);
-//!     P::push_static_str(&mut attrs, P::semconv::GEN_AI_OPERATION_NAME, "chat");
+//!     let mut attrs = P::attributes(12);
+//!     P::push_static_str(&mut attrs, P::semconv::GEN_AI_OPERATION_NAME, P::Operation::Chat.as_str());
 //!     P::push_static_str(&mut attrs, P::semconv::GEN_AI_PROVIDER_NAME, "openai");
 //!     P::push(&mut attrs, P::semconv::GEN_AI_REQUEST_MODEL, P::IntoStrValue::into_str_value(&(req.model.as_str())));
 //!     P::push(&mut attrs, P::semconv::GEN_AI_REQUEST_TEMPERATURE, P::IntoF64Value::into_f64_value(&(req.temperature)));
-//!     guard.start(&P::SpanMeta { name: "chat", operation: Some(P::Operation::Chat),
-//!         kind: P::Operation::Chat.default_kind(), subject_key: Some(P::semconv::GEN_AI_REQUEST_MODEL) }, attrs);
+//!     guard.start(
+//!         &P::SpanMeta {
+//!             name: "chat",
+//!             operation: Some(P::Operation::Chat),
+//!             kind: P::Operation::Chat.default_kind(),
+//!             subject_key: Some(P::semconv::GEN_AI_REQUEST_MODEL),
+//!             content: None,
+//!             stream: false,
+//!         },
+//!         attrs,
+//!     );
 //! }
 //! ```
+//!
+//! The span name is `chat` here because the model is an expression; with `model = "gpt-4o"`
+//! it is `chat gpt-4o`, and the runtime completes it from `subject_key` otherwise. The
+//! attribute list has room for what the span gets when the call ends (response, usage,
+//! `error.type`), so it is not reallocated then.
 //!
 //! The guard is started in place: it holds the span, which is large, and is never moved
 //! on the way. An `async fn`'s guard is a `P::HeapGuard` instead, whose span is started in
