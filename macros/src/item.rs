@@ -2,7 +2,8 @@
 //!
 //! The signature must parse. The body is parsed when it can be, and otherwise kept as raw
 //! tokens, so that a body the user is still typing produces the compiler's error on their
-//! code rather than a macro failure.
+//! code rather than a macro failure. A declaration without a body (`fn f();`) parses too,
+//! so that `validate` reports it with the other mistakes.
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
@@ -28,6 +29,8 @@ pub(crate) enum Body {
     Parsed(Vec<Stmt>),
     /// The tokens between the braces, when they do not parse.
     Raw(TokenStream),
+    /// No body: `fn f();` (reported by `validate`).
+    Missing(syn::Token![;]),
 }
 
 impl ToTokens for Body {
@@ -39,6 +42,7 @@ impl ToTokens for Body {
                 }
             }
             Body::Raw(raw) => raw.to_tokens(tokens),
+            Body::Missing(_) => {}
         }
     }
 }
@@ -49,7 +53,15 @@ impl Parse for MaybeItemFn {
         let vis: Visibility = input.parse()?;
         let sig: Signature = input.parse()?;
         if input.peek(syn::Token![;]) {
-            return Err(input.error("#[trace_genai] needs a function body"));
+            let semi: syn::Token![;] = input.parse()?;
+            return Ok(MaybeItemFn {
+                outer_attrs,
+                inner_attrs: Vec::new(),
+                vis,
+                sig,
+                brace_token: Brace(semi.span),
+                body: Body::Missing(semi),
+            });
         }
         let content;
         let brace_token = syn::braced!(content in input);
@@ -78,6 +90,10 @@ impl ToTokens for MaybeItemFn {
         }
         self.vis.to_tokens(tokens);
         self.sig.to_tokens(tokens);
+        if let Body::Missing(semi) = &self.body {
+            semi.to_tokens(tokens);
+            return;
+        }
         self.brace_token.surround(tokens, |tokens| {
             for attr in &self.inner_attrs {
                 attr.to_tokens(tokens);

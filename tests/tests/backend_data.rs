@@ -7,17 +7,15 @@
 //! `service.instance.id` in `telemetry_install.rs`, the details event of inference
 //! operations only in `content_capture.rs`.
 
-mod support;
-
 use async_openai::types::chat::{CreateChatCompletionRequest, CreateChatCompletionResponse};
 use futures::{Stream, StreamExt as _};
 use opentelemetry::{Array, StringValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 use serde_json::{Value as Json, json};
-use support::*;
 use trace_genai::message::{OutputMessage, Part, Role};
 use trace_genai::stream::GenAiChunk;
 use trace_genai::{ContentCapture, set_content_capture, trace_genai};
+use trace_genai_tests::harness::*;
 
 fn output_messages(span: &SpanData) -> Json {
     match attr(span, "gen_ai.output.messages") {

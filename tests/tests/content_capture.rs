@@ -3,8 +3,6 @@
 //! `gen_ai.client.inference.operation.details` event; nothing converted when off; error
 //! texts only with content on spans; truncation that keeps JSON valid.
 
-mod support;
-
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,7 +13,6 @@ use opentelemetry::{Key, Value};
 use opentelemetry_sdk::logs::SdkLogRecord;
 use opentelemetry_sdk::trace::SpanData;
 use serde_json::{Value as Json, json};
-use support::*;
 use trace_genai::config::Config;
 use trace_genai::message::{
     ChatMessage, InputMessages, OutputMessage, OutputMessages, Part, RequestParameters,
@@ -25,6 +22,7 @@ use trace_genai::{
     ContentCapture, GenAiRequest, GenAiResponse, TRUNCATION_MARKER, Usage, set_content_capture,
     trace_genai,
 };
+use trace_genai_tests::harness::*;
 
 const CONTENT_KEYS: [&str; 4] = [
     "gen_ai.input.messages",

@@ -3,15 +3,13 @@
 //! cut as it is copied, then fitted when the span ends), a cut attribute keeps at least
 //! 90% of the default 8,192-character budget, never more, stays valid JSON and is marked.
 
-mod support;
-
 use opentelemetry::Value;
 use opentelemetry_sdk::trace::SpanData;
 use serde_json::{Value as Json, json};
-use support::*;
 use trace_genai::{
     ContentCapture, DEFAULT_CONTENT_MAX_LENGTH, TRUNCATION_MARKER, set_content_capture, trace_genai,
 };
+use trace_genai_tests::harness::*;
 
 /// The four texts of the defect: control characters (six characters each once escaped),
 /// a mix of é, emoji, control characters and quotes, quotes and backslashes, and a

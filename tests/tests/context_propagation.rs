@@ -3,13 +3,11 @@
 //! is a new root: the failure they prevent); W3C `traceparent` over a real loopback HTTP
 //! exchange; scoped conversation ids.
 
-mod support;
-
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpListener;
 
-use support::*;
 use trace_genai::{context, propagation, trace_genai};
+use trace_genai_tests::harness::*;
 
 #[trace_genai(execute_tool, tool = "lookup")]
 fn lookup() -> u8 {

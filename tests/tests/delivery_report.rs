@@ -1,10 +1,7 @@
 //! The delivery report of `Telemetry::shutdown()`: per destination and signal, what was
 //! lost, why, and a hint at the fix, in the words a person reads (`Display`).
 
-#[path = "support/azure.rs"]
-mod azure;
-#[path = "support/receiver.rs"]
-mod receiver;
+use trace_genai_tests::{azure, receiver};
 
 use std::sync::{Mutex, MutexGuard};
 

@@ -3,8 +3,6 @@
 //! (names, kinds, attributes with their types, status, nesting, parents, sampling flags,
 //! scope, limits), and each sampler decides the same on both.
 
-mod support;
-
 use std::collections::BTreeMap;
 
 use futures::{Stream, StreamExt as _};
@@ -12,10 +10,10 @@ use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
 use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::metrics::InMemoryMetricExporter;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor, SpanData};
-use support::{REMOTE_SPAN_ID, REMOTE_TRACE_ID, under_remote_parent};
 use trace_genai::config::Config;
 use trace_genai::stream::GenAiChunk;
 use trace_genai::{GenAiResponse, SamplerConfig, Telemetry, Usage, context, trace_genai};
+use trace_genai_tests::harness::{REMOTE_SPAN_ID, REMOTE_TRACE_ID, under_remote_parent};
 
 /// Telemetry is global: tests of this binary install it one at a time.
 fn serial() -> std::sync::MutexGuard<'static, ()> {

@@ -4,8 +4,6 @@
 //! or variant name its `Debug` starts with, else `_OTHER`), never `Box<dyn Error>` and
 //! never the error's text; `ErrorType` still wins, and responses are still recorded.
 
-mod support;
-
 use std::borrow::Cow;
 use std::error::Error;
 use std::fmt;
@@ -13,8 +11,8 @@ use std::sync::Arc;
 
 use opentelemetry::trace::Status;
 use opentelemetry_sdk::trace::SpanData;
-use support::*;
 use trace_genai::{ErrorType, GenAiResponse, trace_genai};
+use trace_genai_tests::harness::*;
 
 /// Text that must never reach a span: error messages may echo the prompt.
 const SECRET: &str = "the user's prompt: tell me a secret";

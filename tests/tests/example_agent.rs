@@ -8,8 +8,7 @@
 //! the console in JSON lines (`TRACE_GENAI_CONSOLE_FORMAT=json`) to read back every
 //! attribute, and in the default tree format for the metrics.
 
-#[path = "support/examples.rs"]
-mod examples;
+use trace_genai_tests::examples;
 
 use serde_json::{Value as Json, json};
 

@@ -10,12 +10,7 @@
 //! --example agent`, then this test with [`EXPECT_DEFAULT_FEATURES`] set, which checks
 //! that the binary is that build).
 
-#[path = "support/examples.rs"]
-mod examples;
-#[path = "support/receiver.rs"]
-mod receiver;
-#[path = "support/tls.rs"]
-mod tls;
+use trace_genai_tests::{examples, receiver, tls};
 
 use std::process::Output;
 use std::time::Duration;

@@ -6,10 +6,7 @@
 //! Runs the example binaries that `cargo test --workspace --all-features` builds next to
 //! this test.
 
-#[path = "support/examples.rs"]
-mod examples;
-#[path = "support/receiver.rs"]
-mod receiver;
+use trace_genai_tests::{examples, receiver};
 
 use std::process::Command;
 use std::time::Duration;

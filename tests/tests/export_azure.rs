@@ -1,8 +1,7 @@
 //! Azure Monitor export through `trace_genai`: the real `opentelemetry-application-insights`
 //! exporter posts its envelopes to a loopback HTTPS stand-in for the ingestion endpoint.
 
-#[path = "support/azure.rs"]
-mod azure;
+use trace_genai_tests::azure;
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;

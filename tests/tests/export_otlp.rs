@@ -3,8 +3,7 @@
 //! (through `Config::from_lookup`) and from code; logs and metrics share the destination;
 //! faults never block instrumented code.
 
-#[path = "support/receiver.rs"]
-mod receiver;
+use trace_genai_tests::receiver;
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};

@@ -3,8 +3,7 @@
 //! and after the span ended; the comment only when content recording allows it; after
 //! eviction, the response id alone; invalid input emits nothing.
 
-#[path = "support/receiver.rs"]
-mod receiver;
+use trace_genai_tests::receiver;
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;

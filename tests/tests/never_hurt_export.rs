@@ -7,8 +7,7 @@
 //! tests that need the process environment (the SDK reads some variables by itself) run a
 //! test of this binary in a child process.
 
-#[path = "support/receiver.rs"]
-mod receiver;
+use trace_genai_tests::receiver;
 
 use std::io::Read as _;
 use std::process::Command;

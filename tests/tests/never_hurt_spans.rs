@@ -353,7 +353,7 @@ fn defect_5_no_addition_is_lost_under_load() {
 
 #[trace_genai(chat, provider = "openai", model = "gpt-4o")]
 async fn slow_llm_call() -> &'static str {
-    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    tokio::time::sleep(std::time::Duration::from_mins(1)).await;
     "never"
 }
 

@@ -5,10 +5,7 @@
 //! an untrusted server, a certificate for another name and a CA certificate presented as
 //! the server's fail the export with the TLS reason in words.
 
-#[path = "support/receiver.rs"]
-mod receiver;
-#[path = "support/tls.rs"]
-mod tls;
+use trace_genai_tests::{receiver, tls};
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;

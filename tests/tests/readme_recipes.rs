@@ -14,20 +14,14 @@
 //! README says: `OTEL_EXPORTER_OTLP_CERTIFICATE` for OTLP, `SSL_CERT_FILE` for Azure
 //! Monitor.
 
-#[path = "support/azure.rs"]
-mod azure;
-#[path = "support/examples.rs"]
-mod examples;
-#[path = "support/receiver.rs"]
-mod receiver;
+use trace_genai_tests::{azure, examples, receiver};
 
 use std::collections::BTreeSet;
 use std::process::Output;
 use std::time::Duration;
 
 use receiver::{OtlpReceiver, RequestInfo, Signal};
-// The TLS helpers come with the Azure stand-in, which is built on them.
-use azure::tls::{Pki, TlsFront, temp_dir};
+use trace_genai_tests::tls::{Pki, TlsFront, temp_dir};
 
 const WAIT: Duration = Duration::from_secs(10);
 

@@ -1,4 +1,4 @@
-//! Self-tests of the test receivers (`support/receiver.rs`, `support/azure.rs`) against the
+//! Self-tests of the test receivers (`trace_genai_tests::receiver`, `trace_genai_tests::azure`) against the
 //! real exporters, without the trace-genai runtime: `opentelemetry-otlp` over gRPC,
 //! HTTP/protobuf and HTTP/JSON for spans, logs and metrics, and
 //! `opentelemetry-application-insights` over HTTPS.
@@ -16,10 +16,7 @@
 //! - with both `http-proto` and `http-json` features on, `.with_http()` defaults to JSON: set
 //!   the protocol explicitly.
 
-#[path = "support/azure.rs"]
-mod azure;
-#[path = "support/receiver.rs"]
-mod receiver;
+use trace_genai_tests::{azure, receiver};
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

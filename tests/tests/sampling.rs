@@ -1,13 +1,11 @@
 //! Sampling fast paths: a call whose span the sampler would drop builds nothing, unless
 //! metrics need it; the decision follows the parent as the SDK's samplers do.
 
-mod support;
-
 use opentelemetry_sdk::metrics::InMemoryMetricExporter;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor};
-use support::under_remote_parent;
 use trace_genai::config::Config;
 use trace_genai::{SamplerConfig, Telemetry, trace_genai};
+use trace_genai_tests::harness::under_remote_parent;
 
 #[trace_genai(chat, model = "m")]
 fn chat(x: u32) -> u32 {

@@ -1,16 +1,14 @@
 //! Async functions: the span covers every poll, nests across `.await`, follows the task
 //! (not the thread), and ends exactly once on completion, error, panic or cancellation.
 
-mod support;
-
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use opentelemetry::trace::SpanKind;
-use support::*;
 use trace_genai::trace_genai;
+use trace_genai_tests::harness::*;
 
 /// Returns `Pending` once, so every instrumented call is polled at least twice.
 struct YieldOnce(bool);
@@ -35,7 +33,7 @@ fn yield_once() -> YieldOnce {
 #[derive(Debug, Clone, PartialEq)]
 struct Doc(String);
 
-#[trace_genai(name = "retrieve_docs", fields(custom_attribute = "value", top_k = top_k as i64))]
+#[trace_genai(name = "retrieve_docs", fields(custom_attribute = "value", top_k = i64::try_from(top_k).unwrap_or(i64::MAX)))]
 async fn retrieve(query: &str, top_k: usize) -> Vec<Doc> {
     yield_once().await;
     (0..top_k).map(|i| Doc(format!("{query}-{i}"))).collect()

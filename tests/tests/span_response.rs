@@ -2,11 +2,9 @@
 //! (directly or as the `Ok` of a `Result`) is recorded on the span with no macro argument;
 //! unknown counts are left out, never reported as 0.
 
-mod support;
-
 use opentelemetry::{Array, StringValue, Value};
-use support::*;
 use trace_genai::{ErrorType, GenAiResponse, Usage, trace_genai};
+use trace_genai_tests::harness::*;
 
 #[derive(Debug, Clone)]
 struct Completion {

@@ -3,17 +3,15 @@
 //! what was seen before a drop); the output text with content on; spans made while the
 //! stream is polled nest under it.
 
-mod support;
-
 use std::borrow::Cow;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt as _};
 use opentelemetry::{Array, StringValue, Value};
 use opentelemetry_sdk::trace::SpanData;
-use support::*;
 use trace_genai::stream::GenAiChunk;
 use trace_genai::{ContentCapture, Usage, set_content_capture, trace_genai};
+use trace_genai_tests::harness::*;
 
 /// One streamed piece of an answer: every chunk carries the running output count, the
 /// last one also the input count and the finish reason (as providers send them).

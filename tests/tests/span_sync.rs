@@ -1,12 +1,10 @@
 //! Sync functions: name, kind, attributes with their types, status, nesting, early
 //! returns, `?`, and panics.
 
-mod support;
-
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Array, StringValue, Value};
-use support::*;
 use trace_genai::trace_genai;
+use trace_genai_tests::harness::*;
 
 #[trace_genai]
 fn summarize(text: &str) -> String {

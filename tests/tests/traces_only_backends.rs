@@ -8,8 +8,7 @@
 //! configured through the process environment as an application is, so that its stderr can
 //! be read; the receiver runs in the parent and counts the requests of each signal.
 
-#[path = "support/receiver.rs"]
-mod receiver;
+use trace_genai_tests::receiver;
 
 use std::process::Command;
 use std::time::Duration;

@@ -6,20 +6,36 @@
 //! #[trace_genai(chat, provider = "openai", model = req.model.as_str(), temperature = req.temperature)]
 //! ```
 //!
-//! Output (`P` is `::trace_genai::__private`):
+//! Output (`P` is `::trace_genai::__private`; each key's `semconv` constant and the
+//! `Operation` variant come from the vocabulary):
 //!
 //! ```text
 //! let mut guard = P::SpanGuard::disabled();
+//! #[allow(clippy::needless_borrows_for_generic_args, reason = "…")]
 //! if P::enabled() {
-//!     let mut attrs = P::attributes(4);
-//!     P::push_static_str(&mut attrs, P::semconv::GEN_AI_OPERATION_NAME, "chat");
+//!     let mut attrs = P::attributes(12);
+//!     P::push_static_str(&mut attrs, P::semconv::GEN_AI_OPERATION_NAME, P::Operation::Chat.as_str());
 //!     P::push_static_str(&mut attrs, P::semconv::GEN_AI_PROVIDER_NAME, "openai");
 //!     P::push(&mut attrs, P::semconv::GEN_AI_REQUEST_MODEL, P::IntoStrValue::into_str_value(&(req.model.as_str())));
 //!     P::push(&mut attrs, P::semconv::GEN_AI_REQUEST_TEMPERATURE, P::IntoF64Value::into_f64_value(&(req.temperature)));
-//!     guard.start(&P::SpanMeta { name: "chat", operation: Some(P::Operation::Chat),
-//!         kind: P::Operation::Chat.default_kind(), subject_key: Some(P::semconv::GEN_AI_REQUEST_MODEL) }, attrs);
+//!     guard.start(
+//!         &P::SpanMeta {
+//!             name: "chat",
+//!             operation: Some(P::Operation::Chat),
+//!             kind: P::Operation::Chat.default_kind(),
+//!             subject_key: Some(P::semconv::GEN_AI_REQUEST_MODEL),
+//!             content: None,
+//!             stream: false,
+//!         },
+//!         attrs,
+//!     );
 //! }
 //! ```
+//!
+//! The span name is `chat` here because the model is an expression; with `model = "gpt-4o"`
+//! it is `chat gpt-4o`, and the runtime completes it from `subject_key` otherwise. The
+//! attribute list has room for what the span gets when the call ends (response, usage,
+//! `error.type`), so it is not reallocated then.
 //!
 //! The guard is started in place: it holds the span, which is large, and is never moved
 //! on the way. An `async fn`'s guard is a `P::HeapGuard` instead, whose span is started in
@@ -32,9 +48,10 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::{Expr, ExprLit, Lit};
 
-use crate::args::{Args, KEYS, ValueType};
+use crate::args::Args;
 use crate::expand::function_name;
 use crate::item::MaybeItemFn;
+use crate::vocabulary::{KEYS, MODEL, OPERATION_NAME_KEY, Operation, ValueType};
 
 /// The statements that declare `guard` and start its span (when telemetry is on).
 pub(crate) fn span_start(
@@ -53,36 +70,39 @@ pub(crate) fn span_start(
         .map_or_else(|| function_name(function), syn::LitStr::value);
     let mut subject_key = quote!(::core::option::Option::None);
 
-    let operation = args.operation.as_ref().map(|(_, spec)| *spec);
-    if let Some(spec) = operation {
-        let variant = format_ident!("{}", spec.variant);
+    let operation = args.operation();
+    if let Some(op) = operation {
+        let variant = format_ident!("{}", op.variant());
+        let operation_key = format_ident!("{}", OPERATION_NAME_KEY);
         pushes.push(quote! {
-            #private::push_static_str(&mut #attrs, #private::semconv::GEN_AI_OPERATION_NAME, #private::Operation::#variant.as_str());
+            #private::push_static_str(&mut #attrs, #private::semconv::#operation_key, #private::Operation::#variant.as_str());
         });
-        name = match args.key(spec.subject).map(|arg| &arg.value) {
+        let subject = op.subject();
+        let subject_semconv = format_ident!("{}", subject.semconv);
+        name = match args.key(subject).map(|arg| &arg.value) {
             Some(Expr::Lit(ExprLit {
-                lit: Lit::Str(subject),
+                lit: Lit::Str(value),
                 ..
-            })) if !subject.value().is_empty() => format!("{} {}", spec.name, subject.value()),
-            _ => spec.name.to_owned(),
+            })) if !value.value().is_empty() => format!("{} {}", op.name(), value.value()),
+            _ => op.name().to_owned(),
         };
-        match args.key(spec.subject).map(|arg| &arg.value) {
+        match args.key(subject).map(|arg| &arg.value) {
             Some(Expr::Lit(_)) => {}
             Some(_) => {
-                let key = semconv_key(spec.subject);
-                subject_key = quote!(::core::option::Option::Some(#private::semconv::#key));
+                subject_key =
+                    quote!(::core::option::Option::Some(#private::semconv::#subject_semconv));
             }
-            None if spec.subject == "model" && args.request.is_some() => {
+            None if subject == MODEL && args.request.is_some() => {
                 // The model comes from the `request = …` value.
-                let key = semconv_key(spec.subject);
-                subject_key = quote!(::core::option::Option::Some(#private::semconv::#key));
+                subject_key =
+                    quote!(::core::option::Option::Some(#private::semconv::#subject_semconv));
             }
-            None if spec.name == "execute_tool" => {
+            None if op == Operation::ExecuteTool => {
                 // A tool is usually the function itself: name it after the function.
                 let tool = function_name(function);
-                name = format!("execute_tool {tool}");
+                name = format!("{} {tool}", op.name());
                 pushes.push(quote! {
-                    #private::push_static_str(&mut #attrs, #private::semconv::GEN_AI_TOOL_NAME, #tool);
+                    #private::push_static_str(&mut #attrs, #private::semconv::#subject_semconv, #tool);
                 });
             }
             None => {}
@@ -90,7 +110,7 @@ pub(crate) fn span_start(
     }
 
     for spec in KEYS {
-        let Some(arg) = args.key(spec.name) else {
+        let Some(arg) = args.key(spec) else {
             continue;
         };
         let key = format_ident!("{}", spec.semconv);
@@ -150,16 +170,16 @@ pub(crate) fn span_start(
             let variant = format_ident!("{}", variant);
             quote!(#private::SpanKind::#variant)
         }
-        (None, Some(spec)) => {
-            let variant = format_ident!("{}", spec.variant);
+        (None, Some(op)) => {
+            let variant = format_ident!("{}", op.variant());
             quote!(#private::Operation::#variant.default_kind())
         }
         (None, None) => quote!(#private::SpanKind::Internal),
     };
     let operation = operation.map_or_else(
         || quote!(::core::option::Option::None),
-        |spec| {
-            let variant = format_ident!("{}", spec.variant);
+        |op| {
+            let variant = format_ident!("{}", op.variant());
             quote!(::core::option::Option::Some(#private::Operation::#variant))
         },
     );
@@ -175,10 +195,12 @@ pub(crate) fn span_start(
     let later = if args.operation.is_some() { 8 } else { 1 };
     let capacity = pushes.len() + later + if args.request.is_some() { 12 } else { 0 };
 
-    let allow = crate::expand::body::allow_glue();
     quote! {
         let mut #guard = #private::#guard_type::disabled();
-        #allow
+        #[allow(
+            clippy::needless_borrows_for_generic_args,
+            reason = "attribute values are taken by reference, so that a parameter used as a value is not moved"
+        )]
         if #private::enabled() {
             let mut #attrs = #private::attributes(#capacity);
             #(#pushes)*
@@ -227,12 +249,4 @@ pub(crate) fn relocate(tokens: &TokenStream, span: Span) -> TokenStream {
             token
         })
         .collect()
-}
-
-fn semconv_key(name: &str) -> Ident {
-    let spec = KEYS.iter().find(|spec| spec.name == name);
-    format_ident!(
-        "{}",
-        spec.map_or("GEN_AI_REQUEST_MODEL", |spec| spec.semconv)
-    )
 }

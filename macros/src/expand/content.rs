@@ -1,5 +1,4 @@
-//! Lowers `capture(...)` to calls on the span's content collector, and checks that the
-//! names it uses are parameters.
+//! Lowers `capture(...)` to calls on the span's content collector.
 //!
 //! Input:
 //!
@@ -31,76 +30,12 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::Ident;
 use syn::spanned::Spanned as _;
-use syn::visit::Visit;
-use syn::{Expr, FnArg, Ident};
 
-use crate::args::{Args, CaptureSource, Slot};
-use crate::errors::Errors;
+use crate::args::{Args, CaptureSource};
 use crate::expand::attributes::{relocate, respan};
-use crate::expand::function_name;
-use crate::item::MaybeItemFn;
-
-/// Every single-name value in `capture(...)` must be a parameter of the function.
-pub(crate) fn check_parameters(args: &Args, function: &MaybeItemFn) -> syn::Result<()> {
-    let mut parameters = Parameters::default();
-    for input in &function.sig.inputs {
-        match input {
-            FnArg::Receiver(_) => parameters.names.push("self".to_owned()),
-            FnArg::Typed(typed) => parameters.visit_pat(&typed.pat),
-        }
-    }
-    let function = function_name(function);
-    let mut errors = Errors::default();
-    let mut check = |ident: &Ident, hint: &str| {
-        if !parameters.names.iter().any(|name| ident == name) {
-            errors.spanned(
-                ident,
-                format!("`{ident}` is not a parameter of `{function}`{hint}"),
-            );
-        }
-    };
-    for capture in &args.captures {
-        match &capture.source {
-            CaptureSource::Implicit(ident) => {
-                // `capture(request)` uses the `request = …` value when there is one.
-                if capture.slot == Slot::Request && args.request.is_some() {
-                    continue;
-                }
-                check(
-                    ident,
-                    &format!("; name the value to capture: `capture({ident} = <parameter>)`"),
-                );
-            }
-            CaptureSource::Expr(Expr::Path(path))
-                if path.qself.is_none() && path.path.get_ident().is_some() =>
-            {
-                if let Some(ident) = path.path.get_ident() {
-                    check(ident, "");
-                }
-            }
-            CaptureSource::Parameters(idents) => {
-                for ident in idents {
-                    check(ident, "");
-                }
-            }
-            CaptureSource::Expr(_) | CaptureSource::Return => {}
-        }
-    }
-    errors.finish()
-}
-
-#[derive(Default)]
-struct Parameters {
-    names: Vec<String>,
-}
-
-impl Visit<'_> for Parameters {
-    fn visit_pat_ident(&mut self, pat: &syn::PatIdent) {
-        self.names.push(pat.ident.to_string());
-        syn::visit::visit_pat_ident(self, pat);
-    }
-}
+use crate::vocabulary::{Operation, Slot};
 
 /// The input captures, run right after the span starts (before the body takes the
 /// parameters). Empty when nothing is captured from the inputs.
@@ -108,14 +43,8 @@ pub(crate) fn capture_inputs(args: &Args, private: &TokenStream, guard: &Ident) 
     let content = Ident::new("trace_genai_content", Span::mixed_site());
     let mut calls = Vec::new();
     for capture in &args.captures {
-        let method = match capture.slot {
-            Slot::Messages => "input_messages",
-            Slot::System => "system_instructions",
-            Slot::Tools => "tool_definitions",
-            Slot::Request => "request",
-            Slot::Arguments => "tool_call_arguments",
-            Slot::Query => "retrieval_query",
-            Slot::Output => continue,
+        let Some(method) = capture.slot.input_method() else {
+            continue;
         };
         let method = Ident::new(method, capture.name.span());
         let value: TokenStream = match &capture.source {
@@ -165,7 +94,7 @@ pub(crate) fn capture_output(
     stream: bool,
 ) -> TokenStream {
     let content = Ident::new("trace_genai_content", Span::mixed_site());
-    let operation = args.operation.as_ref().map(|(_, op)| op.name);
+    let output_key = args.operation().and_then(Operation::output_key);
     let wants_output = args
         .captures
         .iter()
@@ -182,15 +111,12 @@ pub(crate) fn capture_output(
             // Trait errors point at the `capture(...)` entry; the generated name keeps
             // its hygiene.
             let value = relocate(value, span);
-            let key = match operation {
-                Some("execute_tool") => quote!(GEN_AI_TOOL_CALL_RESULT),
-                Some("retrieval") => quote!(GEN_AI_RETRIEVAL_DOCUMENTS),
-                _ => {
-                    return quote_spanned! {span=>
-                        #spanned::Captured::output_messages(#content, #value);
-                    };
-                }
+            let Some(key) = output_key else {
+                return quote_spanned! {span=>
+                    #spanned::Captured::output_messages(#content, #value);
+                };
             };
+            let key = Ident::new(key, Span::call_site());
             let call = quote_spanned! {span=>
                 #spanned::capture_json(#content, #spanned::semconv::#key, (&&#spanned::CaptureValue(#value)).target());
             };

@@ -1,11 +1,6 @@
 //! The example binaries that `cargo test --workspace --all-features` builds next to the
 //! test binaries.
 
-#![allow(
-    dead_code,
-    reason = "each test binary uses a different subset of the helpers"
-)]
-
 use std::path::PathBuf;
 use std::process::Command;
 

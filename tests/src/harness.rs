@@ -3,12 +3,7 @@
 //!
 //! The in-memory exporter sits behind a batch processor (`with_span_exporter`), as an
 //! application's exporter does, so these tests see what trace-genai's direct span path
-//! produces; `direct_path.rs` checks it against the SDK tracer's.
-
-#![allow(
-    dead_code,
-    reason = "each test binary uses a different subset of the helpers"
-)]
+//! produces; `tests/direct_path.rs` checks it against the SDK tracer's.
 
 use std::future::Future;
 use std::sync::{LazyLock, Mutex, MutexGuard, OnceLock};
@@ -113,8 +108,14 @@ impl Spans {
         self.0.iter().map(|s| s.name.as_ref()).collect()
     }
 
+    /// How many spans ended.
     pub fn len(&self) -> usize {
         self.0.len()
+    }
+
+    /// Whether no span ended.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 

@@ -5,7 +5,7 @@
 //! `POST {IngestionEndpoint}/v2/track` with `Content-Type: application/json`,
 //! `Content-Encoding: gzip` and a JSON array of envelopes as the body. [`AzureStandIn::start`]
 //! generates, at test time, a CA and a server certificate for `127.0.0.1` and `localhost`
-//! signed by it (`tls.rs`), serves HTTPS on `127.0.0.1:0` (rustls with the `aws-lc-rs` provider,
+//! signed by it ([`crate::tls`]), serves HTTPS on `127.0.0.1:0` (rustls with the `aws-lc-rs` provider,
 //! the one reqwest's `rustls` feature brings anyway), keeps every envelope it receives and
 //! answers 200 with the Breeze body `{"itemsReceived":N,"itemsAccepted":N,"errors":[]}`.
 //!
@@ -14,11 +14,6 @@
 //!
 //! The `wait_for_*` methods block the calling thread while they poll. Dropping the stand-in
 //! stops the server.
-
-#![allow(
-    dead_code,
-    reason = "each test binary uses a different subset of the stand-in"
-)]
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -34,9 +29,6 @@ use hyper::header::CONTENT_TYPE;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
-
-#[path = "tls.rs"]
-pub mod tls;
 
 /// The instrumentation key in [`AzureStandIn::connection_string`].
 pub const INSTRUMENTATION_KEY: &str = "00000000-0000-0000-0000-000000000000";
@@ -104,7 +96,7 @@ impl AzureStandIn {
     }
 
     fn serve(client_auth: bool) -> Self {
-        let pki = tls::Pki::new();
+        let pki = crate::tls::Pki::new();
         let mut tls_config = pki.server_config(client_auth);
         // The stand-in speaks HTTP/1.1 only.
         tls_config.alpn_protocols = vec![b"http/1.1".to_vec()];

@@ -20,11 +20,6 @@
 //! The `wait_for_*` methods block the calling thread while they poll: from an async test, call
 //! them on a multi-thread runtime or through `tokio::task::spawn_blocking`.
 
-#![allow(
-    dead_code,
-    reason = "each test binary uses a different subset of the receiver"
-)]
-
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::fmt::Write as _;

@@ -3,11 +3,6 @@
 //! terminates TLS on loopback before a plaintext receiver port (an `OtlpReceiver`'s gRPC
 //! or HTTP listener), as a hosted backend's HTTPS front does.
 
-#![allow(
-    dead_code,
-    reason = "each test binary uses a different subset of the helpers"
-)]
-
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,6 +22,10 @@ pub struct Pki {
     pub client_key_pem: String,
 }
 
+#[allow(
+    clippy::new_without_default,
+    reason = "`Pki::new` generates keys and certificates: a costly call, kept explicit"
+)]
 impl Pki {
     /// Generates the CA and the certificates.
     pub fn new() -> Self {
