@@ -123,18 +123,12 @@ pub mod config;
 #[cfg(feature = "console")]
 #[cfg_attr(docsrs, doc(cfg(feature = "console")))]
 pub mod console;
-#[cfg(feature = "console")]
-mod console_bridge;
-#[cfg(feature = "console")]
-mod console_logs;
-#[cfg(feature = "console")]
-mod console_metrics;
 mod content;
 pub mod context;
 pub mod current_span;
 mod destination;
 mod error;
-mod exporter;
+mod export;
 pub mod feedback;
 mod future;
 pub mod message;

@@ -14,7 +14,7 @@ use opentelemetry_sdk::trace::{SdkTracerProvider, SpanExporter, SpanProcessor};
 use crate::config::{Config, ConsoleFormat, SamplerConfig};
 use crate::destination::{ConnectionString, Destination, OtlpConfig, OtlpProtocol, Signal};
 use crate::error::{InitError, ShutdownError};
-use crate::exporter::{self, ExportSettings, Runtimes};
+use crate::export::{self, ExportSettings, Runtimes};
 
 // Odd states create spans.
 const STATE_NOT_INSTALLED: u8 = 0;
@@ -557,7 +557,7 @@ impl TelemetryBuilder {
     pub fn with_span_exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
         self.processors.push((
             Box::new(move |batch: &crate::config::BatchConfig| {
-                Ok(Box::new(crate::exporter::batch::BatchProcessor::for_spans(
+                Ok(Box::new(crate::export::batch::BatchProcessor::for_spans(
                     exporter,
                     batch.spans.clamped(),
                 )?) as Box<dyn SpanProcessor>)
@@ -602,7 +602,7 @@ impl TelemetryBuilder {
     ) -> Self {
         self.metric_readers
             .push(Box::new(move |builder, settings: &ExportSettings| {
-                builder.with_reader(crate::exporter::metric_reader(exporter, settings))
+                builder.with_reader(crate::export::metric_reader(exporter, settings))
             }));
         self
     }
@@ -721,7 +721,7 @@ impl TelemetryBuilder {
             .with_span_limits(config.span_limits.to_sdk());
         let mut processors = Vec::new();
         for destination in traces {
-            processors.extend(exporter::trace_processor(
+            processors.extend(export::trace_processor(
                 destination,
                 &settings,
                 &mut runtimes,
@@ -753,7 +753,7 @@ impl TelemetryBuilder {
         let mut logger_builder = SdkLoggerProvider::builder().with_resource(resource.clone());
         for destination in logs {
             logger_builder =
-                exporter::add_logs(logger_builder, destination, &settings, &mut runtimes)?;
+                export::add_logs(logger_builder, destination, &settings, &mut runtimes)?;
         }
 
         for add_processor in self.log_processors {
@@ -768,7 +768,7 @@ impl TelemetryBuilder {
         let mut meter_builder = SdkMeterProvider::builder().with_resource(resource);
         for destination in metrics {
             meter_builder =
-                exporter::add_metrics(meter_builder, destination, &settings, &mut runtimes)?;
+                export::add_metrics(meter_builder, destination, &settings, &mut runtimes)?;
         }
 
         for add_reader in self.metric_readers {

@@ -58,7 +58,7 @@ impl ConsoleLogExporter {
     fn render(&self, record: &SdkLogRecord) -> String {
         match (self.format, record.trace_context()) {
             (ConsoleFormat::JsonLines, _) => json_line(record),
-            (_, Some(context)) if self.bridged => crate::console_bridge::offer(
+            (_, Some(context)) if self.bridged => super::bridge::offer(
                 context.trace_id,
                 context.span_id,
                 tree_line(record),
@@ -169,7 +169,7 @@ impl LogExporter for ConsoleLogExporter {
         if self.bridged {
             // Records whose span never reached the console.
             let mut text = String::new();
-            for line in crate::console_bridge::drain() {
+            for line in super::bridge::drain() {
                 text.push_str(&line);
                 text.push('\n');
             }

@@ -1,0 +1,177 @@
+//! Runs exporters on trace-genai's own tokio runtime.
+
+use std::future::Future;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use tokio::runtime::{Handle, Runtime};
+
+use crate::error::InitError;
+
+/// One worker thread, `trace-genai-export`, that drives network I/O of exports.
+///
+/// Dropping it never blocks and never panics, also inside an async context (an install
+/// error or a `Telemetry` dropped in `#[tokio::main]`): it stops in the background.
+/// [`Runtimes`](super::Runtimes) owns it; an export holds it only while it runs.
+pub(crate) struct ExportRuntime {
+    runtime: Option<Runtime>,
+    handle: Handle,
+}
+
+impl ExportRuntime {
+    pub(crate) fn new() -> Result<Self, InitError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("trace-genai-export")
+            .enable_all()
+            .build()
+            .map_err(|error| InitError::Exporter {
+                exporter: "export runtime",
+                source: Box::new(error),
+            })?;
+        let handle = runtime.handle().clone();
+        Ok(ExportRuntime {
+            runtime: Some(runtime),
+            handle,
+        })
+    }
+
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+impl Drop for ExportRuntime {
+    fn drop(&mut self) {
+        // A plain drop waits for the runtime's blocking threads, which tokio forbids
+        // (with a panic) inside an async context.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// An exporter whose calls run on the export runtime. The SDK calls exporters from
+/// background threads, which block on the result.
+#[derive(Debug)]
+pub(crate) struct OnRuntime<E> {
+    inner: E,
+    /// Upgraded for the length of each call: the runtime cannot stop under a running
+    /// export, and once it has stopped, calls fail without touching tokio.
+    runtime: Weak<ExportRuntime>,
+    /// The time limit of one export (`OTEL_BSP_EXPORT_TIMEOUT`, …), on top of the
+    /// exporter's own.
+    timeout: Duration,
+}
+
+impl<E> OnRuntime<E> {
+    pub(crate) fn new(inner: E, runtime: &Arc<ExportRuntime>, timeout: Duration) -> Self {
+        OnRuntime {
+            inner,
+            runtime: Arc::downgrade(runtime),
+            timeout,
+        }
+    }
+
+    /// Runs one export on the runtime, within the time limit.
+    fn run_export<F: Future<Output = OTelSdkResult> + Send>(&self, future: F) -> OTelSdkResult {
+        let Some(runtime) = self.runtime.upgrade() else {
+            return Err(OTelSdkError::InternalFailure(
+                "telemetry was shut down: trace-genai's export runtime has stopped".to_owned(),
+            ));
+        };
+        let timeout = self.timeout;
+        let limited = async move {
+            tokio::time::timeout(timeout, future)
+                .await
+                .unwrap_or(Err(OTelSdkError::Timeout(timeout)))
+        };
+        let handle = runtime.handle();
+        if Handle::try_current().is_ok() {
+            // Called from inside some tokio runtime (a processor driven by the
+            // application's runtime): block on another thread instead of panicking.
+            std::thread::scope(|scope| scope.spawn(move || handle.block_on(limited)).join())
+                .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+        } else {
+            handle.block_on(limited)
+        }
+    }
+
+    /// Calls `f` inside the runtime's context; once the runtime has stopped, there is
+    /// nothing left to flush or shut down.
+    fn entered(&self, f: impl FnOnce(&E) -> OTelSdkResult) -> OTelSdkResult {
+        match self.runtime.upgrade() {
+            Some(runtime) => {
+                let _entered = runtime.handle().enter();
+                f(&self.inner)
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+impl<E: opentelemetry_sdk::trace::SpanExporter> opentelemetry_sdk::trace::SpanExporter
+    for OnRuntime<E>
+{
+    fn export(
+        &self,
+        batch: Vec<opentelemetry_sdk::trace::SpanData>,
+    ) -> impl Future<Output = OTelSdkResult> + Send {
+        std::future::ready(self.run_export(self.inner.export(batch)))
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.entered(|inner| inner.shutdown_with_timeout(timeout))
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.entered(opentelemetry_sdk::trace::SpanExporter::force_flush)
+    }
+
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+impl<E: opentelemetry_sdk::logs::LogExporter> opentelemetry_sdk::logs::LogExporter
+    for OnRuntime<E>
+{
+    fn export(
+        &self,
+        batch: opentelemetry_sdk::logs::LogBatch<'_>,
+    ) -> impl Future<Output = OTelSdkResult> + Send {
+        std::future::ready(self.run_export(self.inner.export(batch)))
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.entered(|inner| inner.shutdown_with_timeout(timeout))
+    }
+
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+impl<E: opentelemetry_sdk::metrics::exporter::PushMetricExporter>
+    opentelemetry_sdk::metrics::exporter::PushMetricExporter for OnRuntime<E>
+{
+    fn export(
+        &self,
+        metrics: &opentelemetry_sdk::metrics::data::ResourceMetrics,
+    ) -> impl Future<Output = OTelSdkResult> + Send {
+        std::future::ready(self.run_export(self.inner.export(metrics)))
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.entered(opentelemetry_sdk::metrics::exporter::PushMetricExporter::force_flush)
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.entered(|inner| inner.shutdown_with_timeout(timeout))
+    }
+
+    fn temporality(&self) -> opentelemetry_sdk::metrics::Temporality {
+        self.inner.temporality()
+    }
+}
