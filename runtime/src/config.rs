@@ -59,12 +59,14 @@ use std::time::Duration;
 
 use opentelemetry::KeyValue;
 
-use crate::destination::{
+use crate::config::destination::{
     ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, OtlpTls, Pem, Secret,
     Signal, check_headers, validate_url,
 };
-use crate::error::InitError;
+use crate::config::error::InitError;
 
+pub(crate) mod destination;
+pub(crate) mod error;
 mod parse;
 mod vars;
 

@@ -29,9 +29,9 @@ use opentelemetry_sdk::logs::LoggerProviderBuilder;
 use opentelemetry_sdk::metrics::MeterProviderBuilder;
 use opentelemetry_sdk::trace::SpanProcessor;
 
+use crate::config::destination::Destination;
+use crate::config::error::InitError;
 use crate::config::{BatchConfig, BatchProcessorConfig, MIN_METRIC_EXPORT_INTERVAL};
-use crate::destination::Destination;
-use crate::error::InitError;
 
 /// What the exporters need besides their destination.
 pub(crate) struct ExportSettings {
@@ -55,7 +55,10 @@ pub(crate) struct ExportSettings {
         )),
         allow(dead_code, reason = "only the network exporters with TLS use it")
     )]
-    pub(crate) client_identity: Option<(crate::destination::Pem, crate::destination::Pem)>,
+    pub(crate) client_identity: Option<(
+        crate::config::destination::Pem,
+        crate::config::destination::Pem,
+    )>,
 }
 
 /// The tokio runtime the network exporters run on; created on first use.
@@ -96,7 +99,7 @@ impl Runtimes {
         delivery::Counted<batch::BatchProcessor<opentelemetry_sdk::trace::SpanData>>,
         InitError,
     > {
-        let delivery = self.delivery(name, crate::destination::Signal::Traces, seen);
+        let delivery = self.delivery(name, crate::config::destination::Signal::Traces, seen);
         let spans = settings.batch.spans.clamped();
         let exporter = delivery::Counted::new(
             on_runtime::OnRuntime::new(exporter, runtime, spans.export_timeout),
@@ -115,7 +118,7 @@ impl Runtimes {
     fn delivery(
         &mut self,
         name: String,
-        signal: crate::destination::Signal,
+        signal: crate::config::destination::Signal,
         seen: delivery::Seen,
     ) -> std::sync::Arc<delivery::Delivery> {
         let delivery = std::sync::Arc::new(delivery::Delivery::new(name, signal, seen));
@@ -139,7 +142,7 @@ impl Runtimes {
     }
 
     /// One error per destination and signal that lost telemetry.
-    pub(crate) fn undelivered(&self) -> Vec<crate::error::ShutdownError> {
+    pub(crate) fn undelivered(&self) -> Vec<crate::config::error::ShutdownError> {
         self.deliveries.iter().filter_map(|d| d.report()).collect()
     }
 
@@ -151,7 +154,7 @@ impl Runtimes {
 
     /// One error per destination and signal with an export that failed after `mark` (from
     /// [`Runtimes::failures`]), with its losses so far.
-    pub(crate) fn failed_since(&self, mark: &[u64]) -> Vec<crate::error::ShutdownError> {
+    pub(crate) fn failed_since(&self, mark: &[u64]) -> Vec<crate::config::error::ShutdownError> {
         self.deliveries
             .iter()
             .enumerate()
@@ -256,11 +259,11 @@ pub(crate) fn trace_processor(
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
         Destination::Otlp(otlp) => {
             let runtime = runtimes.runtime()?;
-            let name = otlp_name(otlp, crate::destination::Signal::Traces);
+            let name = otlp_name(otlp, crate::config::destination::Signal::Traces);
             let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
                 otlp::span_exporter(otlp, runtime.handle(), &seen, settings)?,
-                crate::destination::Signal::Traces,
+                crate::config::destination::Signal::Traces,
                 name.clone(),
             );
             Ok(Some(Box::new(
@@ -306,14 +309,14 @@ pub(crate) fn add_logs(
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
         Destination::Otlp(otlp) => {
             let runtime = runtimes.runtime()?;
-            let name = otlp_name(otlp, crate::destination::Signal::Logs);
+            let name = otlp_name(otlp, crate::config::destination::Signal::Logs);
             let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
                 otlp::log_exporter(otlp, runtime.handle(), &seen, settings)?,
-                crate::destination::Signal::Logs,
+                crate::config::destination::Signal::Logs,
                 name.clone(),
             );
-            let delivery = runtimes.delivery(name, crate::destination::Signal::Logs, seen);
+            let delivery = runtimes.delivery(name, crate::config::destination::Signal::Logs, seen);
             let exporter = delivery::Counted::new(
                 on_runtime::OnRuntime::new(exporter, &runtime, logs.clamped().export_timeout),
                 std::sync::Arc::clone(&delivery),
@@ -330,7 +333,7 @@ pub(crate) fn add_logs(
             let exporter = azure::exporter(connection, settings, runtime.handle(), &seen)?;
             let delivery = runtimes.delivery(
                 azure::name(connection),
-                crate::destination::Signal::Logs,
+                crate::config::destination::Signal::Logs,
                 seen,
             );
             let exporter = delivery::Counted::new(
@@ -371,14 +374,15 @@ pub(crate) fn add_metrics(
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
         Destination::Otlp(otlp) => {
             let runtime = runtimes.runtime()?;
-            let name = otlp_name(otlp, crate::destination::Signal::Metrics);
+            let name = otlp_name(otlp, crate::config::destination::Signal::Metrics);
             let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
                 otlp::metric_exporter(otlp, runtime.handle(), &seen, settings)?,
-                crate::destination::Signal::Metrics,
+                crate::config::destination::Signal::Metrics,
                 name.clone(),
             );
-            let delivery = runtimes.delivery(name, crate::destination::Signal::Metrics, seen);
+            let delivery =
+                runtimes.delivery(name, crate::config::destination::Signal::Metrics, seen);
             Ok(builder.with_reader(metric_reader(
                 delivery::Counted::new(
                     on_runtime::OnRuntime::new(exporter, &runtime, metric_export_timeout(settings)),
@@ -394,7 +398,7 @@ pub(crate) fn add_metrics(
             let exporter = azure::exporter(connection, settings, runtime.handle(), &seen)?;
             let delivery = runtimes.delivery(
                 azure::name(connection),
-                crate::destination::Signal::Metrics,
+                crate::config::destination::Signal::Metrics,
                 seen,
             );
             Ok(builder.with_reader(metric_reader(
@@ -412,7 +416,10 @@ pub(crate) fn add_metrics(
 
 /// An OTLP destination as reports name it, e.g. `OTLP grpc http://collector:4317`.
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
-fn otlp_name(otlp: &crate::destination::OtlpConfig, signal: crate::destination::Signal) -> String {
+fn otlp_name(
+    otlp: &crate::config::destination::OtlpConfig,
+    signal: crate::config::destination::Signal,
+) -> String {
     format!(
         "OTLP {} {}",
         otlp.protocol.as_str(),

@@ -559,12 +559,12 @@ fn emit(
     attributes: Vec<KeyValue>,
     body: Option<AnyValue>,
 ) {
-    let Some(provider) = crate::provider::logger_provider() else {
+    let Some(provider) = crate::install::provider::logger_provider() else {
         return;
     };
     // A panicking log processor must not take the caller down.
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let logger = provider.logger_with_scope(crate::span::scope());
+        let logger = provider.logger_with_scope(crate::instrument::span::scope());
         let mut record = logger.create_log_record();
         record.set_event_name(name);
         record.set_severity_number(Severity::Info);
@@ -580,7 +580,7 @@ fn emit(
         for attribute in attributes {
             record.add_attribute(
                 attribute.key,
-                crate::content::any_from_value(attribute.value),
+                crate::genai::content::any_from_value(attribute.value),
             );
         }
         if let Some(body) = body {

@@ -116,37 +116,31 @@
     clippy::print_stderr
 )]
 
-#[cfg(feature = "async-openai")]
-#[cfg_attr(docsrs, doc(cfg(feature = "async-openai")))]
-pub mod async_openai;
+// The modules, lowest first: each one uses only modules above it in this list (see
+// ARCHITECTURE.md).
 pub mod config;
 #[cfg(feature = "console")]
 #[cfg_attr(docsrs, doc(cfg(feature = "console")))]
 pub mod console;
-mod content;
 pub mod context;
-pub mod current_span;
-mod destination;
-mod error;
 mod export;
 pub mod feedback;
-mod future;
-pub mod message;
-pub mod metrics;
-mod operation;
-mod outcome;
+mod genai;
+mod global;
+mod install;
+mod instrument;
 pub mod propagation;
-mod provider;
-mod recorder;
-mod resource;
-mod response;
+mod record;
 pub mod semconv;
-mod span;
-pub mod stream;
+
+#[cfg(feature = "async-openai")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async-openai")))]
+pub use genai::async_openai;
+pub use genai::{message, metrics};
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-pub mod testing;
-mod value;
+pub use install::testing;
+pub use instrument::{current_span, stream};
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -326,23 +320,27 @@ pub use trace_genai_macros::trace_genai;
 /// so that instrumented code needs no other dependency.
 pub use opentelemetry::KeyValue;
 
-pub use config::{ConsoleFormat, SamplerConfig};
-pub use content::{
-    ContentCapture, DEFAULT_CONTENT_MAX_LENGTH, TRUNCATION_MARKER, content_capture,
-    content_max_length, set_content_capture,
-};
-pub use destination::{
+pub use config::destination::{
     ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, OtlpTls, Pem, Secret,
     Signal,
 };
-pub use error::{ExportFailure, InitError, ShutdownError};
+pub use config::error::{ExportFailure, InitError, ShutdownError};
+pub use config::{ConsoleFormat, SamplerConfig};
 pub use feedback::record_user_feedback;
-pub use message::GenAiRequest;
-pub use operation::Operation;
-pub use outcome::ErrorType;
-pub use provider::{Telemetry, TelemetryBuilder, logger_provider, use_global_tracer_provider};
-pub use response::{GenAiResponse, Usage};
-pub use value::{IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue};
+pub use genai::content::{
+    ContentCapture, DEFAULT_CONTENT_MAX_LENGTH, TRUNCATION_MARKER, content_capture,
+    content_max_length, set_content_capture,
+};
+pub use genai::message::GenAiRequest;
+pub use genai::operation::Operation;
+pub use genai::response::{GenAiResponse, Usage};
+pub use genai::value::{
+    IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue,
+};
+pub use install::provider::{
+    Telemetry, TelemetryBuilder, logger_provider, use_global_tracer_provider,
+};
+pub use instrument::outcome::ErrorType;
 
 /// Re-export of the `opentelemetry` API crate trace-genai is built on, so applications can
 /// reach it without a version mismatch.

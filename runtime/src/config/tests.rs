@@ -1,5 +1,5 @@
 use super::*;
-use crate::destination::{Destination, OtlpCompression, OtlpProtocol, Signal};
+use crate::config::destination::{Destination, OtlpCompression, OtlpProtocol, Signal};
 
 fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
     let vars: Vec<(String, String)> = vars

@@ -120,7 +120,7 @@ fn text_line(record: &SdkLogRecord) -> String {
 }
 
 fn any_text(value: &AnyValue) -> String {
-    crate::content::json_from_any(value).to_string()
+    crate::genai::content::json_from_any(value).to_string()
 }
 
 fn json_line(record: &SdkLogRecord) -> String {
@@ -144,11 +144,14 @@ fn json_line(record: &SdkLogRecord) -> String {
     }
     let attributes: serde_json::Map<String, Json> = record
         .attributes_iter()
-        .map(|(key, value)| (key.to_string(), crate::content::json_from_any(value)))
+        .map(|(key, value)| (key.to_string(), crate::genai::content::json_from_any(value)))
         .collect();
     object.insert("attributes".to_owned(), Json::Object(attributes));
     if let Some(body) = record.body() {
-        object.insert("body".to_owned(), crate::content::json_from_any(body));
+        object.insert(
+            "body".to_owned(),
+            crate::genai::content::json_from_any(body),
+        );
     }
     let mut line = Json::Object(object).to_string();
     line.push('\n');

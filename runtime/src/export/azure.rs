@@ -5,8 +5,8 @@ use opentelemetry_sdk::logs::SdkLogRecord;
 use tokio::runtime::Handle;
 
 use super::ExportSettings;
-use crate::destination::ConnectionString;
-use crate::error::InitError;
+use crate::config::destination::ConnectionString;
+use crate::config::error::InitError;
 
 pub(super) type Exporter =
     opentelemetry_application_insights::Exporter<super::observed::Observed<reqwest::Client>>;
@@ -75,7 +75,11 @@ fn is_structured(value: &AnyValue) -> bool {
 /// A map or a list as its JSON text; any other value as it is.
 fn json_text(value: &AnyValue) -> AnyValue {
     if is_structured(value) {
-        AnyValue::String(crate::content::json_from_any(value).to_string().into())
+        AnyValue::String(
+            crate::genai::content::json_from_any(value)
+                .to_string()
+                .into(),
+        )
     } else {
         value.clone()
     }

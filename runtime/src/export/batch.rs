@@ -28,7 +28,7 @@ use opentelemetry_sdk::logs::{LogBatch, LogExporter, LogProcessor, SdkLogRecord}
 use opentelemetry_sdk::trace::{SpanData, SpanExporter, SpanProcessor};
 
 use crate::config::BatchProcessorConfig;
-use crate::error::InitError;
+use crate::config::error::InitError;
 
 /// How long `force_flush` waits for the worker (the SDK processors' value).
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);

@@ -9,8 +9,8 @@ use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 
-use crate::destination::Signal;
-use crate::error::{ExportFailure, ShutdownError};
+use crate::config::destination::Signal;
+use crate::config::error::{ExportFailure, ShutdownError};
 
 /// What the transport saw on its last failed attempt (an HTTP answer with its body, a
 /// connection error with its cause), recorded by [`Observed`](super::observed) clients:

@@ -8,7 +8,7 @@ use std::sync::PoisonError;
 use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
 
 use super::delivery::Seen;
-use crate::error::ExportFailure;
+use crate::config::error::ExportFailure;
 
 #[derive(Debug)]
 pub(crate) struct Observed<C> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use tokio::runtime::{Handle, Runtime};
 
-use crate::error::InitError;
+use crate::config::error::InitError;
 
 /// One worker thread, `trace-genai-export`, that drives network I/O of exports.
 ///

@@ -2,8 +2,8 @@
 
 use tokio::runtime::Handle;
 
-use crate::destination::{OtlpCompression, OtlpConfig, OtlpProtocol, Signal};
-use crate::error::InitError;
+use crate::config::destination::{OtlpCompression, OtlpConfig, OtlpProtocol, Signal};
+use crate::config::error::InitError;
 
 fn error(error: impl std::error::Error + Send + Sync + 'static) -> InitError {
     InitError::Exporter {
@@ -28,12 +28,12 @@ const GIVEN_IN_CODE: &str = "the OtlpConfig given in code";
 /// a header they cannot send.
 fn checked(config: &OtlpConfig, signal: Signal) -> Result<String, InitError> {
     let endpoint = config.endpoint_for(signal);
-    crate::destination::validate_url(&endpoint).map_err(|reason| {
+    crate::config::destination::validate_url(&endpoint).map_err(|reason| {
         InitError::InvalidConfig(format!(
             "the OTLP endpoint {endpoint:?} (of an OtlpConfig) {reason}"
         ))
     })?;
-    crate::destination::check_headers(GIVEN_IN_CODE, config.headers_for(signal))?;
+    crate::config::destination::check_headers(GIVEN_IN_CODE, config.headers_for(signal))?;
     Ok(endpoint)
 }
 

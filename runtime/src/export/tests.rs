@@ -1,5 +1,5 @@
 use super::*;
-use crate::destination::{ConnectionString, OtlpConfig, OtlpProtocol};
+use crate::config::destination::{ConnectionString, OtlpConfig, OtlpProtocol};
 
 /// The case: an OTLP endpoint and an Application Insights connection string in
 /// a build without `azure-monitor`, installed inside `#[tokio::main]` (both flavours).

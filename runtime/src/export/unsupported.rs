@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 
-use crate::destination::Signal;
+use crate::config::destination::Signal;
 
 /// The answer of a destination that does not take a signal at all, as shown in the
 /// warning: HTTP 404 (no such path), 405 (no `POST` there), 415 (not this encoding), or

@@ -2,8 +2,8 @@
 
 use rustls_pki_types::pem::PemObject as _;
 
-use crate::destination::{OtlpConfig, Pem, Signal};
-use crate::error::InitError;
+use crate::config::destination::{OtlpConfig, Pem, Signal};
+use crate::config::error::InitError;
 
 /// Where a certificate given to `with_root_certificate` came from.
 const WITH_ROOT_CERTIFICATE: &str = "a certificate given to `with_root_certificate`";

@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::config::ConsoleFormat;
-use crate::error::InitError;
+use crate::config::error::InitError;
 
 /// A telemetry destination. Traces, logs (events) and metrics go to the same ones.
 #[derive(Debug, Clone, PartialEq)]

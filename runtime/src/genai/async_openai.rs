@@ -41,14 +41,14 @@ use ::async_openai::types::chat::{
 };
 use serde_json::Value as Json;
 
-use crate::message::{
+use crate::genai::message::{
     ChatMessage, GenAiRequest, Modality, OutputMessage, OutputMessages, Part, RequestParameters,
     Role, ToolDefinition,
 };
-use crate::response::{GenAiResponse, Usage};
+use crate::genai::response::{GenAiResponse, Usage};
+use crate::genai::value::widen_f32;
+use crate::instrument::stream::GenAiChunk;
 use crate::semconv;
-use crate::stream::GenAiChunk;
-use crate::value::widen_f32;
 
 impl GenAiRequest for CreateChatCompletionRequest {
     fn request_model(&self) -> Option<&str> {

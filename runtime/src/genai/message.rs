@@ -646,7 +646,7 @@ impl InputMessages for ChatMessage {
 /// be when recorded.
 impl InputMessages for str {
     fn input_messages(&self) -> Cow<'_, [ChatMessage]> {
-        Cow::Owned(vec![ChatMessage::user(crate::content::capped(self))])
+        Cow::Owned(vec![ChatMessage::user(crate::genai::content::capped(self))])
     }
 }
 
@@ -659,7 +659,7 @@ impl InputMessages for String {
 /// Plain text is one text part, cut to the content budget as it is copied.
 impl SystemInstructions for str {
     fn system_instructions(&self) -> Cow<'_, [Part]> {
-        Cow::Owned(vec![Part::text(crate::content::capped(self))])
+        Cow::Owned(vec![Part::text(crate::genai::content::capped(self))])
     }
 }
 

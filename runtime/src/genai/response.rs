@@ -70,7 +70,7 @@ pub trait GenAiResponse {
     /// `gen_ai.response.finish_reasons`: one per choice, in the provider's own values
     /// (OpenAI: `stop`, `length`, `tool_calls`, `content_filter`). Empty records nothing.
     /// Output messages use the conventions' values instead
-    /// ([`conventions_finish_reason`](crate::message::conventions_finish_reason)).
+    /// ([`conventions_finish_reason`](crate::genai::message::conventions_finish_reason)).
     fn finish_reasons(&self) -> Vec<&str> {
         Vec::new()
     }

@@ -14,7 +14,7 @@ use std::task::{Context as TaskContext, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::span::SpanGuard;
+use crate::instrument::span::SpanGuard;
 
 pin_project! {
     /// A future that runs `inner` inside the span of `guard` and ends the span when
@@ -99,7 +99,7 @@ where
 
 pin_project! {
     /// What an `async fn` awaits: its body inside the span when the call is traced, or
-    /// the body alone. The traced form holds its guard boxed ([`HeapGuard`](crate::span::HeapGuard)), so that the
+    /// the body alone. The traced form holds its guard boxed ([`HeapGuard`](crate::instrument::span::HeapGuard)), so that the
     /// function's future stays about the size of its body's, traced or not.
     #[must_use = "futures do nothing unless polled"]
     #[allow(

@@ -19,7 +19,7 @@ use serde_json::Value as Json;
 
 pub use truncate::TRUNCATION_MARKER;
 
-use crate::message::{
+use crate::genai::message::{
     GenAiRequest, InputMessages, OutputMessages, SystemInstructions, ToolDefinitions,
 };
 use crate::semconv;
@@ -382,10 +382,10 @@ fn emit_event(
     attributes: Vec<KeyValue>,
     values: Vec<(&'static str, Json)>,
 ) {
-    let Some(provider) = crate::provider::logger_provider() else {
+    let Some(provider) = crate::install::provider::logger_provider() else {
         return;
     };
-    let logger = provider.logger_with_scope(crate::span::scope());
+    let logger = provider.logger_with_scope(crate::instrument::span::scope());
     let mut record = logger.create_log_record();
     record.set_event_name(semconv::GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS);
     record.set_severity_number(Severity::Info);

@@ -223,8 +223,8 @@ pub(crate) mod levels {
     use std::error::Error;
 
     use super::{ErrorType, dyn_error_type};
-    use crate::response::GenAiResponse;
-    use crate::span::SpanGuard;
+    use crate::genai::response::GenAiResponse;
+    use crate::instrument::span::SpanGuard;
 
     /// A borrowed return value.
     #[derive(Debug)]

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use opentelemetry_sdk::error::OTelSdkError;
 
-use crate::destination::Signal;
+use crate::config::destination::Signal;
 
 /// Why telemetry could not be installed. Each variant says what to fix.
 #[derive(Debug, thiserror::Error)]

@@ -315,7 +315,7 @@ impl Recording {
             events,
             links,
             status,
-            instrumentation_scope: crate::span::scope(),
+            instrumentation_scope: crate::instrument::span::scope(),
         };
         match &*recorder.processors {
             [] => {}
@@ -334,7 +334,7 @@ impl Recording {
 /// `exception` events carry the error's text, which may echo a prompt: it is kept only
 /// when message content goes on spans (the policy trace-genai's own errors follow).
 fn without_private_text(name: &str, attributes: &mut Vec<KeyValue>) {
-    if name == "exception" && !crate::content::content_capture().on_spans() {
+    if name == "exception" && !crate::genai::content::content_capture().on_spans() {
         attributes.retain(|attribute| {
             !matches!(
                 attribute.key.as_str(),

@@ -22,7 +22,7 @@ use std::time::Instant;
 use opentelemetry::metrics::{Histogram, MeterProvider as _};
 use opentelemetry::{InstrumentationScope, KeyValue};
 
-use crate::operation::Operation;
+use crate::genai::operation::Operation;
 use crate::semconv;
 
 /// `gen_ai.client.operation.duration`, seconds.

@@ -33,10 +33,10 @@ use std::time::Instant;
 use futures_core::Stream;
 use pin_project_lite::pin_project;
 
-use crate::message::{OutputMessage, Part, Role};
-use crate::response::{GenAiResponse, Usage};
+use crate::genai::message::{OutputMessage, Part, Role};
+use crate::genai::response::{GenAiResponse, Usage};
+use crate::instrument::span::SpanGuard;
 use crate::semconv;
-use crate::span::SpanGuard;
 
 /// What one streamed item reports. Every method has a default that reports nothing;
 /// `impl GenAiChunk for MyChunk {}` is enough to stream `MyChunk`s through an explicitly
@@ -257,7 +257,7 @@ impl Tracker {
         if guard.captures_output() {
             state.text = Some(String::new());
             // Bytes of text beyond which the JSON attribute is cut anyway.
-            state.text_budget = crate::content::content_max_length().saturating_mul(4);
+            state.text_budget = crate::genai::content::content_max_length().saturating_mul(4);
         }
         Tracker {
             guard: Some(guard),
@@ -295,7 +295,7 @@ impl Tracker {
             // conventions' spelling; without one, `error` for a stream that failed or was
             // cut, `stop` for one that ended.
             let finish_reason = match state.finish_reasons.first() {
-                Some(reason) => crate::message::conventions_finish_reason(reason),
+                Some(reason) => crate::genai::message::conventions_finish_reason(reason),
                 None if state.error.is_some() || !complete => semconv::FINISH_REASON_ERROR,
                 None => semconv::FINISH_REASON_STOP,
             };

@@ -11,8 +11,8 @@ use std::panic::AssertUnwindSafe;
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
 use opentelemetry::{Context, InstrumentationScope, KeyValue};
 
-use crate::content::Captured;
-use crate::operation::Operation;
+use crate::genai::content::Captured;
+use crate::genai::operation::Operation;
 use crate::semconv;
 
 /// The instrumentation scope of trace-genai's spans, events and metrics. Built anew each
@@ -95,7 +95,7 @@ pub struct SpanGuard {
 struct Active {
     /// A recording span of the direct path, held here and written to directly; `cx`
     /// holds its stand-in. `None` on the other paths, where `cx` holds the span itself.
-    span: Option<crate::recorder::DirectSpan>,
+    span: Option<crate::record::recorder::DirectSpan>,
     /// The context the function runs in (the caller's, with this span as the current
     /// one), or `None` when no span was started (the call is only measured) or once it
     /// ended.
@@ -106,7 +106,7 @@ struct Active {
     outcome: Outcome,
     finished: bool,
     /// Metric state of a model call, when GenAI metrics are installed.
-    metrics: Option<Box<crate::metrics::CallMetrics>>,
+    metrics: Option<Box<crate::genai::metrics::CallMetrics>>,
     /// Content being captured, only when the policy in force records content and the
     /// span is recording.
     content: Option<Box<Captured>>,
@@ -213,7 +213,10 @@ impl SpanGuard {
     /// Records what a response reports (id, model, finish reasons, token usage) on the
     /// span. Unknown values are left out.
     #[inline]
-    pub fn record_response<R: crate::response::GenAiResponse + ?Sized>(&mut self, response: &R) {
+    pub fn record_response<R: crate::genai::response::GenAiResponse + ?Sized>(
+        &mut self,
+        response: &R,
+    ) {
         if let Some(active) = &mut self.active {
             active.record_response(response);
         }
@@ -361,9 +364,10 @@ impl Active {
             }
         }
         self.started = started;
-        self.metrics = crate::metrics::CallMetrics::start(meta.operation, &attributes);
+        self.metrics = crate::genai::metrics::CallMetrics::start(meta.operation, &attributes);
         let mut content = Captured::new(
-            meta.content.unwrap_or_else(crate::content::content_capture),
+            meta.content
+                .unwrap_or_else(crate::genai::content::content_capture),
             meta.operation,
         );
         if let Some(content) = &mut content
@@ -374,7 +378,7 @@ impl Active {
         // A panicking sampler or processor must not take the application down. A direct
         // span is written straight into the guard: it is large, and every move is a copy.
         let started = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            crate::provider::start_span(
+            crate::install::provider::start_span(
                 name,
                 meta.kind.clone(),
                 attributes,
@@ -387,7 +391,7 @@ impl Active {
             return;
         };
         #[cfg(feature = "testing")]
-        crate::testing::span_started(&parent, &cx);
+        crate::install::testing::span_started(&parent, &cx);
         self.cx = Some(cx);
         self.recording = recording;
         if recording {
@@ -411,7 +415,7 @@ impl Active {
         }
     }
 
-    fn record_response<R: crate::response::GenAiResponse + ?Sized>(&mut self, response: &R) {
+    fn record_response<R: crate::genai::response::GenAiResponse + ?Sized>(&mut self, response: &R) {
         let usage = response.usage();
         if let Some(metrics) = &mut self.metrics {
             metrics.record_tokens(
@@ -546,7 +550,7 @@ impl Active {
             });
             let event = if let Some(span) = &mut active.span {
                 // What the application wrote through the OpenTelemetry API meanwhile.
-                let forwarded = crate::recorder::take_forwarded(cx);
+                let forwarded = crate::record::recorder::take_forwarded(cx);
                 let end_time = if forwarded.is_empty() {
                     None
                 } else {
@@ -595,7 +599,7 @@ fn finish_span(
     span: &mut impl opentelemetry::trace::Span,
     error: Option<(Cow<'static, str>, Cow<'static, str>)>,
     content: Option<Box<Captured>>,
-) -> Option<crate::content::Event> {
+) -> Option<crate::genai::content::Event> {
     if let Some((error_type, description)) = error {
         span.set_status(Status::error(description));
         span.set_attribute(KeyValue::new(semconv::ERROR_TYPE, error_type));

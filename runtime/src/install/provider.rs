@@ -11,9 +11,9 @@ use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::resource::{ResourceDetector, TelemetryResourceDetector};
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanExporter, SpanProcessor};
 
+use crate::config::destination::{ConnectionString, Destination, OtlpConfig, OtlpProtocol, Signal};
+use crate::config::error::{InitError, ShutdownError};
 use crate::config::{Config, ConsoleFormat, SamplerConfig};
-use crate::destination::{ConnectionString, Destination, OtlpConfig, OtlpProtocol, Signal};
-use crate::error::{InitError, ShutdownError};
 use crate::export::{self, ExportSettings, Runtimes};
 
 // Odd states create spans.
@@ -42,7 +42,7 @@ struct Installed {
     generation: u64,
     /// `None` when telemetry is disabled (`OTEL_SDK_DISABLED=true`).
     tracer: Option<opentelemetry_sdk::trace::SdkTracer>,
-    recorder: Option<std::sync::Arc<crate::recorder::Recorder>>,
+    recorder: Option<std::sync::Arc<crate::record::recorder::Recorder>>,
     logger_provider: Option<SdkLoggerProvider>,
 }
 
@@ -96,7 +96,7 @@ pub fn use_global_tracer_provider() {
 ///
 /// Returns the context the call runs in and whether the span records. A recording span of
 /// the direct path is written into `slot` (it is large: never moved), held by its guard,
-/// and the context holds a [`Forward`](crate::recorder::Forward) in its place; any other
+/// and the context holds a [`Forward`](crate::record::recorder::Forward) in its place; any other
 /// recording span is in the context itself, so that writes through the OpenTelemetry API
 /// reach it; a span that does not record gives the context only its identity. `None`
 /// once the provider shut down.
@@ -105,7 +105,7 @@ pub(crate) fn start_span(
     kind: opentelemetry::trace::SpanKind,
     attributes: Vec<KeyValue>,
     parent: &opentelemetry::Context,
-    slot: &mut Option<crate::recorder::DirectSpan>,
+    slot: &mut Option<crate::record::recorder::DirectSpan>,
 ) -> Option<(opentelemetry::Context, bool)> {
     use opentelemetry::trace::{Span as _, TraceContextExt as _, Tracer as _};
     let builder = |name, kind, attributes| opentelemetry::trace::SpanBuilder {
@@ -125,7 +125,7 @@ pub(crate) fn start_span(
             let identity = span.span_context().clone();
             if span.is_recording() {
                 Some((
-                    parent.with_span(crate::recorder::Forward::new(identity)),
+                    parent.with_span(crate::record::recorder::Forward::new(identity)),
                     true,
                 ))
             } else {
@@ -143,7 +143,7 @@ pub(crate) fn start_span(
         }
         _ => {
             drop(installed);
-            let tracer = opentelemetry::global::tracer_with_scope(crate::span::scope());
+            let tracer = opentelemetry::global::tracer_with_scope(crate::instrument::span::scope());
             let span = tracer.build_with_context(builder(name, kind, attributes), parent);
             Some(in_context(parent, span))
         }
@@ -246,7 +246,7 @@ impl Telemetry {
     {
         use opentelemetry::trace::TracerProvider as _;
         let provider = self.tracer_provider.as_ref()?;
-        let tracer = provider.tracer_with_scope(crate::span::scope());
+        let tracer = provider.tracer_with_scope(crate::instrument::span::scope());
         Some(tracing_opentelemetry::layer().with_tracer(tracer))
     }
 
@@ -355,7 +355,7 @@ impl Telemetry {
             Ordering::Relaxed,
         );
         SKIP.store(SKIP_NEVER, Ordering::Relaxed);
-        crate::metrics::uninstall();
+        crate::genai::metrics::uninstall();
     }
 }
 
@@ -427,7 +427,10 @@ pub struct TelemetryBuilder {
     log_processors: Vec<Box<dyn FnOnce(LoggerProviderBuilder) -> LoggerProviderBuilder>>,
     metric_readers: Vec<AddReader>,
     root_certificates: Vec<String>,
-    client_identity: Option<(crate::destination::Pem, crate::destination::Pem)>,
+    client_identity: Option<(
+        crate::config::destination::Pem,
+        crate::config::destination::Pem,
+    )>,
     config: Option<Config>,
 }
 
@@ -585,11 +588,14 @@ impl TelemetryBuilder {
         key_pem: impl Into<String>,
     ) -> Self {
         self.client_identity = Some((
-            crate::destination::Pem::new(
+            crate::config::destination::Pem::new(
                 "the certificate given to `with_client_certificate`",
                 certificate_pem,
             ),
-            crate::destination::Pem::new("the key given to `with_client_certificate`", key_pem),
+            crate::config::destination::Pem::new(
+                "the key given to `with_client_certificate`",
+                key_pem,
+            ),
         ));
         self
     }
@@ -701,7 +707,7 @@ impl TelemetryBuilder {
             )
             // One id per process (Application Insights' cloud_RoleInstance); a value from
             // the environment or the builder, added after it, wins.
-            .with_attribute(crate::resource::service_instance_id())
+            .with_attribute(crate::install::resource::service_instance_id())
             .with_attributes(config.resource_attributes.clone())
             .with_attributes(self.resource_attributes)
             .with_service_name(service_name)
@@ -737,12 +743,12 @@ impl TelemetryBuilder {
         let mut shared = Vec::with_capacity(processors.len());
         for processor in processors {
             let (for_provider, for_recorder) =
-                crate::recorder::Recorder::share(processor, &resource, &shut_down);
+                crate::record::recorder::Recorder::share(processor, &resource, &shut_down);
             tracer_builder = tracer_builder.with_span_processor(for_provider);
             shared.push(for_recorder);
         }
         let recorder = direct.then(|| {
-            std::sync::Arc::new(crate::recorder::Recorder::new(
+            std::sync::Arc::new(crate::record::recorder::Recorder::new(
                 shared,
                 sampler,
                 config.span_limits.to_sdk(),
@@ -823,7 +829,7 @@ struct Policy {
 /// The providers an install makes live.
 struct Pipeline<'a> {
     tracer_provider: &'a SdkTracerProvider,
-    recorder: Option<std::sync::Arc<crate::recorder::Recorder>>,
+    recorder: Option<std::sync::Arc<crate::record::recorder::Recorder>>,
     logger_provider: &'a SdkLoggerProvider,
     meter_provider: &'a SdkMeterProvider,
     /// Whether some reader reads GenAI metrics (else they are not measured at all).
@@ -836,8 +842,8 @@ struct Pipeline<'a> {
 /// generation.
 fn commit(policy: &Policy, pipeline: Option<Pipeline<'_>>) -> u64 {
     use opentelemetry::trace::TracerProvider as _;
-    crate::content::set_content_capture(policy.content_capture);
-    crate::content::set_content_max_length(policy.content_max_length);
+    crate::genai::content::set_content_capture(policy.content_capture);
+    crate::genai::content::set_content_max_length(policy.content_max_length);
     crate::semconv::set_latest_experimental(policy.semconv_latest_experimental);
     // Also when disabled: incoming trace context still flows through to outgoing calls.
     crate::propagation::install(&policy.propagators);
@@ -850,7 +856,7 @@ fn commit(policy: &Policy, pipeline: Option<Pipeline<'_>>) -> u64 {
             recorder: None,
             logger_provider: None,
         });
-        crate::metrics::uninstall();
+        crate::genai::metrics::uninstall();
         SKIP.store(SKIP_NEVER, Ordering::Relaxed);
         STATE.store(STATE_DISABLED, Ordering::Relaxed);
         return generation;
@@ -861,16 +867,16 @@ fn commit(policy: &Policy, pipeline: Option<Pipeline<'_>>) -> u64 {
         tracer: Some(
             pipeline
                 .tracer_provider
-                .tracer_with_scope(crate::span::scope()),
+                .tracer_with_scope(crate::instrument::span::scope()),
         ),
         recorder: pipeline.recorder,
         logger_provider: Some(pipeline.logger_provider.clone()),
     });
     opentelemetry::global::set_meter_provider(pipeline.meter_provider.clone());
     if pipeline.metrics_read {
-        crate::metrics::install(pipeline.meter_provider, crate::span::scope());
+        crate::genai::metrics::install(pipeline.meter_provider, crate::instrument::span::scope());
     } else {
-        crate::metrics::uninstall();
+        crate::genai::metrics::uninstall();
     }
     SKIP.store(pipeline.skip, Ordering::Relaxed);
     STATE.store(STATE_ACTIVE, Ordering::Relaxed);
@@ -884,7 +890,7 @@ fn resolve(requested: Requested, config: &Config) -> Result<Destination, InitErr
             format.unwrap_or(config.console_format),
         )),
         Requested::Otlp(endpoint, protocol) => {
-            crate::destination::validate_url(&endpoint).map_err(|reason| {
+            crate::config::destination::validate_url(&endpoint).map_err(|reason| {
                 InitError::InvalidConfig(format!("OTLP endpoint {endpoint:?} {reason}"))
             })?;
             Ok(Destination::Otlp(OtlpConfig {

@@ -1,0 +1,1 @@
+//! Every process-wide static of trace-genai.
