@@ -60,8 +60,7 @@ use std::time::Duration;
 use opentelemetry::KeyValue;
 
 use crate::config::destination::{
-    ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, OtlpTls, Pem, Secret,
-    Signal, check_headers, validate_url,
+    ConnectionString, OtlpCompression, OtlpConfig, OtlpProtocol, Signal, validate_url,
 };
 use crate::config::error::InitError;
 
@@ -70,7 +69,11 @@ pub(crate) mod error;
 mod parse;
 mod vars;
 
-use parse::*;
+use parse::{
+    CONTENT_LENGTH_RANGE, LIMIT_RANGE, Number, OTLP_TLS_VARS, insecure_var, invalid, parse_bool,
+    parse_exporters, parse_headers, parse_resource_attributes, read_batch_processor, read_tls,
+    sampler_ratio,
+};
 pub use vars::*;
 
 /// Variables whose values are secrets: never repeated in errors.

@@ -116,22 +116,32 @@
     clippy::print_stderr
 )]
 
-// The modules, lowest first: each one uses only modules above it in this list (see
-// ARCHITECTURE.md).
+// The modules, lowest first: each one uses only modules above it here (ARCHITECTURE.md).
+mod global;
+
+pub mod semconv;
+
+mod genai;
+
 pub mod config;
+
+pub mod propagation;
+
+pub mod context;
+
+mod record;
+
+pub mod feedback;
+
 #[cfg(feature = "console")]
 #[cfg_attr(docsrs, doc(cfg(feature = "console")))]
 pub mod console;
-pub mod context;
+
 mod export;
-pub mod feedback;
-mod genai;
-mod global;
+
 mod install;
+
 mod instrument;
-pub mod propagation;
-mod record;
-pub mod semconv;
 
 #[cfg(feature = "async-openai")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-openai")))]
@@ -337,10 +347,10 @@ pub use genai::response::{GenAiResponse, Usage};
 pub use genai::value::{
     IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue,
 };
-pub use install::provider::{
-    Telemetry, TelemetryBuilder, logger_provider, use_global_tracer_provider,
-};
+pub use global::logger_provider;
+pub use install::provider::{Telemetry, TelemetryBuilder};
 pub use instrument::outcome::ErrorType;
+pub use record::start::use_global_tracer_provider;
 
 /// Re-export of the `opentelemetry` API crate trace-genai is built on, so applications can
 /// reach it without a version mismatch.

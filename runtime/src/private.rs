@@ -27,7 +27,7 @@ pub use crate::semconv;
 #[inline]
 #[must_use]
 pub fn enabled() -> bool {
-    crate::install::provider::enabled()
+    crate::record::start::enabled()
 }
 
 /// Calls `f`: runs a sync function body as a closure, so that its `return`s are seen.

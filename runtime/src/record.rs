@@ -2,3 +2,4 @@
 //! or an SDK tracer) and what the direct path records.
 
 pub(crate) mod recorder;
+pub(crate) mod start;

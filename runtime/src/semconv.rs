@@ -13,6 +13,16 @@
 /// The version of the semantic conventions these keys follow.
 pub const SCHEMA_URL: &str = "https://opentelemetry.io/schemas/1.41.0";
 
+/// The instrumentation scope of trace-genai's spans, events and metrics. Built anew each
+/// time: its parts are constants, and building it is cheaper than cloning a shared one.
+#[inline]
+pub(crate) fn scope() -> opentelemetry::InstrumentationScope {
+    opentelemetry::InstrumentationScope::builder(env!("CARGO_PKG_NAME"))
+        .with_version(env!("CARGO_PKG_VERSION"))
+        .with_schema_url(SCHEMA_URL)
+        .build()
+}
+
 /// `gen_ai.operation.name`: the name of the operation being performed (string).
 pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
 /// `gen_ai.provider.name`: the GenAI provider as identified by the instrumentation (string).
@@ -154,19 +164,16 @@ pub const ERROR_TYPE_CANCELLED: &str = "cancelled";
 /// `error.type` fallback when no better value is known.
 pub const ERROR_TYPE_OTHER: &str = "_OTHER";
 
-static LATEST_EXPERIMENTAL: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
-
 /// Whether `OTEL_SEMCONV_STABILITY_OPT_IN` asked for `gen_ai_latest_experimental`: the
 /// genai-main names replace the v1.41 ones where they differ
 /// (`gen_ai.usage.cache_write.input_tokens`, and the per-operation duration metrics).
 #[must_use]
 pub fn latest_experimental() -> bool {
-    LATEST_EXPERIMENTAL.load(std::sync::atomic::Ordering::Relaxed)
+    crate::global::LATEST_EXPERIMENTAL.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 pub(crate) fn set_latest_experimental(latest: bool) {
-    LATEST_EXPERIMENTAL.store(latest, std::sync::atomic::Ordering::Relaxed);
+    crate::global::LATEST_EXPERIMENTAL.store(latest, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Every key trace-genai emits, for documentation and for the test that pins them.

@@ -7,29 +7,18 @@
 //! [`MAX_WAITING`] records wait (more are printed at once), and the most recent printed
 //! traces and span names are remembered.
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::collections::HashMap;
+use std::sync::PoisonError;
 
 use opentelemetry::trace::{SpanId, TraceId};
 use opentelemetry_sdk::trace::SpanData;
+
+use crate::global::{BRIDGE, Bridge};
 
 /// Records waiting for their span.
 const MAX_WAITING: usize = 1024;
 /// Printed traces and span names remembered.
 const MAX_REMEMBERED: usize = 4096;
-
-#[derive(Default)]
-struct Bridge {
-    /// Console tree exporters installed (records wait only when there is one).
-    trees: usize,
-    waiting: Vec<(TraceId, SpanId, String)>,
-    printed: HashSet<TraceId>,
-    printed_order: VecDeque<TraceId>,
-    names: HashMap<SpanId, String>,
-    name_order: VecDeque<SpanId>,
-}
-
-static BRIDGE: LazyLock<Mutex<Bridge>> = LazyLock::new(Mutex::default);
 
 fn lock() -> std::sync::MutexGuard<'static, Bridge> {
     BRIDGE.lock().unwrap_or_else(PoisonError::into_inner)

@@ -45,9 +45,9 @@ use crate::genai::message::{
     ChatMessage, GenAiRequest, Modality, OutputMessage, OutputMessages, Part, RequestParameters,
     Role, ToolDefinition,
 };
+use crate::genai::response::GenAiChunk;
 use crate::genai::response::{GenAiResponse, Usage};
 use crate::genai::value::widen_f32;
-use crate::instrument::stream::GenAiChunk;
 use crate::semconv;
 
 impl GenAiRequest for CreateChatCompletionRequest {

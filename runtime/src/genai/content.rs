@@ -9,7 +9,7 @@
 mod truncate;
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _, Severity};
 use opentelemetry::trace::SpanContext;
@@ -22,6 +22,8 @@ pub use truncate::TRUNCATION_MARKER;
 use crate::genai::message::{
     GenAiRequest, InputMessages, OutputMessages, SystemInstructions, ToolDefinitions,
 };
+pub use crate::global::DEFAULT_CONTENT_MAX_LENGTH;
+use crate::global::{CAPTURE, MAX_LENGTH};
 use crate::semconv;
 
 /// Where message content may be recorded.
@@ -100,8 +102,6 @@ impl ContentCapture {
     }
 }
 
-static CAPTURE: AtomicU8 = AtomicU8::new(0);
-
 /// The content capture policy in force (set at install; [`ContentCapture::NoContent`]
 /// before).
 #[must_use]
@@ -115,14 +115,8 @@ pub fn set_content_capture(capture: ContentCapture) {
     CAPTURE.store(capture.to_u8(), Ordering::Relaxed);
 }
 
-/// The default budget of one content attribute, in characters of its JSON text: the
-/// property limit of Application Insights.
-pub const DEFAULT_CONTENT_MAX_LENGTH: usize = 8192;
-
 /// The smallest budget accepted: room for a marked cut.
 const MIN_CONTENT_MAX_LENGTH: usize = 64;
-
-static MAX_LENGTH: AtomicUsize = AtomicUsize::new(DEFAULT_CONTENT_MAX_LENGTH);
 
 /// The budget of one content attribute, in characters.
 #[must_use]
@@ -382,10 +376,10 @@ fn emit_event(
     attributes: Vec<KeyValue>,
     values: Vec<(&'static str, Json)>,
 ) {
-    let Some(provider) = crate::install::provider::logger_provider() else {
+    let Some(provider) = crate::global::logger_provider() else {
         return;
     };
-    let logger = provider.logger_with_scope(crate::instrument::span::scope());
+    let logger = provider.logger_with_scope(crate::semconv::scope());
     let mut record = logger.create_log_record();
     record.set_event_name(semconv::GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS);
     record.set_severity_number(Severity::Info);

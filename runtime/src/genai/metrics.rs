@@ -16,13 +16,14 @@
 //! [`GEN_AI_INVOKE_WORKFLOW_DURATION`], and `gen_ai.client.operation.duration` for the
 //! rest. Token usage keeps the v1.41 histogram in both modes.
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError};
 use std::time::Instant;
 
-use opentelemetry::metrics::{Histogram, MeterProvider as _};
+use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::{InstrumentationScope, KeyValue};
 
 use crate::genai::operation::Operation;
+use crate::global::{INSTRUMENTS, Instruments, METRICS_INSTALLED};
 use crate::semconv;
 
 /// `gen_ai.client.operation.duration`, seconds.
@@ -72,25 +73,6 @@ pub const TOKEN_BOUNDARIES: [f64; 14] = [
     16_777_216.0,
     67_108_864.0,
 ];
-
-#[derive(Debug, Clone)]
-struct Instruments {
-    /// `gen_ai.client.operation.duration`.
-    duration: Histogram<f64>,
-    /// Model calls, agents, tools, workflows: the same instrument as `duration` unless the
-    /// genai-main names are on.
-    inference: Histogram<f64>,
-    agent: Histogram<f64>,
-    tool: Histogram<f64>,
-    workflow: Histogram<f64>,
-    tokens: Histogram<u64>,
-    time_to_first_chunk: Histogram<f64>,
-    time_per_output_chunk: Histogram<f64>,
-}
-
-static INSTRUMENTS: RwLock<Option<Arc<Instruments>>> = RwLock::new(None);
-/// Whether `INSTRUMENTS` is set: calls check this before taking the lock.
-static INSTALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Creates the instruments on `provider` (at install).
 pub(crate) fn install(
@@ -151,12 +133,12 @@ pub(crate) fn install(
             .build(),
     };
     *INSTRUMENTS.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(instruments));
-    INSTALLED.store(true, std::sync::atomic::Ordering::Release);
+    METRICS_INSTALLED.store(true, std::sync::atomic::Ordering::Release);
 }
 
 /// Drops the instruments (at shutdown).
 pub(crate) fn uninstall() {
-    INSTALLED.store(false, std::sync::atomic::Ordering::Release);
+    METRICS_INSTALLED.store(false, std::sync::atomic::Ordering::Release);
     *INSTRUMENTS.write().unwrap_or_else(PoisonError::into_inner) = None;
 }
 
@@ -195,7 +177,7 @@ impl CallMetrics {
         span_attributes: &[KeyValue],
     ) -> Option<Box<Self>> {
         let operation = operation?;
-        if !INSTALLED.load(std::sync::atomic::Ordering::Acquire) {
+        if !METRICS_INSTALLED.load(std::sync::atomic::Ordering::Acquire) {
             return None;
         }
         Self::start_installed(operation, span_attributes)

@@ -1,5 +1,7 @@
-//! What a return value reports about the model's response: id, model, finish reasons and
-//! token usage, recorded on the span when the function returns.
+//! What a return value (or a streamed chunk) reports about the model's response: id, model,
+//! finish reasons and token usage, recorded on the span when the function returns.
+
+use std::borrow::Cow;
 
 /// Token counts of one response. A count that is unknown stays `None` and is not
 /// recorded (never reported as 0). Build it with [`Usage::new`] or
@@ -104,3 +106,114 @@ macro_rules! forward_response {
 }
 
 forward_response!(&T, Box<T>, std::sync::Arc<T>);
+
+/// What one streamed item reports. Every method has a default that reports nothing;
+/// `impl GenAiChunk for MyChunk {}` is enough to stream `MyChunk`s through an explicitly
+/// flagged function.
+///
+/// Counts in [`usage`](Self::usage) replace earlier ones (providers send the totals in
+/// the last chunk); ids and model are taken from the first chunk that has them; finish
+/// reasons are collected.
+#[diagnostic::on_unimplemented(
+    message = "stream items of type `{Self}` do not report through `GenAiChunk`",
+    label = "the items of this stream must implement `trace_genai::stream::GenAiChunk`",
+    note = "`impl GenAiChunk for MyChunk {{}}` is enough; an `impl Stream<Item = …>` return type needs no impl"
+)]
+pub trait GenAiChunk {
+    /// `gen_ai.response.id`.
+    fn response_id(&self) -> Option<&str> {
+        None
+    }
+
+    /// `gen_ai.response.model`.
+    fn response_model(&self) -> Option<&str> {
+        None
+    }
+
+    /// Finish reasons this chunk carries (usually only the last one).
+    fn finish_reasons(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
+    /// Token usage this chunk carries.
+    fn usage(&self) -> Usage {
+        Usage::default()
+    }
+
+    /// Output text this chunk adds.
+    fn text(&self) -> Option<&str> {
+        None
+    }
+
+    /// `Some(error.type)` when this item is an error.
+    fn error_type(&self) -> Option<Cow<'static, str>> {
+        None
+    }
+}
+
+impl GenAiChunk for str {
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl GenAiChunk for String {
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl GenAiChunk for Cow<'_, str> {
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl<T: GenAiChunk + ?Sized> GenAiChunk for &T {
+    fn response_id(&self) -> Option<&str> {
+        (**self).response_id()
+    }
+    fn response_model(&self) -> Option<&str> {
+        (**self).response_model()
+    }
+    fn finish_reasons(&self) -> Vec<&str> {
+        (**self).finish_reasons()
+    }
+    fn usage(&self) -> Usage {
+        (**self).usage()
+    }
+    fn text(&self) -> Option<&str> {
+        (**self).text()
+    }
+    fn error_type(&self) -> Option<Cow<'static, str>> {
+        (**self).error_type()
+    }
+}
+
+/// `Ok` items report through `T`; an `Err` item is an error of `error.type` = the type
+/// name of `E`.
+impl<T: GenAiChunk, E> GenAiChunk for Result<T, E> {
+    fn response_id(&self) -> Option<&str> {
+        self.as_ref().ok().and_then(GenAiChunk::response_id)
+    }
+    fn response_model(&self) -> Option<&str> {
+        self.as_ref().ok().and_then(GenAiChunk::response_model)
+    }
+    fn finish_reasons(&self) -> Vec<&str> {
+        self.as_ref()
+            .map(GenAiChunk::finish_reasons)
+            .unwrap_or_default()
+    }
+    fn usage(&self) -> Usage {
+        self.as_ref().map(GenAiChunk::usage).unwrap_or_default()
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_ref().ok().and_then(GenAiChunk::text)
+    }
+    fn error_type(&self) -> Option<Cow<'static, str>> {
+        match self {
+            Ok(chunk) => chunk.error_type(),
+            Err(_) => Some(Cow::Borrowed(core::any::type_name::<E>())),
+        }
+    }
+}

@@ -1,8 +1,8 @@
 //! Installing telemetry: [`Telemetry::builder`] → `with_*` → [`TelemetryBuilder::install`],
 //! or [`init`](crate::init) for everything from the environment.
 
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
-use std::sync::{PoisonError, RwLock};
+use std::sync::PoisonError;
+use std::sync::atomic::Ordering;
 
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::Resource;
@@ -15,168 +15,10 @@ use crate::config::destination::{ConnectionString, Destination, OtlpConfig, Otlp
 use crate::config::error::{InitError, ShutdownError};
 use crate::config::{Config, ConsoleFormat, SamplerConfig};
 use crate::export::{self, ExportSettings, Runtimes};
-
-// Odd states create spans.
-const STATE_NOT_INSTALLED: u8 = 0;
-const STATE_ACTIVE: u8 = 1;
-const STATE_DISABLED: u8 = 2;
-const STATE_GLOBAL: u8 = 3;
-
-/// Whether instrumented functions create spans at all: only once telemetry is installed
-/// (and not disabled by `OTEL_SDK_DISABLED=true`), or the application chose the global
-/// provider with [`use_global_tracer_provider`].
-static STATE: AtomicU8 = AtomicU8::new(STATE_NOT_INSTALLED);
-
-/// What the live install put in place: the tracer (and, when every span processor is
-/// trace-genai's own, the direct recorder), so that no span looks the global provider
-/// up, and the logger provider (the OpenTelemetry API has no global one). Replaced by a
-/// later install; cleared only by the guard of the install that set it.
-static INSTALLED: RwLock<Option<Installed>> = RwLock::new(None);
-
-/// Numbers installs: a guard resets the process-wide state only while its own install is
-/// the live one.
-static GENERATION: AtomicU64 = AtomicU64::new(0);
-
-#[derive(Debug)]
-struct Installed {
-    generation: u64,
-    /// `None` when telemetry is disabled (`OTEL_SDK_DISABLED=true`).
-    tracer: Option<opentelemetry_sdk::trace::SdkTracer>,
-    recorder: Option<std::sync::Arc<crate::record::recorder::Recorder>>,
-    logger_provider: Option<SdkLoggerProvider>,
-}
-
-/// When a span would be dropped by the sampler anyway (and no metrics need the call),
-/// nothing is built: `SKIP_NEVER`, `SKIP_ALWAYS` (`always_off`), `SKIP_UNSAMPLED_PARENT`
-/// (parent-based: a child of an unsampled span), `SKIP_UNLESS_SAMPLED_PARENT`
-/// (`parentbased_always_off`: only children of sampled spans are recorded).
-static SKIP: AtomicU8 = AtomicU8::new(SKIP_NEVER);
-const SKIP_NEVER: u8 = 0;
-const SKIP_ALWAYS: u8 = 1;
-const SKIP_UNSAMPLED_PARENT: u8 = 2;
-const SKIP_UNLESS_SAMPLED_PARENT: u8 = 3;
-
-/// Whether instrumented functions should create spans: one relaxed atomic load when
-/// telemetry is off; with a parent-based sampler, also a look at the current span.
-#[inline]
-pub(crate) fn enabled() -> bool {
-    if STATE.load(Ordering::Relaxed) & 1 == 0 {
-        return false;
-    }
-    match SKIP.load(Ordering::Relaxed) {
-        SKIP_NEVER => true,
-        SKIP_ALWAYS => false,
-        skip => opentelemetry::Context::map_current(|cx| {
-            use opentelemetry::trace::TraceContextExt as _;
-            let parent = cx.span();
-            let parent = parent.span_context();
-            match skip {
-                SKIP_UNSAMPLED_PARENT => !parent.is_valid() || parent.is_sampled(),
-                _ => parent.is_valid() && parent.is_sampled(),
-            }
-        }),
-    }
-}
-
-/// Sends `#[trace_genai]` spans to OpenTelemetry's global tracer provider, for
-/// applications that set OpenTelemetry up themselves instead of calling
-/// [`init`](crate::init) or [`TelemetryBuilder::install`]. Without either, instrumented
-/// functions create no spans at all (and cost one atomic load).
-pub fn use_global_tracer_provider() {
-    let _ = STATE.compare_exchange(
-        STATE_NOT_INSTALLED,
-        STATE_GLOBAL,
-        Ordering::Relaxed,
-        Ordering::Relaxed,
-    );
-}
-
-/// Starts a span as a child of `parent`: on the direct path when the installed provider
-/// allows it, else with the installed SDK tracer, or with the global tracer provider.
-///
-/// Returns the context the call runs in and whether the span records. A recording span of
-/// the direct path is written into `slot` (it is large: never moved), held by its guard,
-/// and the context holds a [`Forward`](crate::record::recorder::Forward) in its place; any other
-/// recording span is in the context itself, so that writes through the OpenTelemetry API
-/// reach it; a span that does not record gives the context only its identity. `None`
-/// once the provider shut down.
-pub(crate) fn start_span(
-    name: std::borrow::Cow<'static, str>,
-    kind: opentelemetry::trace::SpanKind,
-    attributes: Vec<KeyValue>,
-    parent: &opentelemetry::Context,
-    slot: &mut Option<crate::record::recorder::DirectSpan>,
-) -> Option<(opentelemetry::Context, bool)> {
-    use opentelemetry::trace::{Span as _, TraceContextExt as _, Tracer as _};
-    let builder = |name, kind, attributes| opentelemetry::trace::SpanBuilder {
-        span_kind: Some(kind),
-        attributes: Some(attributes),
-        ..opentelemetry::trace::SpanBuilder::from_name(name)
-    };
-    let installed = INSTALLED.read().unwrap_or_else(PoisonError::into_inner);
-    match installed.as_ref() {
-        Some(Installed {
-            recorder: Some(recorder),
-            ..
-        }) => {
-            recorder.start(name, kind, attributes, parent, slot);
-            drop(installed);
-            let span = slot.as_ref()?;
-            let identity = span.span_context().clone();
-            if span.is_recording() {
-                Some((
-                    parent.with_span(crate::record::recorder::Forward::new(identity)),
-                    true,
-                ))
-            } else {
-                *slot = None;
-                Some((parent.with_remote_span_context(identity), false))
-            }
-        }
-        Some(Installed {
-            tracer: Some(tracer),
-            ..
-        }) => {
-            let span = tracer.build_with_context(builder(name, kind, attributes), parent);
-            drop(installed);
-            Some(in_context(parent, span))
-        }
-        _ => {
-            drop(installed);
-            let tracer = opentelemetry::global::tracer_with_scope(crate::instrument::span::scope());
-            let span = tracer.build_with_context(builder(name, kind, attributes), parent);
-            Some(in_context(parent, span))
-        }
-    }
-}
-
-/// The context of a call: `parent` with the span, when it records, or with only its
-/// identity (a span the sampler dropped records nothing, and needs no box).
-#[inline]
-fn in_context<S>(parent: &opentelemetry::Context, span: S) -> (opentelemetry::Context, bool)
-where
-    S: opentelemetry::trace::Span + Send + Sync + 'static,
-{
-    use opentelemetry::trace::TraceContextExt as _;
-    if span.is_recording() {
-        (parent.with_span(span), true)
-    } else {
-        (
-            parent.with_remote_span_context(span.span_context().clone()),
-            false,
-        )
-    }
-}
-
-/// The logger provider installed by [`TelemetryBuilder::install`], if any.
-#[must_use]
-pub fn logger_provider() -> Option<SdkLoggerProvider> {
-    INSTALLED
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .as_ref()
-        .and_then(|installed| installed.logger_provider.clone())
-}
+use crate::global::{
+    GENERATION, INSTALLED, Installed, SKIP, SKIP_ALWAYS, SKIP_NEVER, SKIP_UNLESS_SAMPLED_PARENT,
+    SKIP_UNSAMPLED_PARENT, STATE, STATE_ACTIVE, STATE_DISABLED, STATE_NOT_INSTALLED,
+};
 
 /// Installed telemetry. Dropping it (or calling [`Telemetry::shutdown`]) flushes every
 /// finished span, log record and metric point, and shuts the providers down.
@@ -246,7 +88,7 @@ impl Telemetry {
     {
         use opentelemetry::trace::TracerProvider as _;
         let provider = self.tracer_provider.as_ref()?;
-        let tracer = provider.tracer_with_scope(crate::instrument::span::scope());
+        let tracer = provider.tracer_with_scope(crate::semconv::scope());
         Some(tracing_opentelemetry::layer().with_tracer(tracer))
     }
 
@@ -743,12 +585,12 @@ impl TelemetryBuilder {
         let mut shared = Vec::with_capacity(processors.len());
         for processor in processors {
             let (for_provider, for_recorder) =
-                crate::record::recorder::Recorder::share(processor, &resource, &shut_down);
+                crate::global::Recorder::share(processor, &resource, &shut_down);
             tracer_builder = tracer_builder.with_span_processor(for_provider);
             shared.push(for_recorder);
         }
         let recorder = direct.then(|| {
-            std::sync::Arc::new(crate::record::recorder::Recorder::new(
+            std::sync::Arc::new(crate::global::Recorder::new(
                 shared,
                 sampler,
                 config.span_limits.to_sdk(),
@@ -829,7 +671,7 @@ struct Policy {
 /// The providers an install makes live.
 struct Pipeline<'a> {
     tracer_provider: &'a SdkTracerProvider,
-    recorder: Option<std::sync::Arc<crate::record::recorder::Recorder>>,
+    recorder: Option<std::sync::Arc<crate::global::Recorder>>,
     logger_provider: &'a SdkLoggerProvider,
     meter_provider: &'a SdkMeterProvider,
     /// Whether some reader reads GenAI metrics (else they are not measured at all).
@@ -867,14 +709,14 @@ fn commit(policy: &Policy, pipeline: Option<Pipeline<'_>>) -> u64 {
         tracer: Some(
             pipeline
                 .tracer_provider
-                .tracer_with_scope(crate::instrument::span::scope()),
+                .tracer_with_scope(crate::semconv::scope()),
         ),
         recorder: pipeline.recorder,
         logger_provider: Some(pipeline.logger_provider.clone()),
     });
     opentelemetry::global::set_meter_provider(pipeline.meter_provider.clone());
     if pipeline.metrics_read {
-        crate::genai::metrics::install(pipeline.meter_provider, crate::instrument::span::scope());
+        crate::genai::metrics::install(pipeline.meter_provider, crate::semconv::scope());
     } else {
         crate::genai::metrics::uninstall();
     }

@@ -6,26 +6,24 @@
 //! identifies the instance.
 
 use std::fmt::Write as _;
-use std::sync::LazyLock;
 
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::{IdGenerator as _, RandomIdGenerator};
+
+use crate::global::INSTANCE_ID;
 
 /// `service.instance.id` (resource attribute, stable).
 pub(crate) const SERVICE_INSTANCE_ID: &str =
     opentelemetry_semantic_conventions::resource::SERVICE_INSTANCE_ID;
 
-/// This process's instance id: a random UUID v4, generated once, so every install of the
-/// process (and every signal) reports the same one.
-static INSTANCE_ID: LazyLock<String> = LazyLock::new(|| {
-    // 128 random bits from the SDK's id generator (the one trace ids come from).
-    uuid_v4(RandomIdGenerator::default().new_trace_id().to_bytes())
-});
-
 /// `service.instance.id` = this process's UUID, as the lowest-precedence resource
 /// attribute: a value from `OTEL_RESOURCE_ATTRIBUTES` or `with_resource_attribute` wins.
 pub(crate) fn service_instance_id() -> KeyValue {
-    KeyValue::new(SERVICE_INSTANCE_ID, INSTANCE_ID.clone())
+    let id = INSTANCE_ID.get_or_init(|| {
+        // 128 random bits from the SDK's id generator (the one trace ids come from).
+        uuid_v4(RandomIdGenerator::default().new_trace_id().to_bytes())
+    });
+    KeyValue::new(SERVICE_INSTANCE_ID, id.clone())
 }
 
 /// Random bytes formatted as a UUID version 4 (RFC 9562): version nibble 4, variant

@@ -39,8 +39,7 @@
 //! ([`init`](crate::init), [`TelemetryBuilder::install`](crate::TelemetryBuilder::install)):
 //! a later install replaces the shared pipeline.
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError, Weak};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use opentelemetry::trace::{TraceContextExt as _, TraceId};
@@ -50,6 +49,7 @@ use opentelemetry_sdk::logs::{LogProcessor, SdkLogRecord};
 use opentelemetry_sdk::trace::{SpanData, SpanProcessor};
 
 use crate::Telemetry;
+use crate::global::{CaptureStore, ROUTES, TEST_PIPELINE};
 
 /// Starts capturing this test's telemetry (see the [module documentation](self)). The
 /// capture ends when the returned value is dropped.
@@ -59,7 +59,7 @@ use crate::Telemetry;
 #[must_use = "the capture ends when this is dropped"]
 pub fn capture() -> Capture {
     let installed = pipeline().is_some();
-    let scope = Arc::new(Scope::default());
+    let scope = Arc::new(CaptureStore::default());
     let context = Context::current().with_value(CaptureScope(Arc::clone(&scope)));
     let attached = context.clone().attach();
     Capture {
@@ -73,7 +73,7 @@ pub fn capture() -> Capture {
 /// One test's telemetry, from [`capture`].
 #[derive(Debug)]
 pub struct Capture {
-    scope: Arc<Scope>,
+    scope: Arc<CaptureStore>,
     context: Context,
     installed: bool,
     _attached: opentelemetry::ContextGuard,
@@ -117,27 +117,16 @@ impl Drop for Capture {
     }
 }
 
-/// What one capture collected.
-#[derive(Debug, Default)]
-struct Scope {
-    traces: Mutex<Vec<TraceId>>,
-    spans: Mutex<Vec<SpanData>>,
-    events: Mutex<Vec<SdkLogRecord>>,
-}
-
 /// The context value that marks a capture.
 #[derive(Debug, Clone)]
-struct CaptureScope(Arc<Scope>);
-
-/// Which capture each trace belongs to.
-static ROUTES: LazyLock<Mutex<HashMap<TraceId, Weak<Scope>>>> = LazyLock::new(Mutex::default);
+struct CaptureScope(Arc<CaptureStore>);
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The capture `trace` belongs to, if it is still running.
-fn route(trace: &TraceId) -> Option<Arc<Scope>> {
+fn route(trace: &TraceId) -> Option<Arc<CaptureStore>> {
     lock(&ROUTES).get(trace)?.upgrade()
 }
 
@@ -158,8 +147,7 @@ pub(crate) fn span_started(parent: &Context, cx: &Context) {
 
 /// The shared pipeline, installed by the first capture.
 fn pipeline() -> Option<&'static Telemetry> {
-    static PIPELINE: OnceLock<Option<Telemetry>> = OnceLock::new();
-    PIPELINE
+    TEST_PIPELINE
         .get_or_init(|| {
             crate::Telemetry::builder()
                 .with_no_exporter()
@@ -168,8 +156,10 @@ fn pipeline() -> Option<&'static Telemetry> {
                 .with_log_processor(Router)
                 .install()
                 .ok()
+                .map(|telemetry| Box::new(telemetry) as Box<dyn std::any::Any + Send + Sync>)
         })
-        .as_ref()
+        .as_ref()?
+        .downcast_ref()
 }
 
 /// Hands each finished span and log record to the capture its trace belongs to.

@@ -9,21 +9,11 @@ use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
-use opentelemetry::{Context, InstrumentationScope, KeyValue};
+use opentelemetry::{Context, KeyValue};
 
 use crate::genai::content::Captured;
 use crate::genai::operation::Operation;
 use crate::semconv;
-
-/// The instrumentation scope of trace-genai's spans, events and metrics. Built anew each
-/// time: its parts are constants, and building it is cheaper than cloning a shared one.
-#[inline]
-pub(crate) fn scope() -> InstrumentationScope {
-    InstrumentationScope::builder(env!("CARGO_PKG_NAME"))
-        .with_version(env!("CARGO_PKG_VERSION"))
-        .with_schema_url(semconv::SCHEMA_URL)
-        .build()
-}
 
 /// What the macro knows about a span at compile time.
 #[derive(Debug, Clone)]
@@ -378,7 +368,7 @@ impl Active {
         // A panicking sampler or processor must not take the application down. A direct
         // span is written straight into the guard: it is large, and every move is a copy.
         let started = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            crate::install::provider::start_span(
+            crate::record::start::start_span(
                 name,
                 meta.kind.clone(),
                 attributes,

@@ -26,11 +26,12 @@ use opentelemetry::trace::{
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
-    IdGenerator as _, RandomIdGenerator, Sampler, SamplingDecision, ShouldSample as _, SpanData,
-    SpanEvents, SpanLimits, SpanLinks, SpanProcessor,
+    IdGenerator as _, RandomIdGenerator, SamplingDecision, ShouldSample as _, SpanData, SpanEvents,
+    SpanLimits, SpanLinks, SpanProcessor,
 };
 
 use crate::config::SamplerConfig;
+use crate::global::{Decide, HANDED_COUNT, Recorder};
 
 /// A span processor shared by the SDK provider and the [`Recorder`]: both hand it the spans
 /// they end, and the provider flushes and shuts it down.
@@ -63,25 +64,6 @@ impl SpanProcessor for SharedProcessor {
     fn set_resource(&mut self, _resource: &opentelemetry_sdk::Resource) {
         // Set on the processor before it was shared (`Recorder::share`).
     }
-}
-
-/// The sampling decisions the recorder makes itself, without a call into the sampler.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Decide {
-    AlwaysOn,
-    ParentBasedAlwaysOn,
-    /// Any other sampler: ask it.
-    Sampler,
-}
-
-/// Records `#[trace_genai]` spans straight into the installed span processors.
-#[derive(Debug)]
-pub(crate) struct Recorder {
-    processors: Box<[Arc<dyn SpanProcessor>]>,
-    decide: Decide,
-    sampler: Sampler,
-    limits: SpanLimits,
-    shut_down: Arc<AtomicBool>,
 }
 
 impl Recorder {
@@ -315,7 +297,7 @@ impl Recording {
             events,
             links,
             status,
-            instrumentation_scope: crate::instrument::span::scope(),
+            instrumentation_scope: crate::semconv::scope(),
         };
         match &*recorder.processors {
             [] => {}
@@ -397,10 +379,6 @@ thread_local! {
     /// The writes a [`Forward`] handed to the guard ending it on this thread.
     static HANDED: std::cell::RefCell<Vec<Forwarded>> = const { std::cell::RefCell::new(Vec::new()) };
 }
-
-/// How many hand-overs wait in some thread's `HANDED`: a guard looks there only when
-/// this is not zero (nearly every span has no write through the API).
-static HANDED_COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// What stands for a direct span in its call's [`Context`]: it keeps what is written
 /// through the OpenTelemetry API (`Context::current().span()`, `get_active_span`, crates
