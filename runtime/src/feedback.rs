@@ -127,15 +127,18 @@ pub fn response_traceparent(response_id: &str) -> Option<String> {
     response_span_context(response_id).map(|span| traceparent(&span))
 }
 
-/// How many responses the index holds now (at most [`RESPONSE_INDEX_CAPACITY`]).
+/// How many responses the index holds now (at most [`RESPONSE_INDEX_CAPACITY`]). A test
+/// hook, not public API: it may change in any release.
+#[doc(hidden)]
 #[must_use]
 pub fn indexed_responses() -> usize {
     INDEX.lock().unwrap_or_else(PoisonError::into_inner).len()
 }
 
-/// The W3C `traceparent` header value of `span`.
+/// The W3C `traceparent` header value of `span` (for a whole context in HTTP headers, see
+/// [`propagation`](crate::propagation)).
 #[must_use]
-pub fn traceparent(span: &SpanContext) -> String {
+pub(crate) fn traceparent(span: &SpanContext) -> String {
     format!(
         "00-{}-{}-{:02x}",
         span.trace_id(),
@@ -149,7 +152,7 @@ pub fn traceparent(span: &SpanContext) -> String {
 /// # Errors
 ///
 /// [`FeedbackError::InvalidTraceparent`] when the value is not one.
-pub fn parse_traceparent(value: &str) -> Result<SpanContext, FeedbackError> {
+pub(crate) fn parse_traceparent(value: &str) -> Result<SpanContext, FeedbackError> {
     let invalid = || FeedbackError::InvalidTraceparent(value.to_owned());
     let mut fields = value.trim().split('-');
     let (Some(version), Some(trace), Some(span), Some(flags), None) = (

@@ -6,3 +6,4 @@ pub(crate) mod future;
 pub(crate) mod outcome;
 pub(crate) mod span;
 pub mod stream;
+pub(crate) mod traced;

@@ -356,6 +356,11 @@ pub use record::start::use_global_tracer_provider;
 /// reach it without a version mismatch.
 pub use opentelemetry;
 
+/// Re-export of the `opentelemetry_sdk` crate whose types appear in trace-genai's
+/// signatures (`Resource`, span and log processors and exporters, `SpanData`, the
+/// in-memory exporters of the `testing` feature), so applications use the same version.
+pub use opentelemetry_sdk;
+
 /// Installs telemetry configured entirely from the environment (see [`config`]).
 ///
 /// Without any variable set, spans are printed on stdout as one tree per trace.

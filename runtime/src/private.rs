@@ -17,7 +17,7 @@ pub use crate::instrument::outcome::levels::{
 };
 pub use crate::instrument::span::HeapGuard;
 pub use crate::instrument::span::{Entered, SpanGuard, SpanMeta};
-pub use crate::instrument::stream::{
+pub use crate::instrument::traced::{
     ChunkInspector, ChunkProbe, IntoTraced, NoInspector, inspect_nothing, trace_iter,
     trace_iter_result, trace_stream, trace_stream_result,
 };
