@@ -76,6 +76,21 @@ use parse::{
 };
 pub use vars::*;
 
+/// The OTLP headers of `signal` as the process environment gives them to the OTLP
+/// exporter, which reads them itself: the signal's variable when set, else
+/// `OTEL_EXPORTER_OTLP_HEADERS` (empty when neither is).
+#[cfg(feature = "otlp-grpc")]
+pub(crate) fn otlp_headers_in_process_env(signal: Signal) -> String {
+    let signal_var = match signal {
+        Signal::Traces => OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+        Signal::Logs => OTEL_EXPORTER_OTLP_LOGS_HEADERS,
+        Signal::Metrics => OTEL_EXPORTER_OTLP_METRICS_HEADERS,
+    };
+    std::env::var(signal_var)
+        .or_else(|_| std::env::var(OTEL_EXPORTER_OTLP_HEADERS))
+        .unwrap_or_default()
+}
+
 /// Variables whose values are secrets: never repeated in errors.
 const SECRET_VARS: &[&str] = &[
     OTEL_EXPORTER_OTLP_HEADERS,

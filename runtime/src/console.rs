@@ -37,6 +37,8 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use serde_json::{Map, Value as Json, json};
 
+use crate::semconv::{ERROR_TYPE, GEN_AI_OPERATION_NAME as OPERATION_NAME};
+
 /// Output format of the console exporter; lives in [`crate::config`] so
 /// configuration works without the `console` feature.
 pub use crate::config::ConsoleFormat;
@@ -62,9 +64,6 @@ const MAX_VALUE_CHARS: usize = 60;
 const MAX_DESCRIPTION_CHARS: usize = 120;
 /// Separator between `key=value` pairs.
 const PAIR_SEPARATOR: &str = "  ";
-/// Shown in the headline of failed spans rather than on attribute lines.
-const ERROR_TYPE: &str = "error.type";
-const OPERATION_NAME: &str = "gen_ai.operation.name";
 /// Message content, shown on lines of its own rather than among the other
 /// attributes: it exists only because content capture was switched on.
 const CONTENT_KEYS: [&str; 8] = [

@@ -59,11 +59,7 @@ use opentelemetry::{Key, KeyValue};
 use crate::global::INDEX;
 pub use crate::global::{MAX_RESPONSE_ID_LEN, RESPONSE_INDEX_CAPACITY};
 use crate::semconv;
-
-/// `gen_ai.evaluation.user_feedback`: a user's rating of a response.
-pub const GEN_AI_EVALUATION_USER_FEEDBACK: &str = "gen_ai.evaluation.user_feedback";
-/// `gen_ai.evaluation.result`: an evaluator's verdict on a response.
-pub const GEN_AI_EVALUATION_RESULT: &str = "gen_ai.evaluation.result";
+pub use crate::semconv::{GEN_AI_EVALUATION_RESULT, GEN_AI_EVALUATION_USER_FEEDBACK};
 
 /// Why a feedback or evaluation event was not emitted. Nothing is emitted on error.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

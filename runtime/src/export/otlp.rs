@@ -238,14 +238,7 @@ fn metadata(
     config: &OtlpConfig,
     signal: Signal,
 ) -> Result<tonic::metadata::MetadataMap, InitError> {
-    let signal_var = match signal {
-        Signal::Traces => crate::config::OTEL_EXPORTER_OTLP_TRACES_HEADERS,
-        Signal::Logs => crate::config::OTEL_EXPORTER_OTLP_LOGS_HEADERS,
-        Signal::Metrics => crate::config::OTEL_EXPORTER_OTLP_METRICS_HEADERS,
-    };
-    let from_process_env = std::env::var(signal_var)
-        .or_else(|_| std::env::var(crate::config::OTEL_EXPORTER_OTLP_HEADERS))
-        .unwrap_or_default();
+    let from_process_env = crate::config::otlp_headers_in_process_env(signal);
     let mut metadata = tonic::metadata::MetadataMap::new();
     for (name, value) in config.headers_for(signal) {
         let in_env = from_process_env.split(',').any(|pair| {

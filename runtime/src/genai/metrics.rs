@@ -25,32 +25,13 @@ use opentelemetry::{InstrumentationScope, KeyValue};
 use crate::genai::operation::Operation;
 use crate::global::{INSTRUMENTS, Instruments, METRICS_INSTALLED};
 use crate::semconv;
-
-/// `gen_ai.client.operation.duration`, seconds.
-pub const GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
-/// `gen_ai.client.inference.duration`, seconds (genai main, model calls).
-pub const GEN_AI_CLIENT_INFERENCE_DURATION: &str = "gen_ai.client.inference.duration";
-/// `gen_ai.invoke_agent.duration`, seconds (genai main).
-pub const GEN_AI_INVOKE_AGENT_DURATION: &str = "gen_ai.invoke_agent.duration";
-/// `gen_ai.execute_tool.duration`, seconds (genai main).
-pub const GEN_AI_EXECUTE_TOOL_DURATION: &str = "gen_ai.execute_tool.duration";
-/// `gen_ai.invoke_workflow.duration`, seconds (genai main).
-pub const GEN_AI_INVOKE_WORKFLOW_DURATION: &str = "gen_ai.invoke_workflow.duration";
-/// `gen_ai.client.operation.time_to_first_chunk`, seconds (streams).
-pub const GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK: &str =
-    "gen_ai.client.operation.time_to_first_chunk";
-/// `gen_ai.client.operation.time_per_output_chunk`, seconds (streams, one value per item
-/// after the first).
-pub const GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK: &str =
-    "gen_ai.client.operation.time_per_output_chunk";
-/// `gen_ai.client.inference.time_to_first_chunk` (genai main).
-pub const GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK: &str =
-    "gen_ai.client.inference.time_to_first_chunk";
-/// `gen_ai.client.inference.time_per_output_chunk` (genai main).
-pub const GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK: &str =
-    "gen_ai.client.inference.time_per_output_chunk";
-/// `gen_ai.client.token.usage`, tokens, one point per `gen_ai.token.type`.
-pub const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
+pub use crate::semconv::{
+    GEN_AI_CLIENT_INFERENCE_DURATION, GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK,
+    GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK, GEN_AI_CLIENT_OPERATION_DURATION,
+    GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK, GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+    GEN_AI_CLIENT_TOKEN_USAGE, GEN_AI_EXECUTE_TOOL_DURATION, GEN_AI_INVOKE_AGENT_DURATION,
+    GEN_AI_INVOKE_WORKFLOW_DURATION,
+};
 
 /// Explicit boundaries of `gen_ai.client.operation.duration` (seconds).
 pub const DURATION_BOUNDARIES: [f64; 14] = [

@@ -11,10 +11,7 @@ use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::{IdGenerator as _, RandomIdGenerator};
 
 use crate::global::INSTANCE_ID;
-
-/// `service.instance.id` (resource attribute, stable).
-pub(crate) const SERVICE_INSTANCE_ID: &str =
-    opentelemetry_semantic_conventions::resource::SERVICE_INSTANCE_ID;
+use crate::semconv::SERVICE_INSTANCE_ID;
 
 /// `service.instance.id` = this process's UUID, as the lowest-precedence resource
 /// attribute: a value from `OTEL_RESOURCE_ATTRIBUTES` or `with_resource_attribute` wins.

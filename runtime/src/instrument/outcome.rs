@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use std::error::Error;
 use std::fmt;
 
+use crate::semconv::ERROR_TYPE_OTHER as OTHER;
+
 /// The `error.type` an error reports on the span of the function that returned it.
 ///
 /// Implement it to report something more useful than the default and still
@@ -67,9 +69,6 @@ impl ErrorType for std::io::Error {
         Cow::Owned(format!("{:?}", self.kind()))
     }
 }
-
-/// The `error.type` the conventions reserve for an error that has no better value.
-const OTHER: &str = "_OTHER";
 
 /// The longest type or variant name taken from a `Debug` output.
 const MAX_NAME: usize = 64;
