@@ -1,4 +1,4 @@
-//! Attribute keys, event names and metric names of the OpenTelemetry GenAI semantic conventions.
+//! Keys, event names and metric names of the OpenTelemetry GenAI semantic conventions.
 //!
 //! The keys are copied from the GenAI conventions **v1.41.0**
 //! (`semantic-conventions@v1.41.0:model/gen-ai/registry.yaml`), the last release that
