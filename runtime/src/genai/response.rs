@@ -35,6 +35,36 @@ impl Usage {
     }
 }
 
+/// The methods [`GenAiResponse`] and [`GenAiChunk`] share, each with a default that
+/// reports nothing (a chunk reports what it carries: finish reasons usually come with the
+/// last one, and its usage replaces earlier counts).
+macro_rules! response_methods {
+    () => {
+        /// `gen_ai.response.id`.
+        fn response_id(&self) -> Option<&str> {
+            None
+        }
+
+        /// `gen_ai.response.model`: the model that actually answered.
+        fn response_model(&self) -> Option<&str> {
+            None
+        }
+
+        /// `gen_ai.response.finish_reasons`: one per choice, in the provider's own values
+        /// (OpenAI: `stop`, `length`, `tool_calls`, `content_filter`). Empty records nothing.
+        /// Output messages use the conventions' values instead
+        /// ([`conventions_finish_reason`](crate::genai::message::conventions_finish_reason)).
+        fn finish_reasons(&self) -> Vec<&str> {
+            Vec::new()
+        }
+
+        /// Token usage.
+        fn usage(&self) -> Usage {
+            Usage::default()
+        }
+    };
+}
+
 /// Implemented by a response type to report what it knows. `#[trace_genai]` uses it, with
 /// no extra argument, when the function returns the type or `Result` of it; every method
 /// has a default that reports nothing.
@@ -59,53 +89,32 @@ impl Usage {
 /// # assert_eq!(complete("hi").unwrap().text, "HI");
 /// ```
 pub trait GenAiResponse {
-    /// `gen_ai.response.id`.
-    fn response_id(&self) -> Option<&str> {
-        None
-    }
-
-    /// `gen_ai.response.model`: the model that actually answered.
-    fn response_model(&self) -> Option<&str> {
-        None
-    }
-
-    /// `gen_ai.response.finish_reasons`: one per choice, in the provider's own values
-    /// (OpenAI: `stop`, `length`, `tool_calls`, `content_filter`). Empty records nothing.
-    /// Output messages use the conventions' values instead
-    /// ([`conventions_finish_reason`](crate::genai::message::conventions_finish_reason)).
-    fn finish_reasons(&self) -> Vec<&str> {
-        Vec::new()
-    }
-
-    /// Token usage.
-    fn usage(&self) -> Usage {
-        Usage::default()
-    }
+    response_methods!();
 }
 
-/// Forwards every method to the pointee.
-macro_rules! forward_response {
-    ($($pointer:ty),*) => {
-        $(
-            impl<T: GenAiResponse + ?Sized> GenAiResponse for $pointer {
-                fn response_id(&self) -> Option<&str> {
-                    (**self).response_id()
+/// Implements a trait for pointers (`&T`, `Box<T>`, …) by forwarding each of the given
+/// methods to the pointee.
+macro_rules! forward_to_pointee {
+    ($trait:ident $methods:tt for $($pointer:ty),+) => {
+        $(forward_to_pointee!(@one $trait $methods $pointer);)+
+    };
+    (@one $trait:ident [$($method:ident -> $ret:ty),+] $pointer:ty) => {
+        impl<T: $trait + ?Sized> $trait for $pointer {
+            $(
+                fn $method(&self) -> $ret {
+                    (**self).$method()
                 }
-                fn response_model(&self) -> Option<&str> {
-                    (**self).response_model()
-                }
-                fn finish_reasons(&self) -> Vec<&str> {
-                    (**self).finish_reasons()
-                }
-                fn usage(&self) -> Usage {
-                    (**self).usage()
-                }
-            }
-        )*
+            )+
+        }
     };
 }
 
-forward_response!(&T, Box<T>, std::sync::Arc<T>);
+forward_to_pointee!(GenAiResponse [
+    response_id -> Option<&str>,
+    response_model -> Option<&str>,
+    finish_reasons -> Vec<&str>,
+    usage -> Usage
+] for &T, Box<T>, std::sync::Arc<T>);
 
 /// What one streamed item reports. Every method has a default that reports nothing;
 /// `impl GenAiChunk for MyChunk {}` is enough to stream `MyChunk`s through an explicitly
@@ -120,25 +129,7 @@ forward_response!(&T, Box<T>, std::sync::Arc<T>);
     note = "`impl GenAiChunk for MyChunk {{}}` is enough; an `impl Stream<Item = …>` return type needs no impl"
 )]
 pub trait GenAiChunk {
-    /// `gen_ai.response.id`.
-    fn response_id(&self) -> Option<&str> {
-        None
-    }
-
-    /// `gen_ai.response.model`.
-    fn response_model(&self) -> Option<&str> {
-        None
-    }
-
-    /// Finish reasons this chunk carries (usually only the last one).
-    fn finish_reasons(&self) -> Vec<&str> {
-        Vec::new()
-    }
-
-    /// Token usage this chunk carries.
-    fn usage(&self) -> Usage {
-        Usage::default()
-    }
+    response_methods!();
 
     /// Output text this chunk adds.
     fn text(&self) -> Option<&str> {
@@ -169,26 +160,14 @@ impl GenAiChunk for Cow<'_, str> {
     }
 }
 
-impl<T: GenAiChunk + ?Sized> GenAiChunk for &T {
-    fn response_id(&self) -> Option<&str> {
-        (**self).response_id()
-    }
-    fn response_model(&self) -> Option<&str> {
-        (**self).response_model()
-    }
-    fn finish_reasons(&self) -> Vec<&str> {
-        (**self).finish_reasons()
-    }
-    fn usage(&self) -> Usage {
-        (**self).usage()
-    }
-    fn text(&self) -> Option<&str> {
-        (**self).text()
-    }
-    fn error_type(&self) -> Option<Cow<'static, str>> {
-        (**self).error_type()
-    }
-}
+forward_to_pointee!(GenAiChunk [
+    response_id -> Option<&str>,
+    response_model -> Option<&str>,
+    finish_reasons -> Vec<&str>,
+    usage -> Usage,
+    text -> Option<&str>,
+    error_type -> Option<Cow<'static, str>>
+] for &T);
 
 /// `Ok` items report through `T`; an `Err` item is an error of `error.type` = the type
 /// name of `E`.
