@@ -82,65 +82,6 @@ impl std::fmt::Debug for Runtimes {
 }
 
 impl Runtimes {
-    /// A batch processor for a network exporter, with delivery accounting.
-    #[cfg(any(
-        feature = "otlp-grpc",
-        feature = "otlp-http",
-        feature = "azure-monitor"
-    ))]
-    fn counted<E: opentelemetry_sdk::trace::SpanExporter + 'static>(
-        &mut self,
-        name: String,
-        seen: delivery::Seen,
-        exporter: E,
-        runtime: &std::sync::Arc<on_runtime::ExportRuntime>,
-        settings: &ExportSettings,
-    ) -> Result<
-        delivery::Counted<batch::BatchProcessor<opentelemetry_sdk::trace::SpanData>>,
-        InitError,
-    > {
-        let delivery = self.delivery(name, crate::config::destination::Signal::Traces, seen);
-        let spans = settings.batch.spans.clamped();
-        let exporter = delivery::Counted::new(
-            on_runtime::OnRuntime::new(exporter, runtime, spans.export_timeout),
-            std::sync::Arc::clone(&delivery),
-        );
-        let processor = batch::BatchProcessor::for_spans(exporter, spans)?;
-        Ok(delivery::Counted::new(processor, delivery))
-    }
-
-    /// The delivery accounting of one network destination and signal.
-    #[cfg(any(
-        feature = "otlp-grpc",
-        feature = "otlp-http",
-        feature = "azure-monitor"
-    ))]
-    fn delivery(
-        &mut self,
-        name: String,
-        signal: crate::config::destination::Signal,
-        seen: delivery::Seen,
-    ) -> std::sync::Arc<delivery::Delivery> {
-        let delivery = std::sync::Arc::new(delivery::Delivery::new(name, signal, seen));
-        self.deliveries.push(std::sync::Arc::clone(&delivery));
-        delivery
-    }
-
-    /// The export runtime, created on first use.
-    #[cfg(any(
-        feature = "otlp-grpc",
-        feature = "otlp-http",
-        feature = "azure-monitor"
-    ))]
-    fn runtime(&mut self) -> Result<std::sync::Arc<on_runtime::ExportRuntime>, InitError> {
-        if let Some(runtime) = &self.export {
-            return Ok(std::sync::Arc::clone(runtime));
-        }
-        let runtime = std::sync::Arc::new(on_runtime::ExportRuntime::new()?);
-        self.export = Some(std::sync::Arc::clone(&runtime));
-        Ok(runtime)
-    }
-
     /// One error per destination and signal that lost telemetry.
     pub(crate) fn undelivered(&self) -> Vec<crate::config::error::ShutdownError> {
         self.deliveries.iter().filter_map(|d| d.report()).collect()

@@ -4,6 +4,8 @@ use std::future::Future;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use super::{ExportSettings, batch, delivery};
+
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use tokio::runtime::{Handle, Runtime};
 
@@ -173,5 +175,52 @@ impl<E: opentelemetry_sdk::metrics::exporter::PushMetricExporter>
 
     fn temporality(&self) -> opentelemetry_sdk::metrics::Temporality {
         self.inner.temporality()
+    }
+}
+
+/// The parts of [`Runtimes`](super::Runtimes) that only network exporters use.
+impl super::Runtimes {
+    /// A batch processor for a network exporter, with delivery accounting.
+    pub(super) fn counted<E: opentelemetry_sdk::trace::SpanExporter + 'static>(
+        &mut self,
+        name: String,
+        seen: delivery::Seen,
+        exporter: E,
+        runtime: &std::sync::Arc<ExportRuntime>,
+        settings: &ExportSettings,
+    ) -> Result<
+        delivery::Counted<batch::BatchProcessor<opentelemetry_sdk::trace::SpanData>>,
+        InitError,
+    > {
+        let delivery = self.delivery(name, crate::config::destination::Signal::Traces, seen);
+        let spans = settings.batch.spans.clamped();
+        let exporter = delivery::Counted::new(
+            OnRuntime::new(exporter, runtime, spans.export_timeout),
+            std::sync::Arc::clone(&delivery),
+        );
+        let processor = batch::BatchProcessor::for_spans(exporter, spans)?;
+        Ok(delivery::Counted::new(processor, delivery))
+    }
+
+    /// The delivery accounting of one network destination and signal.
+    pub(super) fn delivery(
+        &mut self,
+        name: String,
+        signal: crate::config::destination::Signal,
+        seen: delivery::Seen,
+    ) -> std::sync::Arc<delivery::Delivery> {
+        let delivery = std::sync::Arc::new(delivery::Delivery::new(name, signal, seen));
+        self.deliveries.push(std::sync::Arc::clone(&delivery));
+        delivery
+    }
+
+    /// The export runtime, created on first use.
+    pub(super) fn runtime(&mut self) -> Result<std::sync::Arc<ExportRuntime>, InitError> {
+        if let Some(runtime) = &self.export {
+            return Ok(std::sync::Arc::clone(runtime));
+        }
+        let runtime = std::sync::Arc::new(ExportRuntime::new()?);
+        self.export = Some(std::sync::Arc::clone(&runtime));
+        Ok(runtime)
     }
 }
