@@ -52,7 +52,7 @@
 use std::collections::HashMap;
 use std::sync::PoisonError;
 
-use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _, Severity};
+use opentelemetry::logs::AnyValue;
 use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 use opentelemetry::{Key, KeyValue};
 
@@ -430,35 +430,14 @@ fn emit(
     attributes: Vec<KeyValue>,
     body: Option<AnyValue>,
 ) {
-    let Some(provider) = crate::global::logger_provider() else {
-        return;
-    };
-    // A panicking log processor must not take the caller down.
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let logger = provider.logger_with_scope(crate::semconv::scope());
-        let mut record = logger.create_log_record();
-        record.set_event_name(name);
-        record.set_severity_number(Severity::Info);
-        record.set_severity_text("INFO");
-        record.set_timestamp(std::time::SystemTime::now());
-        if let Some(parent) = parent {
-            record.set_trace_context(
-                parent.trace_id(),
-                parent.span_id(),
-                Some(parent.trace_flags()),
-            );
-        }
-        for attribute in attributes {
-            record.add_attribute(
-                attribute.key,
-                crate::genai::content::any_from_value(attribute.value),
-            );
-        }
-        if let Some(body) = body {
-            record.set_body(body);
-        }
-        logger.emit(record);
-    }));
+    crate::genai::event::emit(
+        name,
+        parent,
+        Some(std::time::SystemTime::now()),
+        attributes,
+        Vec::new(),
+        body,
+    );
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 #[cfg(feature = "async-openai")]
 pub mod async_openai;
 pub(crate) mod content;
+pub(crate) mod event;
 pub mod message;
 pub mod metrics;
 pub(crate) mod operation;

@@ -11,7 +11,7 @@ mod truncate;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 
-use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _, Severity};
+use opentelemetry::logs::AnyValue;
 use opentelemetry::trace::SpanContext;
 use opentelemetry::{Key, KeyValue};
 use serde::Serialize;
@@ -358,44 +358,25 @@ pub(crate) struct Event {
 impl Event {
     /// Emits the event; a panicking log processor loses the event only.
     pub(crate) fn emit(self) {
-        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            emit_event(&self.span_context, self.attributes, self.values);
-        }));
+        let values = self
+            .values
+            .into_iter()
+            .map(|(key, value)| (key, any_from_json(value)))
+            .collect();
+        super::event::emit(
+            semconv::GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
+            Some(&self.span_context),
+            None,
+            self.attributes,
+            values,
+            None,
+        );
     }
 }
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> Json {
     serde_json::to_value(value)
         .unwrap_or_else(|error| Json::String(format!("[not serializable: {error}]")))
-}
-
-/// Emits `gen_ai.client.inference.operation.details` in the span's context: the span's
-/// GenAI attributes plus the content, structured.
-fn emit_event(
-    span_context: &SpanContext,
-    attributes: Vec<KeyValue>,
-    values: Vec<(&'static str, Json)>,
-) {
-    let Some(provider) = crate::global::logger_provider() else {
-        return;
-    };
-    let logger = provider.logger_with_scope(crate::semconv::scope());
-    let mut record = logger.create_log_record();
-    record.set_event_name(semconv::GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS);
-    record.set_severity_number(Severity::Info);
-    record.set_severity_text("INFO");
-    record.set_trace_context(
-        span_context.trace_id(),
-        span_context.span_id(),
-        Some(span_context.trace_flags()),
-    );
-    for attribute in attributes {
-        record.add_attribute(attribute.key, any_from_value(attribute.value));
-    }
-    for (key, value) in values {
-        record.add_attribute(Key::from_static_str(key), any_from_json(value));
-    }
-    logger.emit(record);
 }
 
 pub(crate) fn any_from_value(value: opentelemetry::Value) -> AnyValue {
