@@ -257,10 +257,11 @@ pub(crate) fn add_logs(
                 crate::config::destination::Signal::Logs,
                 name.clone(),
             );
-            let delivery = runtimes.delivery(name, crate::config::destination::Signal::Logs, seen);
-            let exporter = delivery::Counted::new(
-                on_runtime::OnRuntime::new(exporter, &runtime, logs.clamped().export_timeout),
-                std::sync::Arc::clone(&delivery),
+            let (exporter, delivery) = runtimes.on_runtime(
+                exporter,
+                &runtime,
+                logs.clamped().export_timeout,
+                (name, crate::config::destination::Signal::Logs, seen),
             );
             Ok(builder.with_log_processor(delivery::Counted::new(
                 log_processor(exporter, logs)?,
@@ -272,14 +273,15 @@ pub(crate) fn add_logs(
             let runtime = runtimes.runtime()?;
             let seen = delivery::Seen::default();
             let exporter = azure::exporter(connection, settings, runtime.handle(), &seen)?;
-            let delivery = runtimes.delivery(
-                azure::name(connection),
-                crate::config::destination::Signal::Logs,
-                seen,
-            );
-            let exporter = delivery::Counted::new(
-                on_runtime::OnRuntime::new(exporter, &runtime, logs.clamped().export_timeout),
-                std::sync::Arc::clone(&delivery),
+            let (exporter, delivery) = runtimes.on_runtime(
+                exporter,
+                &runtime,
+                logs.clamped().export_timeout,
+                (
+                    azure::name(connection),
+                    crate::config::destination::Signal::Logs,
+                    seen,
+                ),
             );
             Ok(
                 builder.with_log_processor(azure::AzureRecords::new(delivery::Counted::new(
@@ -322,33 +324,30 @@ pub(crate) fn add_metrics(
                 crate::config::destination::Signal::Metrics,
                 name.clone(),
             );
-            let delivery =
-                runtimes.delivery(name, crate::config::destination::Signal::Metrics, seen);
-            Ok(builder.with_reader(metric_reader(
-                delivery::Counted::new(
-                    on_runtime::OnRuntime::new(exporter, &runtime, metric_export_timeout(settings)),
-                    delivery,
-                ),
-                settings,
-            )))
+            let (exporter, _) = runtimes.on_runtime(
+                exporter,
+                &runtime,
+                metric_export_timeout(settings),
+                (name, crate::config::destination::Signal::Metrics, seen),
+            );
+            Ok(builder.with_reader(metric_reader(exporter, settings)))
         }
         #[cfg(feature = "azure-monitor")]
         Destination::AzureMonitor(connection) => {
             let runtime = runtimes.runtime()?;
             let seen = delivery::Seen::default();
             let exporter = azure::exporter(connection, settings, runtime.handle(), &seen)?;
-            let delivery = runtimes.delivery(
-                azure::name(connection),
-                crate::config::destination::Signal::Metrics,
-                seen,
-            );
-            Ok(builder.with_reader(metric_reader(
-                delivery::Counted::new(
-                    on_runtime::OnRuntime::new(exporter, &runtime, metric_export_timeout(settings)),
-                    delivery,
+            let (exporter, _) = runtimes.on_runtime(
+                exporter,
+                &runtime,
+                metric_export_timeout(settings),
+                (
+                    azure::name(connection),
+                    crate::config::destination::Signal::Metrics,
+                    seen,
                 ),
-                settings,
-            )))
+            );
+            Ok(builder.with_reader(metric_reader(exporter, settings)))
         }
         #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
         _ => Ok(builder),
@@ -376,6 +375,8 @@ fn metric_export_timeout(settings: &ExportSettings) -> Duration {
 pub(crate) mod batch;
 
 mod delivery;
+
+mod wrapper;
 
 #[cfg(any(feature = "otlp-http", feature = "azure-monitor"))]
 mod observed;

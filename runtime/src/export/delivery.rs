@@ -1,14 +1,16 @@
 //! Counts, per destination and signal, what was emitted, exported, or failed to
 //! export, so that shutdown reports losses once instead of per item, with their cause.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
+use super::wrapper::{ExportWrapper, exporter_for_every_signal};
 use crate::config::destination::Signal;
 use crate::config::error::{ExportFailure, ShutdownError};
 
@@ -129,6 +131,21 @@ impl<T> Counted<T> {
     }
 }
 
+/// An exporter's results are settled in the delivery report.
+impl<E: Send + Sync> ExportWrapper for Counted<E> {
+    async fn around_export<F: Future<Output = OTelSdkResult> + Send>(
+        &self,
+        items: u64,
+        export: F,
+    ) -> OTelSdkResult {
+        let result = export.await;
+        self.delivery.settle(items, &result);
+        result
+    }
+}
+
+exporter_for_every_signal!(Counted);
+
 impl<P: SpanProcessor> SpanProcessor for Counted<P> {
     fn on_start(&self, span: &mut Span, cx: &Context) {
         self.inner.on_start(span, cx);
@@ -145,27 +162,6 @@ impl<P: SpanProcessor> SpanProcessor for Counted<P> {
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         self.inner.shutdown_with_timeout(timeout)
-    }
-
-    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
-        self.inner.set_resource(resource);
-    }
-}
-
-impl<E: SpanExporter> SpanExporter for Counted<E> {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        let count = u64::try_from(batch.len()).unwrap_or(u64::MAX);
-        let result = self.inner.export(batch).await;
-        self.delivery.settle(count, &result);
-        result
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
     }
 
     fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
@@ -195,47 +191,5 @@ impl<P: opentelemetry_sdk::logs::LogProcessor> opentelemetry_sdk::logs::LogProce
 
     fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
         self.inner.set_resource(resource);
-    }
-}
-
-impl<E: opentelemetry_sdk::logs::LogExporter> opentelemetry_sdk::logs::LogExporter for Counted<E> {
-    async fn export(&self, batch: opentelemetry_sdk::logs::LogBatch<'_>) -> OTelSdkResult {
-        let count = u64::try_from(batch.iter().count()).unwrap_or(u64::MAX);
-        let result = self.inner.export(batch).await;
-        self.delivery.settle(count, &result);
-        result
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-
-    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
-        self.inner.set_resource(resource);
-    }
-}
-
-impl<E: opentelemetry_sdk::metrics::exporter::PushMetricExporter>
-    opentelemetry_sdk::metrics::exporter::PushMetricExporter for Counted<E>
-{
-    async fn export(
-        &self,
-        metrics: &opentelemetry_sdk::metrics::data::ResourceMetrics,
-    ) -> OTelSdkResult {
-        let result = self.inner.export(metrics).await;
-        self.delivery.settle(1, &result);
-        result
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-
-    fn temporality(&self) -> opentelemetry_sdk::metrics::Temporality {
-        self.inner.temporality()
     }
 }

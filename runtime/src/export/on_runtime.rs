@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use super::wrapper::{ExportWrapper, exporter_for_every_signal};
 use super::{ExportSettings, batch, delivery};
 
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
@@ -113,70 +114,22 @@ impl<E> OnRuntime<E> {
     }
 }
 
-impl<E: opentelemetry_sdk::trace::SpanExporter> opentelemetry_sdk::trace::SpanExporter
-    for OnRuntime<E>
-{
-    fn export(
+/// Exports, flushes and shutdowns run on the export runtime.
+impl<E: Send + Sync> ExportWrapper for OnRuntime<E> {
+    fn around_export<F: Future<Output = OTelSdkResult> + Send>(
         &self,
-        batch: Vec<opentelemetry_sdk::trace::SpanData>,
+        _items: u64,
+        export: F,
     ) -> impl Future<Output = OTelSdkResult> + Send {
-        std::future::ready(self.run_export(self.inner.export(batch)))
+        std::future::ready(self.run_export(export))
     }
 
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.entered(|inner| inner.shutdown_with_timeout(timeout))
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.entered(opentelemetry_sdk::trace::SpanExporter::force_flush)
-    }
-
-    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
-        self.inner.set_resource(resource);
+    fn around_call(&self, call: impl FnOnce() -> OTelSdkResult) -> OTelSdkResult {
+        self.entered(|_| call())
     }
 }
 
-impl<E: opentelemetry_sdk::logs::LogExporter> opentelemetry_sdk::logs::LogExporter
-    for OnRuntime<E>
-{
-    fn export(
-        &self,
-        batch: opentelemetry_sdk::logs::LogBatch<'_>,
-    ) -> impl Future<Output = OTelSdkResult> + Send {
-        std::future::ready(self.run_export(self.inner.export(batch)))
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.entered(|inner| inner.shutdown_with_timeout(timeout))
-    }
-
-    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
-        self.inner.set_resource(resource);
-    }
-}
-
-impl<E: opentelemetry_sdk::metrics::exporter::PushMetricExporter>
-    opentelemetry_sdk::metrics::exporter::PushMetricExporter for OnRuntime<E>
-{
-    fn export(
-        &self,
-        metrics: &opentelemetry_sdk::metrics::data::ResourceMetrics,
-    ) -> impl Future<Output = OTelSdkResult> + Send {
-        std::future::ready(self.run_export(self.inner.export(metrics)))
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.entered(opentelemetry_sdk::metrics::exporter::PushMetricExporter::force_flush)
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.entered(|inner| inner.shutdown_with_timeout(timeout))
-    }
-
-    fn temporality(&self) -> opentelemetry_sdk::metrics::Temporality {
-        self.inner.temporality()
-    }
-}
+exporter_for_every_signal!(OnRuntime);
 
 /// The parts of [`Runtimes`](super::Runtimes) that only network exporters use.
 impl super::Runtimes {
@@ -192,14 +145,33 @@ impl super::Runtimes {
         delivery::Counted<batch::BatchProcessor<opentelemetry_sdk::trace::SpanData>>,
         InitError,
     > {
-        let delivery = self.delivery(name, crate::config::destination::Signal::Traces, seen);
         let spans = settings.batch.spans.clamped();
-        let exporter = delivery::Counted::new(
-            OnRuntime::new(exporter, runtime, spans.export_timeout),
-            std::sync::Arc::clone(&delivery),
+        let (exporter, delivery) = self.on_runtime(
+            exporter,
+            runtime,
+            spans.export_timeout,
+            (name, crate::config::destination::Signal::Traces, seen),
         );
         let processor = batch::BatchProcessor::for_spans(exporter, spans)?;
         Ok(delivery::Counted::new(processor, delivery))
+    }
+
+    /// `exporter` of one network destination and signal (`name`, `signal`, `seen`), run
+    /// on the export runtime within `timeout` and counted in the delivery accounting it
+    /// returns.
+    pub(super) fn on_runtime<E>(
+        &mut self,
+        exporter: E,
+        runtime: &Arc<ExportRuntime>,
+        timeout: Duration,
+        (name, signal, seen): (String, crate::config::destination::Signal, delivery::Seen),
+    ) -> (delivery::Counted<OnRuntime<E>>, Arc<delivery::Delivery>) {
+        let delivery = self.delivery(name, signal, seen);
+        let exporter = delivery::Counted::new(
+            OnRuntime::new(exporter, runtime, timeout),
+            Arc::clone(&delivery),
+        );
+        (exporter, delivery)
     }
 
     /// The delivery accounting of one network destination and signal.

@@ -14,11 +14,12 @@
 //! followed by `: <cause>`). `tests/tests/traces_only_backends.rs` checks this against
 //! the real exporters, so a change of wording fails a test rather than passing silently.
 
+use std::future::Future;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 
+use super::wrapper::{ExportWrapper, exporter_for_every_signal};
 use crate::config::destination::Signal;
 
 /// The answer of a destination that does not take a signal at all, as shown in the
@@ -106,6 +107,23 @@ impl<E> Unsupported<E> {
     }
 }
 
+/// Exports stop once the destination refused the signal.
+impl<E: Send + Sync> ExportWrapper for Unsupported<E> {
+    async fn around_export<F: Future<Output = OTelSdkResult> + Send>(
+        &self,
+        _items: u64,
+        export: F,
+    ) -> OTelSdkResult {
+        if let Some(skipped) = self.skipped() {
+            return skipped;
+        }
+        let result = export.await;
+        self.settle(result)
+    }
+}
+
+exporter_for_every_signal!(Unsupported);
+
 /// The one warning of a refused signal.
 #[allow(
     clippy::print_stderr,
@@ -126,77 +144,6 @@ fn warn(destination: &str, signal: Signal, answer: &str) {
     eprintln!(
         "trace-genai: warning: {destination} answered {answer} to {name}: it does not take {name}, so {consequence}. Set {variable}=none to stop exporting {name} and silence this warning."
     );
-}
-
-impl<E: opentelemetry_sdk::trace::SpanExporter> opentelemetry_sdk::trace::SpanExporter
-    for Unsupported<E>
-{
-    async fn export(&self, batch: Vec<opentelemetry_sdk::trace::SpanData>) -> OTelSdkResult {
-        if let Some(skipped) = self.skipped() {
-            return skipped;
-        }
-        let result = self.inner.export(batch).await;
-        self.settle(result)
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
-
-    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
-        self.inner.set_resource(resource);
-    }
-}
-
-impl<E: opentelemetry_sdk::logs::LogExporter> opentelemetry_sdk::logs::LogExporter
-    for Unsupported<E>
-{
-    async fn export(&self, batch: opentelemetry_sdk::logs::LogBatch<'_>) -> OTelSdkResult {
-        if let Some(skipped) = self.skipped() {
-            return skipped;
-        }
-        let result = self.inner.export(batch).await;
-        self.settle(result)
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-
-    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
-        self.inner.set_resource(resource);
-    }
-}
-
-impl<E: opentelemetry_sdk::metrics::exporter::PushMetricExporter>
-    opentelemetry_sdk::metrics::exporter::PushMetricExporter for Unsupported<E>
-{
-    async fn export(
-        &self,
-        metrics: &opentelemetry_sdk::metrics::data::ResourceMetrics,
-    ) -> OTelSdkResult {
-        if let Some(skipped) = self.skipped() {
-            return skipped;
-        }
-        let result = self.inner.export(metrics).await;
-        self.settle(result)
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-
-    fn temporality(&self) -> opentelemetry_sdk::metrics::Temporality {
-        self.inner.temporality()
-    }
 }
 
 #[cfg(test)]
