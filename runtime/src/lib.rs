@@ -348,7 +348,8 @@ pub use genai::value::{
     IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue,
 };
 pub use global::logger_provider;
-pub use install::provider::{Telemetry, TelemetryBuilder};
+pub use install::builder::TelemetryBuilder;
+pub use install::telemetry::Telemetry;
 pub use instrument::outcome::ErrorType;
 pub use record::start::use_global_tracer_provider;
 
