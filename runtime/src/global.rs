@@ -99,7 +99,7 @@ pub(crate) struct Recorder {
     pub(crate) shut_down: Arc<AtomicBool>,
 }
 
-/// The logger provider installed by [`TelemetryBuilder::install`], if any.
+/// The logger provider installed by [`TelemetryBuilder::install`](crate::TelemetryBuilder::install), if any.
 #[must_use]
 pub fn logger_provider() -> Option<SdkLoggerProvider> {
     INSTALLED

@@ -398,7 +398,7 @@ pub fn trace_iter_result<I: Iterator, E>(
     })
 }
 
-/// Picks the item inspector at compile time: [`inspect_chunk`] for item types that
+/// Picks the item inspector at compile time: `inspect_chunk` for item types that
 /// implement [`GenAiChunk`], else [`inspect_nothing`]. Called as
 /// `(&&ChunkProbe::<Item>::new()).inspector()`.
 #[derive(Debug)]

@@ -36,7 +36,7 @@ pub(crate) fn enabled() -> bool {
 
 /// Sends `#[trace_genai]` spans to OpenTelemetry's global tracer provider, for
 /// applications that set OpenTelemetry up themselves instead of calling
-/// [`init`](crate::init) or [`TelemetryBuilder::install`]. Without either, instrumented
+/// [`init`](crate::init) or [`TelemetryBuilder::install`](crate::TelemetryBuilder::install). Without either, instrumented
 /// functions create no spans at all (and cost one atomic load).
 pub fn use_global_tracer_provider() {
     let _ = STATE.compare_exchange(
