@@ -443,7 +443,6 @@ fn emit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::global::ResponseIndex;
 
     fn span(n: u64) -> SpanContext {
         SpanContext::new(
@@ -453,32 +452,6 @@ mod tests {
             false,
             TraceState::default(),
         )
-    }
-
-    #[test]
-    fn the_index_forgets_the_oldest_beyond_its_capacity() {
-        let mut index = ResponseIndex::default();
-        for n in 0..(RESPONSE_INDEX_CAPACITY as u64 + 10) {
-            index.insert(&format!("chatcmpl-{n}"), &span(n));
-        }
-        assert_eq!(index.len(), RESPONSE_INDEX_CAPACITY);
-        assert_eq!(index.get("chatcmpl-9"), None);
-        assert_eq!(index.get("chatcmpl-10"), Some(span(10)));
-        let newest = format!("chatcmpl-{}", RESPONSE_INDEX_CAPACITY + 9);
-        assert_eq!(
-            index.get(&newest),
-            Some(span(RESPONSE_INDEX_CAPACITY as u64 + 9))
-        );
-        // The same id again: the newest span wins, and the ring does not grow.
-        index.insert("chatcmpl-10", &span(99));
-        assert_eq!(index.get("chatcmpl-10"), Some(span(99)));
-        assert_eq!(index.len(), RESPONSE_INDEX_CAPACITY);
-        // Wrapped or not, the lookup goes from the newest.
-        let mut small = ResponseIndex::default();
-        small.insert("a", &span(1));
-        small.insert("a", &span(2));
-        assert_eq!(small.get("a"), Some(span(2)));
-        assert_eq!(small.get("b"), None);
     }
 
     #[test]

@@ -61,6 +61,7 @@ pub(crate) static INSTALLED: RwLock<Option<Installed>> = RwLock::new(None);
 /// the live one.
 pub(crate) static GENERATION: AtomicU64 = AtomicU64::new(0);
 
+/// What the live install put in place, behind [`INSTALLED`].
 #[derive(Debug)]
 pub(crate) struct Installed {
     pub(crate) generation: u64,
@@ -89,7 +90,8 @@ pub(crate) enum Decide {
     Sampler,
 }
 
-/// Records `#[trace_genai]` spans straight into the installed span processors.
+/// Records `#[trace_genai]` spans straight into the installed span processors: the data
+/// the install slot holds; what it does is in `record::recorder`.
 #[derive(Debug)]
 pub(crate) struct Recorder {
     pub(crate) processors: Box<[Arc<dyn SpanProcessor>]>,
@@ -99,7 +101,8 @@ pub(crate) struct Recorder {
     pub(crate) shut_down: Arc<AtomicBool>,
 }
 
-/// The logger provider installed by [`TelemetryBuilder::install`](crate::TelemetryBuilder::install), if any.
+/// The logger provider installed by
+/// [`TelemetryBuilder::install`](crate::TelemetryBuilder::install), if any.
 #[must_use]
 pub fn logger_provider() -> Option<SdkLoggerProvider> {
     INSTALLED
@@ -109,7 +112,7 @@ pub fn logger_provider() -> Option<SdkLoggerProvider> {
         .and_then(|installed| installed.logger_provider.clone())
 }
 
-/// How many hand-overs wait in some thread's `HANDED` (`record::forward`): a guard looks
+/// How many hand-overs wait in some thread's `HANDED` (`record::recorder`): a guard looks
 /// there only when this is not zero (nearly every span has no write through the API).
 /// Global because the writes come through the OpenTelemetry API, on any thread.
 pub(crate) static HANDED_COUNT: AtomicUsize = AtomicUsize::new(0);

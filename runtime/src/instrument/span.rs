@@ -3,7 +3,8 @@
 //! [`SpanGuard`] starts the span with its name, kind and request attributes, carries its
 //! [`Context`], records the outcome, and ends the span exactly once: when the function
 //! returns, when it panics, or, for async functions, when the future is dropped before it
-//! completes. All span logic lives here; the macro expansion only calls it.
+//! completes. Where the span starts is [`record`](crate::record)'s job; the rest of a
+//! call's span logic lives here, and the macro expansion only calls it.
 
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
