@@ -15,11 +15,7 @@
 //! ends, so no exporter thread ever touches a stopped runtime.
 
 #![cfg_attr(
-    not(any(
-        feature = "otlp-grpc",
-        feature = "otlp-http",
-        feature = "azure-monitor"
-    )),
+    not(network_exporter),
     allow(dead_code, reason = "helpers of the exporters whose features are off")
 )]
 
@@ -65,11 +61,7 @@ pub(crate) struct ExportSettings {
 #[derive(Default)]
 pub(crate) struct Runtimes {
     /// The one owner of the export runtime (exports hold it only while they run).
-    #[cfg(any(
-        feature = "otlp-grpc",
-        feature = "otlp-http",
-        feature = "azure-monitor"
-    ))]
+    #[cfg(network_exporter)]
     export: Option<std::sync::Arc<on_runtime::ExportRuntime>>,
     /// Delivery accounting of each network destination and signal.
     deliveries: Vec<std::sync::Arc<delivery::Delivery>>,
@@ -108,22 +100,14 @@ impl Runtimes {
     /// any more (at once when none does). Safe inside an async context. Call after the
     /// providers are shut down; an exporter called later fails without touching tokio.
     #[cfg_attr(
-        not(any(
-            feature = "otlp-grpc",
-            feature = "otlp-http",
-            feature = "azure-monitor"
-        )),
+        not(network_exporter),
         allow(
             clippy::unused_self,
             reason = "no export runtime without a network exporter"
         )
     )]
     pub(crate) fn shutdown(&mut self) {
-        #[cfg(any(
-            feature = "otlp-grpc",
-            feature = "otlp-http",
-            feature = "azure-monitor"
-        ))]
+        #[cfg(network_exporter)]
         drop(self.export.take());
     }
 }
@@ -381,11 +365,7 @@ mod wrapper;
 #[cfg(any(feature = "otlp-http", feature = "azure-monitor"))]
 mod observed;
 
-#[cfg(any(
-    feature = "otlp-grpc",
-    feature = "otlp-http",
-    feature = "azure-monitor"
-))]
+#[cfg(network_exporter)]
 mod on_runtime;
 
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
