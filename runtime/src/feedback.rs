@@ -443,16 +443,7 @@ fn emit(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn span(n: u64) -> SpanContext {
-        SpanContext::new(
-            TraceId::from(u128::from(n) + 1),
-            SpanId::from(n + 1),
-            TraceFlags::SAMPLED,
-            false,
-            TraceState::default(),
-        )
-    }
+    use crate::global::response_index::tests::span;
 
     #[test]
     fn traceparents_round_trip_and_bad_ones_are_errors() {

@@ -30,7 +30,7 @@ use opentelemetry::metrics::Histogram;
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::trace::{Sampler, SdkTracer, SpanLimits, SpanProcessor};
 
-mod response_index;
+pub(crate) mod response_index;
 
 pub(crate) use response_index::ResponseIndex;
 

@@ -125,13 +125,14 @@ impl ResponseIndex {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 
     use super::ResponseIndex;
     use crate::global::RESPONSE_INDEX_CAPACITY;
 
-    fn span(n: u64) -> SpanContext {
+    /// A sampled span context numbered `n`.
+    pub(crate) fn span(n: u64) -> SpanContext {
         SpanContext::new(
             TraceId::from(u128::from(n) + 1),
             SpanId::from(n + 1),
