@@ -1,3 +1,5 @@
+//! Tests of reading the configuration from variables (through `Config::from_lookup`).
+
 use super::*;
 use crate::config::destination::{Destination, OtlpCompression, OtlpProtocol, Signal};
 

@@ -1,3 +1,5 @@
+//! Tests of the console exporters' output, tree and JSON lines.
+
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 use std::future::Future;

@@ -1,3 +1,5 @@
+//! Tests of choosing and building the exporters of each destination.
+
 use super::*;
 use crate::config::destination::{ConnectionString, OtlpConfig, OtlpProtocol};
 

@@ -1,3 +1,5 @@
+//! Tests of the batch processors: queue bounds, batches, flush and shutdown.
+
 use super::*;
 
 /// Keeps what it exports.

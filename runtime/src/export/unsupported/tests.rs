@@ -1,3 +1,5 @@
+//! Tests of switching a refused signal off for a destination.
+
 use std::time::Duration;
 
 use super::*;
