@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-20000}
 cargo build -q --release -p trace-genai-benches --bin calls
-bin=target/release/calls
+bin=${CARGO_TARGET_DIR:-target}/release/calls
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 

@@ -50,23 +50,16 @@
 //! ```
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::PoisonError;
 
-use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _, Severity};
+use opentelemetry::logs::AnyValue;
 use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 use opentelemetry::{Key, KeyValue};
 
+use crate::global::INDEX;
+pub use crate::global::{MAX_RESPONSE_ID_LEN, RESPONSE_INDEX_CAPACITY};
 use crate::semconv;
-
-/// `gen_ai.evaluation.user_feedback`: a user's rating of a response.
-pub const GEN_AI_EVALUATION_USER_FEEDBACK: &str = "gen_ai.evaluation.user_feedback";
-/// `gen_ai.evaluation.result`: an evaluator's verdict on a response.
-pub const GEN_AI_EVALUATION_RESULT: &str = "gen_ai.evaluation.result";
-
-/// Responses the index remembers; the oldest is forgotten first.
-pub const RESPONSE_INDEX_CAPACITY: usize = 8192;
-/// Longer response ids are not indexed (their events are emitted without a parent).
-pub const MAX_RESPONSE_ID_LEN: usize = 128;
+pub use crate::semconv::{GEN_AI_EVALUATION_RESULT, GEN_AI_EVALUATION_USER_FEEDBACK};
 
 /// Why a feedback or evaluation event was not emitted. Nothing is emitted on error.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -97,131 +90,6 @@ pub enum FeedbackError {
 }
 
 // ---- the response index -----------------------------------------------------------------
-
-/// A cheap fingerprint of a response id (its length and its first and last eight bytes,
-/// mixed): the index compares fingerprints first and the id bytes only on a match, so a
-/// collision can cost a comparison but never a wrong parent.
-fn fingerprint(bytes: &[u8]) -> u64 {
-    let (head, tail) =
-        if let (Some(head), Some(tail)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
-            (u64::from_le_bytes(*head), u64::from_le_bytes(*tail))
-        } else {
-            // Shorter than 8 bytes.
-            let word = bytes
-                .iter()
-                .fold(0_u64, |word, byte| (word << 8) | u64::from(*byte));
-            (word, word)
-        };
-    (head ^ tail.rotate_left(29) ^ (bytes.len() as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-}
-
-/// One remembered response: its id's fingerprint, the id itself and the span's identity,
-/// side by side so that remembering it touches one entry.
-#[derive(Debug, Clone, Copy)]
-#[repr(C)]
-struct Entry {
-    fingerprint: u64,
-    trace_id: [u8; 16],
-    span_id: [u8; 8],
-    len: u8,
-    flags: u8,
-    id: [u8; MAX_RESPONSE_ID_LEN],
-}
-
-/// A ring of the most recent responses, allocated zeroed on first use (pages are only
-/// resident once written): remembering a response is a fingerprint, a short copy and no
-/// allocation; the lookup, once per feedback event, scans the fingerprints from the newest.
-#[derive(Debug, Default)]
-struct ResponseIndex {
-    entries: Vec<Entry>,
-    /// Entries written so far, up to the capacity.
-    len: usize,
-    /// Where the next response goes.
-    next: usize,
-}
-
-impl ResponseIndex {
-    #[inline]
-    fn insert(&mut self, response_id: &str, span: &SpanContext) {
-        let bytes = response_id.as_bytes();
-        let Ok(len) = u8::try_from(bytes.len()) else {
-            return;
-        };
-        if self.entries.is_empty() {
-            self.entries = vec![
-                Entry {
-                    fingerprint: 0,
-                    trace_id: [0; 16],
-                    span_id: [0; 8],
-                    len: 0,
-                    flags: 0,
-                    id: [0; MAX_RESPONSE_ID_LEN],
-                };
-                RESPONSE_INDEX_CAPACITY
-            ];
-        }
-        let at = self.next;
-        let Some(entry) = self.entries.get_mut(at) else {
-            return;
-        };
-        let Some(id) = entry.id.get_mut(..bytes.len()) else {
-            return;
-        };
-        id.copy_from_slice(bytes);
-        entry.fingerprint = self::fingerprint(bytes);
-        entry.len = len;
-        entry.flags = span.trace_flags().to_u8();
-        entry.trace_id = span.trace_id().to_bytes();
-        entry.span_id = span.span_id().to_bytes();
-        self.next = if at + 1 == RESPONSE_INDEX_CAPACITY {
-            0
-        } else {
-            at + 1
-        };
-        if self.len < RESPONSE_INDEX_CAPACITY {
-            self.len += 1;
-        }
-    }
-
-    /// The newest entry for `response_id` (a retried call's id resolves to its last span).
-    fn get(&self, response_id: &str) -> Option<SpanContext> {
-        let bytes = response_id.as_bytes();
-        let wanted = fingerprint(bytes);
-        let matches = |entry: &Entry| {
-            entry.fingerprint == wanted
-                && usize::from(entry.len) == bytes.len()
-                && entry.id.get(..bytes.len()) == Some(bytes)
-        };
-        // Newest first: just before `next` back to the start, then (once the ring has
-        // wrapped) from the end back to `next`.
-        let (newer, older) = self
-            .entries
-            .get(..self.len)?
-            .split_at(self.next.min(self.len));
-        let entry = newer
-            .iter()
-            .rev()
-            .chain(older.iter().rev())
-            .find(|e| matches(e))?;
-        Some(SpanContext::new(
-            TraceId::from_bytes(entry.trace_id),
-            SpanId::from_bytes(entry.span_id),
-            TraceFlags::new(entry.flags),
-            false,
-            TraceState::NONE,
-        ))
-    }
-
-    fn len(&self) -> usize {
-        self.len
-    }
-}
-
-static INDEX: Mutex<ResponseIndex> = Mutex::new(ResponseIndex {
-    entries: Vec::new(),
-    len: 0,
-    next: 0,
-});
 
 /// Remembers which span produced `response_id` (called when a recorded span ends with a
 /// response).
@@ -255,15 +123,18 @@ pub fn response_traceparent(response_id: &str) -> Option<String> {
     response_span_context(response_id).map(|span| traceparent(&span))
 }
 
-/// How many responses the index holds now (at most [`RESPONSE_INDEX_CAPACITY`]).
+/// How many responses the index holds now (at most [`RESPONSE_INDEX_CAPACITY`]). A test
+/// hook, not public API: it may change in any release.
+#[doc(hidden)]
 #[must_use]
 pub fn indexed_responses() -> usize {
     INDEX.lock().unwrap_or_else(PoisonError::into_inner).len()
 }
 
-/// The W3C `traceparent` header value of `span`.
+/// The W3C `traceparent` header value of `span` (for a whole context in HTTP headers, see
+/// [`propagation`](crate::propagation)).
 #[must_use]
-pub fn traceparent(span: &SpanContext) -> String {
+pub(crate) fn traceparent(span: &SpanContext) -> String {
     format!(
         "00-{}-{}-{:02x}",
         span.trace_id(),
@@ -277,7 +148,7 @@ pub fn traceparent(span: &SpanContext) -> String {
 /// # Errors
 ///
 /// [`FeedbackError::InvalidTraceparent`] when the value is not one.
-pub fn parse_traceparent(value: &str) -> Result<SpanContext, FeedbackError> {
+pub(crate) fn parse_traceparent(value: &str) -> Result<SpanContext, FeedbackError> {
     let invalid = || FeedbackError::InvalidTraceparent(value.to_owned());
     let mut fields = value.trim().split('-');
     let (Some(version), Some(trace), Some(span), Some(flags), None) = (
@@ -559,76 +430,20 @@ fn emit(
     attributes: Vec<KeyValue>,
     body: Option<AnyValue>,
 ) {
-    let Some(provider) = crate::provider::logger_provider() else {
-        return;
-    };
-    // A panicking log processor must not take the caller down.
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let logger = provider.logger_with_scope(crate::span::scope());
-        let mut record = logger.create_log_record();
-        record.set_event_name(name);
-        record.set_severity_number(Severity::Info);
-        record.set_severity_text("INFO");
-        record.set_timestamp(std::time::SystemTime::now());
-        if let Some(parent) = parent {
-            record.set_trace_context(
-                parent.trace_id(),
-                parent.span_id(),
-                Some(parent.trace_flags()),
-            );
-        }
-        for attribute in attributes {
-            record.add_attribute(
-                attribute.key,
-                crate::content::any_from_value(attribute.value),
-            );
-        }
-        if let Some(body) = body {
-            record.set_body(body);
-        }
-        logger.emit(record);
-    }));
+    crate::genai::event::emit(
+        name,
+        parent,
+        Some(std::time::SystemTime::now()),
+        attributes,
+        Vec::new(),
+        body,
+    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn span(n: u64) -> SpanContext {
-        SpanContext::new(
-            TraceId::from(u128::from(n) + 1),
-            SpanId::from(n + 1),
-            TraceFlags::SAMPLED,
-            false,
-            TraceState::default(),
-        )
-    }
-
-    #[test]
-    fn the_index_forgets_the_oldest_beyond_its_capacity() {
-        let mut index = ResponseIndex::default();
-        for n in 0..(RESPONSE_INDEX_CAPACITY as u64 + 10) {
-            index.insert(&format!("chatcmpl-{n}"), &span(n));
-        }
-        assert_eq!(index.len(), RESPONSE_INDEX_CAPACITY);
-        assert_eq!(index.get("chatcmpl-9"), None);
-        assert_eq!(index.get("chatcmpl-10"), Some(span(10)));
-        let newest = format!("chatcmpl-{}", RESPONSE_INDEX_CAPACITY + 9);
-        assert_eq!(
-            index.get(&newest),
-            Some(span(RESPONSE_INDEX_CAPACITY as u64 + 9))
-        );
-        // The same id again: the newest span wins, and the ring does not grow.
-        index.insert("chatcmpl-10", &span(99));
-        assert_eq!(index.get("chatcmpl-10"), Some(span(99)));
-        assert_eq!(index.len(), RESPONSE_INDEX_CAPACITY);
-        // Wrapped or not, the lookup goes from the newest.
-        let mut small = ResponseIndex::default();
-        small.insert("a", &span(1));
-        small.insert("a", &span(2));
-        assert_eq!(small.get("a"), Some(span(2)));
-        assert_eq!(small.get("b"), None);
-    }
+    use crate::global::response_index::tests::span;
 
     #[test]
     fn traceparents_round_trip_and_bad_ones_are_errors() {

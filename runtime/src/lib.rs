@@ -116,43 +116,41 @@
     clippy::print_stderr
 )]
 
-#[cfg(feature = "async-openai")]
-#[cfg_attr(docsrs, doc(cfg(feature = "async-openai")))]
-pub mod async_openai;
+// The modules, lowest first: each one uses only modules above it here (ARCHITECTURE.md).
+mod global;
+
+pub mod semconv;
+
+mod genai;
+
 pub mod config;
+
+pub mod propagation;
+
+pub mod context;
+
+mod record;
+
+pub mod feedback;
+
 #[cfg(feature = "console")]
 #[cfg_attr(docsrs, doc(cfg(feature = "console")))]
 pub mod console;
-#[cfg(feature = "console")]
-mod console_bridge;
-#[cfg(feature = "console")]
-mod console_logs;
-#[cfg(feature = "console")]
-mod console_metrics;
-mod content;
-pub mod context;
-pub mod current_span;
-mod destination;
-mod error;
-mod exporter;
-pub mod feedback;
-mod future;
-pub mod message;
-pub mod metrics;
-mod operation;
-mod outcome;
-pub mod propagation;
-mod provider;
-mod recorder;
-mod resource;
-mod response;
-pub mod semconv;
-mod span;
-pub mod stream;
+
+mod export;
+
+mod install;
+
+mod instrument;
+
+#[cfg(feature = "async-openai")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async-openai")))]
+pub use genai::async_openai;
+pub use genai::{message, metrics};
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-pub mod testing;
-mod value;
+pub use install::testing;
+pub use instrument::{current_span, stream};
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -332,27 +330,37 @@ pub use trace_genai_macros::trace_genai;
 /// so that instrumented code needs no other dependency.
 pub use opentelemetry::KeyValue;
 
-pub use config::{ConsoleFormat, SamplerConfig};
-pub use content::{
-    ContentCapture, DEFAULT_CONTENT_MAX_LENGTH, TRUNCATION_MARKER, content_capture,
-    content_max_length, set_content_capture,
-};
-pub use destination::{
+pub use config::destination::{
     ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, OtlpTls, Pem, Secret,
     Signal,
 };
-pub use error::{ExportFailure, InitError, ShutdownError};
+pub use config::error::{ExportFailure, InitError, ShutdownError};
+pub use config::{ConsoleFormat, SamplerConfig};
 pub use feedback::record_user_feedback;
-pub use message::GenAiRequest;
-pub use operation::Operation;
-pub use outcome::ErrorType;
-pub use provider::{Telemetry, TelemetryBuilder, logger_provider, use_global_tracer_provider};
-pub use response::{GenAiResponse, Usage};
-pub use value::{IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue};
+pub use genai::content::{
+    ContentCapture, DEFAULT_CONTENT_MAX_LENGTH, TRUNCATION_MARKER, content_capture,
+    content_max_length, set_content_capture,
+};
+pub use genai::message::GenAiRequest;
+pub use genai::operation::Operation;
+pub use genai::response::{GenAiResponse, Usage};
+pub use genai::value::{
+    IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue,
+};
+pub use global::logger_provider;
+pub use install::builder::TelemetryBuilder;
+pub use install::telemetry::Telemetry;
+pub use instrument::outcome::ErrorType;
+pub use record::start::use_global_tracer_provider;
 
 /// Re-export of the `opentelemetry` API crate trace-genai is built on, so applications can
 /// reach it without a version mismatch.
 pub use opentelemetry;
+
+/// Re-export of the `opentelemetry_sdk` crate whose types appear in trace-genai's
+/// signatures (`Resource`, span and log processors and exporters, `SpanData`, the
+/// in-memory exporters of the `testing` feature), so applications use the same version.
+pub use opentelemetry_sdk;
 
 /// Installs telemetry configured entirely from the environment (see [`config`]).
 ///

@@ -5,29 +5,29 @@ pub use ::core;
 pub use ::opentelemetry::trace::SpanKind;
 pub use ::opentelemetry::{Key, KeyValue, StringValue, Value};
 
-pub use crate::content::{Captured, ContentCapture};
-pub use crate::future::{Call, Instrumented, InstrumentedThen};
-pub use crate::operation::Operation;
-pub use crate::outcome::levels::{
+pub use crate::genai::content::{Captured, ContentCapture};
+pub use crate::genai::operation::Operation;
+pub use crate::genai::value::{
+    IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue,
+};
+pub use crate::instrument::future::{Call, Instrumented, InstrumentedThen};
+pub use crate::instrument::outcome::levels::{
     AnyErr, ErrAsDynError, ErrAsDynErrorSendSync, ErrWithErrorType, NoErr, NoResponse, OkResponse,
     Response, ReturnValue,
 };
-pub use crate::semconv;
-pub use crate::span::HeapGuard;
-pub use crate::span::{Entered, SpanGuard, SpanMeta};
-pub use crate::stream::{
+pub use crate::instrument::span::HeapGuard;
+pub use crate::instrument::span::{Entered, SpanGuard, SpanMeta};
+pub use crate::instrument::traced::{
     ChunkInspector, ChunkProbe, IntoTraced, NoInspector, inspect_nothing, trace_iter,
     trace_iter_result, trace_stream, trace_stream_result,
 };
-pub use crate::value::{
-    IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue,
-};
+pub use crate::semconv;
 
 /// Whether instrumented functions should create spans at all.
 #[inline]
 #[must_use]
 pub fn enabled() -> bool {
-    crate::provider::enabled()
+    crate::record::start::enabled()
 }
 
 /// Calls `f`: runs a sync function body as a closure, so that its `return`s are seen.
@@ -159,7 +159,7 @@ impl<T: ?Sized> NoErrorText for ErrorValue<'_, T> {
 
 /// Pushes the model and parameters a `request = …` value reports, leaving out keys given
 /// explicitly.
-pub fn push_request<T: crate::message::GenAiRequest + ?Sized>(
+pub fn push_request<T: crate::genai::message::GenAiRequest + ?Sized>(
     attributes: &mut Vec<KeyValue>,
     request: &T,
 ) {

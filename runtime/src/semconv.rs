@@ -1,4 +1,4 @@
-//! Attribute keys and values of the OpenTelemetry GenAI semantic conventions.
+//! Keys, event names and metric names of the OpenTelemetry GenAI semantic conventions.
 //!
 //! The keys are copied from the GenAI conventions **v1.41.0**
 //! (`semantic-conventions@v1.41.0:model/gen-ai/registry.yaml`), the last release that
@@ -7,11 +7,22 @@
 //! since the conventions moved to their own repository. Stable keys that are not GenAI
 //! specific (`error.type`, `server.address`, `server.port`) come from that crate.
 //!
-//! Every key trace-genai emits is listed here, so that a rename is a deliberate change
-//! of this file (and of the test that lists every key).
+//! Every key, event name and metric name trace-genai emits is defined here, so that a
+//! rename is a deliberate change of this file (and of the test that lists every key);
+//! [`feedback`](crate::feedback) and [`metrics`](crate::metrics) re-export their names.
 
 /// The version of the semantic conventions these keys follow.
 pub const SCHEMA_URL: &str = "https://opentelemetry.io/schemas/1.41.0";
+
+/// The instrumentation scope of trace-genai's spans, events and metrics. Built anew each
+/// time: its parts are constants, and building it is cheaper than cloning a shared one.
+#[inline]
+pub(crate) fn scope() -> opentelemetry::InstrumentationScope {
+    opentelemetry::InstrumentationScope::builder(env!("CARGO_PKG_NAME"))
+        .with_version(env!("CARGO_PKG_VERSION"))
+        .with_schema_url(SCHEMA_URL)
+        .build()
+}
 
 /// `gen_ai.operation.name`: the name of the operation being performed (string).
 pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
@@ -154,19 +165,55 @@ pub const ERROR_TYPE_CANCELLED: &str = "cancelled";
 /// `error.type` fallback when no better value is known.
 pub const ERROR_TYPE_OTHER: &str = "_OTHER";
 
-static LATEST_EXPERIMENTAL: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
+/// `service.instance.id` (resource attribute, stable): this process's UUID.
+pub const SERVICE_INSTANCE_ID: &str =
+    opentelemetry_semantic_conventions::resource::SERVICE_INSTANCE_ID;
+
+// ---- event names -----------------------------------------------------------------------------
+
+/// `gen_ai.evaluation.user_feedback`: a user's rating of a response.
+pub const GEN_AI_EVALUATION_USER_FEEDBACK: &str = "gen_ai.evaluation.user_feedback";
+/// `gen_ai.evaluation.result`: an evaluator's verdict on a response.
+pub const GEN_AI_EVALUATION_RESULT: &str = "gen_ai.evaluation.result";
+
+// ---- metric names ----------------------------------------------------------------------------
+
+/// `gen_ai.client.operation.duration`, seconds.
+pub const GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
+/// `gen_ai.client.inference.duration`, seconds (genai main, model calls).
+pub const GEN_AI_CLIENT_INFERENCE_DURATION: &str = "gen_ai.client.inference.duration";
+/// `gen_ai.invoke_agent.duration`, seconds (genai main).
+pub const GEN_AI_INVOKE_AGENT_DURATION: &str = "gen_ai.invoke_agent.duration";
+/// `gen_ai.execute_tool.duration`, seconds (genai main).
+pub const GEN_AI_EXECUTE_TOOL_DURATION: &str = "gen_ai.execute_tool.duration";
+/// `gen_ai.invoke_workflow.duration`, seconds (genai main).
+pub const GEN_AI_INVOKE_WORKFLOW_DURATION: &str = "gen_ai.invoke_workflow.duration";
+/// `gen_ai.client.operation.time_to_first_chunk`, seconds (streams).
+pub const GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK: &str =
+    "gen_ai.client.operation.time_to_first_chunk";
+/// `gen_ai.client.operation.time_per_output_chunk`, seconds (streams, one value per item
+/// after the first).
+pub const GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK: &str =
+    "gen_ai.client.operation.time_per_output_chunk";
+/// `gen_ai.client.inference.time_to_first_chunk` (genai main).
+pub const GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK: &str =
+    "gen_ai.client.inference.time_to_first_chunk";
+/// `gen_ai.client.inference.time_per_output_chunk` (genai main).
+pub const GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK: &str =
+    "gen_ai.client.inference.time_per_output_chunk";
+/// `gen_ai.client.token.usage`, tokens, one point per `gen_ai.token.type`.
+pub const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
 
 /// Whether `OTEL_SEMCONV_STABILITY_OPT_IN` asked for `gen_ai_latest_experimental`: the
 /// genai-main names replace the v1.41 ones where they differ
 /// (`gen_ai.usage.cache_write.input_tokens`, and the per-operation duration metrics).
 #[must_use]
 pub fn latest_experimental() -> bool {
-    LATEST_EXPERIMENTAL.load(std::sync::atomic::Ordering::Relaxed)
+    crate::global::LATEST_EXPERIMENTAL.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 pub(crate) fn set_latest_experimental(latest: bool) {
-    LATEST_EXPERIMENTAL.store(latest, std::sync::atomic::Ordering::Relaxed);
+    crate::global::LATEST_EXPERIMENTAL.store(latest, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Every key trace-genai emits, for documentation and for the test that pins them.

@@ -1,0 +1,381 @@
+//! Builds the exporters of each destination and adds them to the provider builders.
+//!
+//! Every exporter sits behind a batch processor (or a periodic reader for metrics), so
+//! exporting happens on background threads and never blocks instrumented code. Spans and
+//! log records go through trace-genai's own batch processors ([`batch`]): their queue takes
+//! memory per queued item rather than for its whole capacity up front, and they sleep while
+//! idle. The network exporters (OTLP, Azure Monitor) need a tokio runtime: trace-genai
+//! runs one small runtime of its own ([`ExportRuntime`](on_runtime::ExportRuntime), one
+//! worker thread), so applications without tokio work too, and exports never borrow the
+//! application's runtime.
+//!
+//! The export runtime never panics the application: dropping it (an install error, a
+//! `Telemetry` dropped inside `#[tokio::main]`) stops it in the background, and an export
+//! still running when `Telemetry::shutdown` gives up keeps it alive until that export
+//! ends, so no exporter thread ever touches a stopped runtime.
+
+#![cfg_attr(
+    not(network_exporter),
+    allow(dead_code, reason = "helpers of the exporters whose features are off")
+)]
+
+use std::time::Duration;
+
+use opentelemetry_sdk::logs::LoggerProviderBuilder;
+use opentelemetry_sdk::metrics::MeterProviderBuilder;
+use opentelemetry_sdk::trace::SpanProcessor;
+
+use crate::config::destination::Destination;
+use crate::config::error::InitError;
+use crate::config::{BatchConfig, BatchProcessorConfig, MIN_METRIC_EXPORT_INTERVAL};
+
+/// What the exporters need besides their destination.
+pub(crate) struct ExportSettings {
+    pub(crate) batch: BatchConfig,
+    pub(crate) metric_export_interval: Duration,
+    /// PEM certificates trusted in addition to the system roots (every network exporter).
+    #[cfg_attr(
+        not(any(
+            all(feature = "tls", any(feature = "otlp-grpc", feature = "otlp-http")),
+            feature = "azure-monitor"
+        )),
+        allow(dead_code, reason = "only the network exporters with TLS use it")
+    )]
+    pub(crate) root_certificates: Vec<String>,
+    /// The client certificate and key of `with_client_certificate`: Azure Monitor's, and
+    /// OTLP's unless the configuration gives its own.
+    #[cfg_attr(
+        not(any(
+            all(feature = "tls", any(feature = "otlp-grpc", feature = "otlp-http")),
+            feature = "azure-monitor"
+        )),
+        allow(dead_code, reason = "only the network exporters with TLS use it")
+    )]
+    pub(crate) client_identity: Option<(
+        crate::config::destination::Pem,
+        crate::config::destination::Pem,
+    )>,
+}
+
+/// The tokio runtime the network exporters run on; created on first use.
+#[derive(Default)]
+pub(crate) struct Runtimes {
+    /// The one owner of the export runtime (exports hold it only while they run).
+    #[cfg(network_exporter)]
+    export: Option<std::sync::Arc<on_runtime::ExportRuntime>>,
+    /// Delivery accounting of each network destination and signal.
+    deliveries: Vec<std::sync::Arc<delivery::Delivery>>,
+}
+
+impl std::fmt::Debug for Runtimes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtimes").finish_non_exhaustive()
+    }
+}
+
+impl Runtimes {
+    /// One error per destination and signal that lost telemetry.
+    pub(crate) fn undelivered(&self) -> Vec<crate::config::error::ShutdownError> {
+        self.deliveries.iter().filter_map(|d| d.report()).collect()
+    }
+
+    /// How many exports have failed so far, per destination and signal: the mark that
+    /// [`Runtimes::failed_since`] compares with.
+    pub(crate) fn failures(&self) -> Vec<u64> {
+        self.deliveries.iter().map(|d| d.failures()).collect()
+    }
+
+    /// One error per destination and signal with an export that failed after `mark` (from
+    /// [`Runtimes::failures`]), with its losses so far.
+    pub(crate) fn failed_since(&self, mark: &[u64]) -> Vec<crate::config::error::ShutdownError> {
+        self.deliveries
+            .iter()
+            .enumerate()
+            .filter(|(i, d)| d.failures() > mark.get(*i).copied().unwrap_or(0))
+            .filter_map(|(_, d)| d.report())
+            .collect()
+    }
+
+    /// Lets the export runtime go: it stops, in the background, once no export runs on it
+    /// any more (at once when none does). Safe inside an async context. Call after the
+    /// providers are shut down; an exporter called later fails without touching tokio.
+    #[cfg_attr(
+        not(network_exporter),
+        allow(
+            clippy::unused_self,
+            reason = "no export runtime without a network exporter"
+        )
+    )]
+    pub(crate) fn shutdown(&mut self) {
+        #[cfg(network_exporter)]
+        drop(self.export.take());
+    }
+}
+
+/// A batch span processor for a local exporter (the console).
+#[cfg(feature = "console")]
+fn span_processor<E: opentelemetry_sdk::trace::SpanExporter + 'static>(
+    exporter: E,
+    settings: &ExportSettings,
+) -> Result<batch::BatchProcessor<opentelemetry_sdk::trace::SpanData>, InitError> {
+    batch::BatchProcessor::for_spans(exporter, settings.batch.spans.clamped())
+}
+
+/// A batch log record processor.
+fn log_processor<E: opentelemetry_sdk::logs::LogExporter + 'static>(
+    exporter: E,
+    settings: &BatchProcessorConfig,
+) -> Result<batch::BatchProcessor<batch::LogItem>, InitError> {
+    batch::BatchProcessor::for_logs(exporter, settings.clamped())
+}
+
+/// A periodic metric reader. The interval is always given, so the SDK never falls back to
+/// reading `OTEL_METRIC_EXPORT_INTERVAL` itself (where zero would make it spin).
+pub(crate) fn metric_reader<E: opentelemetry_sdk::metrics::exporter::PushMetricExporter>(
+    exporter: E,
+    settings: &ExportSettings,
+) -> opentelemetry_sdk::metrics::PeriodicReader<E> {
+    opentelemetry_sdk::metrics::PeriodicReader::builder(exporter)
+        .with_interval(
+            settings
+                .metric_export_interval
+                .max(MIN_METRIC_EXPORT_INTERVAL),
+        )
+        .build()
+}
+
+/// The exporter features, and whether each is compiled in.
+const COMPILED_FEATURES: &[(&str, bool)] = &[
+    ("console", cfg!(feature = "console")),
+    ("otlp-grpc", cfg!(feature = "otlp-grpc")),
+    ("otlp-http", cfg!(feature = "otlp-http")),
+    ("azure-monitor", cfg!(feature = "azure-monitor")),
+];
+
+/// The cargo feature a destination needs, when it is not compiled in.
+fn missing_feature(destination: &Destination) -> Option<InitError> {
+    let (exporter, feature) = match destination {
+        Destination::Console(_) => ("console", "console"),
+        Destination::Otlp(otlp) => ("OTLP", otlp.protocol.feature()),
+        Destination::AzureMonitor(_) => ("Azure Monitor", "azure-monitor"),
+    };
+    let enabled = COMPILED_FEATURES
+        .iter()
+        .any(|(name, compiled)| *name == feature && *compiled);
+    (!enabled).then_some(InitError::FeatureNotEnabled { exporter, feature })
+}
+
+/// The span processor (and exporter) for `destination`.
+pub(crate) fn trace_processor(
+    destination: &Destination,
+    settings: &ExportSettings,
+    runtimes: &mut Runtimes,
+) -> Result<Option<Box<dyn SpanProcessor>>, InitError> {
+    if let Some(error) = missing_feature(destination) {
+        return Err(error);
+    }
+    let _ = (settings, &runtimes);
+    match destination {
+        #[cfg(feature = "console")]
+        Destination::Console(format) => Ok(Some(Box::new(span_processor(
+            crate::console::ConsoleExporter::new(*format).bridged(),
+            settings,
+        )?))),
+        #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+        Destination::Otlp(otlp) => {
+            let runtime = runtimes.runtime()?;
+            let name = otlp_name(otlp, crate::config::destination::Signal::Traces);
+            let seen = delivery::Seen::default();
+            let exporter = unsupported::Unsupported::new(
+                otlp::span_exporter(otlp, runtime.handle(), &seen, settings)?,
+                crate::config::destination::Signal::Traces,
+                name.clone(),
+            );
+            Ok(Some(Box::new(
+                runtimes.counted(name, seen, exporter, &runtime, settings)?,
+            )))
+        }
+        #[cfg(feature = "azure-monitor")]
+        Destination::AzureMonitor(connection) => {
+            let runtime = runtimes.runtime()?;
+            let seen = delivery::Seen::default();
+            let exporter = azure::exporter(connection, settings, runtime.handle(), &seen)?;
+            Ok(Some(Box::new(runtimes.counted(
+                azure::name(connection),
+                seen,
+                exporter,
+                &runtime,
+                settings,
+            )?)))
+        }
+        #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
+        _ => Ok(None),
+    }
+}
+
+/// Adds a log exporter for `destination`.
+pub(crate) fn add_logs(
+    builder: LoggerProviderBuilder,
+    destination: &Destination,
+    settings: &ExportSettings,
+    runtimes: &mut Runtimes,
+) -> Result<LoggerProviderBuilder, InitError> {
+    if let Some(error) = missing_feature(destination) {
+        return Err(error);
+    }
+    let logs = &settings.batch.logs;
+    let _ = (settings, &runtimes, logs);
+    match destination {
+        #[cfg(feature = "console")]
+        Destination::Console(format) => Ok(builder.with_log_processor(log_processor(
+            crate::console::ConsoleLogExporter::new(*format).bridged(),
+            logs,
+        )?)),
+        #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+        Destination::Otlp(otlp) => {
+            let runtime = runtimes.runtime()?;
+            let name = otlp_name(otlp, crate::config::destination::Signal::Logs);
+            let seen = delivery::Seen::default();
+            let exporter = unsupported::Unsupported::new(
+                otlp::log_exporter(otlp, runtime.handle(), &seen, settings)?,
+                crate::config::destination::Signal::Logs,
+                name.clone(),
+            );
+            let (exporter, delivery) = runtimes.on_runtime(
+                exporter,
+                &runtime,
+                logs.clamped().export_timeout,
+                (name, crate::config::destination::Signal::Logs, seen),
+            );
+            Ok(builder.with_log_processor(delivery::Counted::new(
+                log_processor(exporter, logs)?,
+                delivery,
+            )))
+        }
+        #[cfg(feature = "azure-monitor")]
+        Destination::AzureMonitor(connection) => {
+            let runtime = runtimes.runtime()?;
+            let seen = delivery::Seen::default();
+            let exporter = azure::exporter(connection, settings, runtime.handle(), &seen)?;
+            let (exporter, delivery) = runtimes.on_runtime(
+                exporter,
+                &runtime,
+                logs.clamped().export_timeout,
+                (
+                    azure::name(connection),
+                    crate::config::destination::Signal::Logs,
+                    seen,
+                ),
+            );
+            Ok(
+                builder.with_log_processor(azure::AzureRecords::new(delivery::Counted::new(
+                    log_processor(exporter, logs)?,
+                    delivery,
+                ))),
+            )
+        }
+        #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
+        _ => Ok(builder),
+    }
+}
+
+/// Adds a metric reader for `destination`. The console prints metric lines in the tree
+/// format only (JSON lines stay spans and events).
+pub(crate) fn add_metrics(
+    builder: MeterProviderBuilder,
+    destination: &Destination,
+    settings: &ExportSettings,
+    runtimes: &mut Runtimes,
+) -> Result<MeterProviderBuilder, InitError> {
+    if let Some(error) = missing_feature(destination) {
+        return Err(error);
+    }
+    let _ = (settings, &runtimes);
+    match destination {
+        #[cfg(feature = "console")]
+        Destination::Console(crate::config::ConsoleFormat::Tree) => Ok(builder.with_reader(
+            metric_reader(crate::console::ConsoleMetricExporter::new(), settings),
+        )),
+        #[cfg(feature = "console")]
+        Destination::Console(_) => Ok(builder),
+        #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+        Destination::Otlp(otlp) => {
+            let runtime = runtimes.runtime()?;
+            let name = otlp_name(otlp, crate::config::destination::Signal::Metrics);
+            let seen = delivery::Seen::default();
+            let exporter = unsupported::Unsupported::new(
+                otlp::metric_exporter(otlp, runtime.handle(), &seen, settings)?,
+                crate::config::destination::Signal::Metrics,
+                name.clone(),
+            );
+            let (exporter, _) = runtimes.on_runtime(
+                exporter,
+                &runtime,
+                metric_export_timeout(settings),
+                (name, crate::config::destination::Signal::Metrics, seen),
+            );
+            Ok(builder.with_reader(metric_reader(exporter, settings)))
+        }
+        #[cfg(feature = "azure-monitor")]
+        Destination::AzureMonitor(connection) => {
+            let runtime = runtimes.runtime()?;
+            let seen = delivery::Seen::default();
+            let exporter = azure::exporter(connection, settings, runtime.handle(), &seen)?;
+            let (exporter, _) = runtimes.on_runtime(
+                exporter,
+                &runtime,
+                metric_export_timeout(settings),
+                (
+                    azure::name(connection),
+                    crate::config::destination::Signal::Metrics,
+                    seen,
+                ),
+            );
+            Ok(builder.with_reader(metric_reader(exporter, settings)))
+        }
+        #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
+        _ => Ok(builder),
+    }
+}
+
+/// An OTLP destination as reports name it, e.g. `OTLP grpc http://collector:4317`.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+fn otlp_name(
+    otlp: &crate::config::destination::OtlpConfig,
+    signal: crate::config::destination::Signal,
+) -> String {
+    format!(
+        "OTLP {} {}",
+        otlp.protocol.as_str(),
+        otlp.endpoint_for(signal)
+    )
+}
+
+/// The time limit of one metric export (zero: no limit).
+fn metric_export_timeout(settings: &ExportSettings) -> Duration {
+    crate::config::time_limit(settings.batch.metric_export_timeout)
+}
+
+pub(crate) mod batch;
+
+mod delivery;
+
+mod wrapper;
+
+#[cfg(any(feature = "otlp-http", feature = "azure-monitor"))]
+mod observed;
+
+#[cfg(network_exporter)]
+mod on_runtime;
+
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+mod unsupported;
+
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+mod otlp;
+
+#[cfg(feature = "azure-monitor")]
+mod azure;
+
+#[cfg(test)]
+mod tests;

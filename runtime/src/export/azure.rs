@@ -1,0 +1,210 @@
+//! Azure Monitor through `opentelemetry-application-insights`.
+
+use opentelemetry::logs::AnyValue;
+use opentelemetry_sdk::logs::SdkLogRecord;
+use tokio::runtime::Handle;
+
+use super::ExportSettings;
+use crate::config::destination::ConnectionString;
+use crate::config::error::InitError;
+
+pub(super) type Exporter =
+    opentelemetry_application_insights::Exporter<super::observed::Observed<reqwest::Client>>;
+
+/// What Application Insights needs of a log record, done on a copy that only Azure
+/// Monitor sees (other destinations get the record unchanged):
+/// - the event name, which it drops, as the attribute `event.name`;
+/// - a structured body or attribute (a map or a list: message content, a feedback
+///   comment, finish reasons) as JSON text. The exporter would flatten it into unquoted
+///   text such as `{comment:wrong city}`, which nothing can parse back.
+#[derive(Debug)]
+pub(super) struct AzureRecords<P> {
+    inner: P,
+    /// An empty record to copy from: the SDK makes records only through a logger.
+    blank: SdkLogRecord,
+}
+
+impl<P> AzureRecords<P> {
+    pub(super) fn new(inner: P) -> Self {
+        use opentelemetry::logs::{Logger as _, LoggerProvider as _};
+        // A provider without processors: it only hands out the empty record.
+        let provider = opentelemetry_sdk::logs::SdkLoggerProvider::builder().build();
+        let blank = provider.logger("trace-genai").create_log_record();
+        AzureRecords { inner, blank }
+    }
+
+    /// `record` with every structured value as JSON text.
+    fn with_json_values(&self, record: &SdkLogRecord) -> SdkLogRecord {
+        use opentelemetry::logs::LogRecord as _;
+        let mut copy = self.blank.clone();
+        if let Some(name) = record.event_name() {
+            copy.set_event_name(name);
+        }
+        if let Some(target) = record.target() {
+            copy.set_target(target.clone());
+        }
+        if let Some(timestamp) = record.timestamp() {
+            copy.set_timestamp(timestamp);
+        }
+        if let Some(timestamp) = record.observed_timestamp() {
+            copy.set_observed_timestamp(timestamp);
+        }
+        if let Some(text) = record.severity_text() {
+            copy.set_severity_text(text);
+        }
+        if let Some(number) = record.severity_number() {
+            copy.set_severity_number(number);
+        }
+        if let Some(context) = record.trace_context() {
+            copy.set_trace_context(context.trace_id, context.span_id, context.trace_flags);
+        }
+        if let Some(body) = record.body() {
+            copy.set_body(json_text(body));
+        }
+        for (key, value) in record.attributes_iter() {
+            copy.add_attribute(key.clone(), json_text(value));
+        }
+        copy
+    }
+}
+
+fn is_structured(value: &AnyValue) -> bool {
+    matches!(value, AnyValue::Map(_) | AnyValue::ListAny(_))
+}
+
+/// A map or a list as its JSON text; any other value as it is.
+fn json_text(value: &AnyValue) -> AnyValue {
+    if is_structured(value) {
+        AnyValue::String(
+            crate::genai::content::json_from_any(value)
+                .to_string()
+                .into(),
+        )
+    } else {
+        value.clone()
+    }
+}
+
+impl<P: opentelemetry_sdk::logs::LogProcessor> opentelemetry_sdk::logs::LogProcessor
+    for AzureRecords<P>
+{
+    fn emit(&self, record: &mut SdkLogRecord, scope: &opentelemetry::InstrumentationScope) {
+        use opentelemetry::logs::LogRecord as _;
+        let structured = record.body().is_some_and(is_structured)
+            || record
+                .attributes_iter()
+                .any(|(_, value)| is_structured(value));
+        let name = record.event_name();
+        if !structured && name.is_none() {
+            return self.inner.emit(record, scope);
+        }
+        let mut copy = if structured {
+            self.with_json_values(record)
+        } else {
+            record.clone()
+        };
+        if let Some(name) = name {
+            copy.add_attribute("event.name", name);
+        }
+        self.inner.emit(&mut copy, scope);
+    }
+
+    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn shutdown_with_timeout(
+        &self,
+        timeout: std::time::Duration,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+fn error(error: impl std::error::Error + Send + Sync + 'static) -> InitError {
+    InitError::Exporter {
+        exporter: "Azure Monitor",
+        source: Box::new(error),
+    }
+}
+
+/// An Azure Monitor destination as reports name it.
+pub(super) fn name(connection: &ConnectionString) -> String {
+    format!(
+        "Azure Monitor {}",
+        connection
+            .ingestion_endpoint()
+            .unwrap_or("(default ingestion endpoint)")
+    )
+}
+
+pub(super) fn exporter(
+    connection: &ConnectionString,
+    settings: &ExportSettings,
+    handle: &Handle,
+    seen: &super::delivery::Seen,
+) -> Result<Exporter, InitError> {
+    let _entered = handle.enter();
+    let mut builder = reqwest::Client::builder();
+    if !settings.root_certificates.is_empty() {
+        let certificates = settings
+            .root_certificates
+            .iter()
+            .map(|pem| reqwest::Certificate::from_pem(pem.as_bytes()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| certificate_error(&error))?;
+        builder = builder.tls_certs_merge(certificates);
+    }
+    // The client certificate of `with_client_certificate`, for an ingestion endpoint
+    // behind a proxy that asks for one (mutual TLS).
+    if let Some((certificate, key)) = &settings.client_identity {
+        let pem = format!("{}\n{}", certificate.text.expose(), key.text.expose());
+        let identity = reqwest::Identity::from_pem(pem.as_bytes()).map_err(|error| {
+            InitError::InvalidConfig(format!(
+                "{} or its key cannot be used by Azure Monitor ({}): give PEM text (`-----BEGIN CERTIFICATE-----` …, `-----BEGIN PRIVATE KEY-----` …)",
+                certificate.origin,
+                error_chain(&error)
+            ))
+        })?;
+        builder = builder.identity(identity);
+    }
+    let client = builder.build().map_err(|error| {
+        if settings.root_certificates.is_empty() && settings.client_identity.is_none() {
+            self::error(error)
+        } else {
+            certificate_error(&error)
+        }
+    })?;
+    // The reasons name no part of the string (format, authorization, endpoint).
+    let client = super::observed::Observed::new(client, std::sync::Arc::clone(seen));
+    Exporter::new_from_connection_string(connection.expose(), client).map_err(|reason| {
+        InitError::InvalidConfig(format!(
+            "the Application Insights connection string was rejected ({reason}): copy the whole connection string from the Application Insights resource"
+        ))
+    })
+}
+
+/// A certificate given to `with_root_certificate` that TLS cannot use; reqwest's own
+/// message (`builder error`) keeps the reason in its sources.
+fn certificate_error(error: &reqwest::Error) -> InitError {
+    InitError::InvalidConfig(format!(
+        "a certificate given to `with_root_certificate` or `with_client_certificate` cannot be used ({}): give PEM text (`-----BEGIN CERTIFICATE-----` …)",
+        error_chain(error)
+    ))
+}
+
+/// reqwest's message (`builder error`) and the reasons in its sources.
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut reason = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        reason.push_str(": ");
+        reason.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    reason
+}

@@ -1,0 +1,56 @@
+//! The one builder of trace-genai's log events (the inference details of
+//! [`content`](super::content), user feedback and evaluations): an INFO record in a span's
+//! context, emitted through the installed logger provider.
+
+use std::panic::AssertUnwindSafe;
+use std::time::SystemTime;
+
+use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _, Severity};
+use opentelemetry::trace::SpanContext;
+use opentelemetry::{Key, KeyValue};
+
+use super::content::any_from_value;
+
+/// Emits the event `name` in the context of `parent` (none: an event without a parent),
+/// with `attributes`, then the `structured` ones, and `body`. `timestamp` is the time of
+/// the event when the caller knows it (otherwise the time it is observed). Nothing happens
+/// without an installed logger provider; a panicking log processor loses the event only.
+pub(crate) fn emit(
+    name: &'static str,
+    parent: Option<&SpanContext>,
+    timestamp: Option<SystemTime>,
+    attributes: Vec<KeyValue>,
+    structured: Vec<(&'static str, AnyValue)>,
+    body: Option<AnyValue>,
+) {
+    let Some(provider) = crate::global::logger_provider() else {
+        return;
+    };
+    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        let logger = provider.logger_with_scope(crate::semconv::scope());
+        let mut record = logger.create_log_record();
+        record.set_event_name(name);
+        record.set_severity_number(Severity::Info);
+        record.set_severity_text("INFO");
+        if let Some(timestamp) = timestamp {
+            record.set_timestamp(timestamp);
+        }
+        if let Some(parent) = parent {
+            record.set_trace_context(
+                parent.trace_id(),
+                parent.span_id(),
+                Some(parent.trace_flags()),
+            );
+        }
+        for attribute in attributes {
+            record.add_attribute(attribute.key, any_from_value(attribute.value));
+        }
+        for (key, value) in structured {
+            record.add_attribute(Key::from_static_str(key), value);
+        }
+        if let Some(body) = body {
+            record.set_body(body);
+        }
+        logger.emit(record);
+    }));
+}

@@ -1,0 +1,8 @@
+//! Installing telemetry: the [`Telemetry`](crate::Telemetry) guard, its builder, the
+//! resource, and the in-memory pipeline of the `testing` feature.
+
+pub(crate) mod builder;
+pub(crate) mod resource;
+pub(crate) mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
