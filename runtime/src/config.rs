@@ -6,26 +6,9 @@
 //! [`Config::from_lookup`] takes any lookup function, so configuration can be tested
 //! without touching the process environment.
 //!
-//! | variable | meaning | default |
-//! |---|---|---|
-//! | `OTEL_SDK_DISABLED` | `true` (any case) installs nothing; instrumented functions cost next to nothing. Any other value than `true`/`false`: a warning, then `false` | `false` |
-//! | `OTEL_SERVICE_NAME` | `service.name` of the resource | `service.name` from `OTEL_RESOURCE_ATTRIBUTES`, else `unknown_service:<executable>` |
-//! | `OTEL_RESOURCE_ATTRIBUTES` | extra resource attributes, `key=value,key2=value2` (percent-encoded values) | none |
-//! | `OTEL_TRACES_SAMPLER` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio` | `parentbased_always_on` |
-//! | `OTEL_TRACES_SAMPLER_ARG` | the ratio for the `*traceidratio` samplers, in `[0, 1]`; ignored by the other samplers; a value that is not a ratio: a warning, then `1.0` | `1.0` |
-//! | `OTEL_TRACES_EXPORTER`, `OTEL_LOGS_EXPORTER`, `OTEL_METRICS_EXPORTER` | comma-separated: `console`, `otlp`, `azure_monitor`, `none` | `otlp` if an OTLP endpoint variable is set, plus `azure_monitor` if a connection string is; otherwise `console` |
-//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | base endpoint of every signal (HTTP appends `/v1/traces`, …) | `http://localhost:4317` (gRPC), `http://localhost:4318` (HTTP) |
-//! | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `…_LOGS_ENDPOINT`, `…_METRICS_ENDPOINT` | the endpoint of one signal, used as is | the base endpoint |
-//! | `OTEL_EXPORTER_OTLP_PROTOCOL` | `grpc`, `http/protobuf`, `http/json` | `grpc` |
-//! | `OTEL_EXPORTER_OTLP_HEADERS` | `name=value,…` sent with every export (percent-encoded values); a header HTTP cannot carry (a space in the name, a newline in the value) is an error naming the variable and the header, never the value | none |
-//! | `OTEL_EXPORTER_OTLP_TRACES_HEADERS`, `…_LOGS_HEADERS`, `…_METRICS_HEADERS` | the headers of one signal, instead of the general ones | the general headers |
-//! | `OTEL_EXPORTER_OTLP_COMPRESSION` | `gzip` or `none` | `none` |
-//! | `APPLICATIONINSIGHTS_CONNECTION_STRING` | Azure Monitor connection string | none |
-//! | `TRACE_GENAI_CONSOLE_FORMAT` | `tree` (for people) or `json` (one JSON object per span and line) | `tree` |
-//! | `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` | `NO_CONTENT`, `SPAN_ONLY`, `EVENT_ONLY`, `SPAN_AND_EVENT` (any case; `true`/`1` = both, `false`/`0` = none); anything else: a warning, then no content | `NO_CONTENT` |
-//! | `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED` | `true` (any case) records content on spans and in events, when the variable above is unset; any other value than `true`/`false`: a warning, then off | off |
-//! | `OTEL_PROPAGATORS` | `tracecontext`, `baggage` (comma list) or `none`: the HTTP context formats of [`propagation`](crate::propagation) | `tracecontext,baggage` |
-//! | `OTEL_SEMCONV_STABILITY_OPT_IN` | comma list; `gen_ai_latest_experimental` switches to the unreleased GenAI names where they differ (`gen_ai.usage.cache_write.input_tokens`, per-operation duration metrics) | v1.41 names |
+//! Every variable, what it means, the values it accepts and its default are listed once,
+//! in the README's [Configuration](https://github.com/trace-genai/trace-genai#configuration)
+//! section; the names are the constants of this module.
 //!
 //! # Numbers
 //!
@@ -35,20 +18,6 @@
 //! ignored with one warning, as the OpenTelemetry specification requires, and the default
 //! applies. A zero timeout means no limit (the specification's meaning), implemented as
 //! [`NO_TIMEOUT`] (2³¹ − 1 ms, about 24.8 days).
-//!
-//! | variable | meaning | accepted | default |
-//! |---|---|---|---|
-//! | `OTEL_EXPORTER_OTLP_TIMEOUT` | time limit of one OTLP export, in ms | 0 (no limit) to 2147483647 | `10000` |
-//! | `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`, `…_LOGS_TIMEOUT`, `…_METRICS_TIMEOUT` | the same, for one signal | 0 (no limit) to 2147483647 | `OTEL_EXPORTER_OTLP_TIMEOUT` |
-//! | `OTEL_BSP_SCHEDULE_DELAY` | how long the first span of a batch waits for more before export, in ms (`0`: export at once; an idle processor never wakes up) | 0 to 2147483647 | `5000` |
-//! | `OTEL_BSP_EXPORT_TIMEOUT` | time limit of one span export by a network exporter, in ms, on top of the exporter's own | 0 (no limit) to 2147483647 | `30000` |
-//! | `OTEL_BSP_MAX_QUEUE_SIZE` | spans kept while the exporter is busy (more are dropped); memory is taken per queued span, never reserved up front | 1 to 1000000 | `2048` |
-//! | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | spans per export; larger than the queue: the queue size, with a warning | 1 to 1000000 | `512` |
-//! | `OTEL_BLRP_SCHEDULE_DELAY`, `OTEL_BLRP_EXPORT_TIMEOUT`, `OTEL_BLRP_MAX_QUEUE_SIZE`, `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE` | the same, for log records (GenAI events) | as `OTEL_BSP_*` | `1000`, `30000`, `2048`, `512` |
-//! | `OTEL_METRIC_EXPORT_INTERVAL` | metric export interval, in ms | 100 to 2147483647 | `60000` |
-//! | `OTEL_METRIC_EXPORT_TIMEOUT` | time limit of one metric export by a network exporter, in ms | 0 (no limit) to 2147483647 | `30000` |
-//! | `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, `OTEL_SPAN_EVENT_COUNT_LIMIT`, `OTEL_SPAN_LINK_COUNT_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`, `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT` | span limits (see [`SpanLimitsConfig`]) | 0 to 2147483647 | `128` |
-//! | `TRACE_GENAI_CONTENT_MAX_LENGTH` | budget of one content attribute, in characters of its JSON text; longer content is cut, marked, and kept valid JSON | 64 to 1048576 | `8192` |
 //!
 //! `OTEL_BSP_MAX_CONCURRENT_EXPORTS` is not used: each processor exports one batch at a
 //! time. The attribute value length limits (`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`,

@@ -123,11 +123,10 @@ pub fn response_traceparent(response_id: &str) -> Option<String> {
     response_span_context(response_id).map(|span| traceparent(&span))
 }
 
-/// How many responses the index holds now (at most [`RESPONSE_INDEX_CAPACITY`]). A test
-/// hook, not public API: it may change in any release.
-#[doc(hidden)]
+/// How many responses the index holds now (at most [`RESPONSE_INDEX_CAPACITY`]): a test
+/// hook, reached through `__private`.
 #[must_use]
-pub fn indexed_responses() -> usize {
+pub(crate) fn indexed_responses() -> usize {
     INDEX.lock().unwrap_or_else(PoisonError::into_inner).len()
 }
 

@@ -233,3 +233,9 @@ pub fn push_request<T: crate::genai::message::GenAiRequest + ?Sized>(
         parameters.output_type.map(Value::from),
     );
 }
+
+/// How many responses the feedback index holds now: a hook for trace-genai's own tests.
+#[must_use]
+pub fn indexed_responses() -> usize {
+    crate::feedback::indexed_responses()
+}

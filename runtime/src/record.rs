@@ -2,4 +2,5 @@
 //! or an SDK tracer) and what the direct path records.
 
 pub(crate) mod recorder;
+pub(crate) mod shortcut;
 pub(crate) mod start;

@@ -9,10 +9,10 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use receiver::{AttrValue, OtlpReceiver, ReceivedLog};
+use trace_genai::__private::indexed_responses;
 use trace_genai::config::Config;
 use trace_genai::feedback::{
-    Evaluation, FeedbackError, RESPONSE_INDEX_CAPACITY, UserFeedback, indexed_responses,
-    response_traceparent,
+    Evaluation, FeedbackError, RESPONSE_INDEX_CAPACITY, UserFeedback, response_traceparent,
 };
 use trace_genai::{ContentCapture, GenAiResponse, Telemetry, record_user_feedback, trace_genai};
 

@@ -16,8 +16,7 @@ use crate::config::error::InitError;
 use crate::config::{Config, ConsoleFormat, SamplerConfig};
 use crate::export::{self, ExportSettings, Runtimes};
 use crate::global::{
-    GENERATION, INSTALLED, Installed, SKIP, SKIP_ALWAYS, SKIP_NEVER, SKIP_UNLESS_SAMPLED_PARENT,
-    SKIP_UNSAMPLED_PARENT, STATE, STATE_ACTIVE, STATE_DISABLED,
+    GENERATION, INSTALLED, Installed, SKIP, SKIP_NEVER, STATE, STATE_ACTIVE, STATE_DISABLED,
 };
 
 use super::telemetry::Telemetry;
@@ -440,19 +439,7 @@ impl TelemetryBuilder {
         let tracer_provider = tracer_builder.build();
         let logger_provider = logger_builder.build();
         let meter_provider = meter_builder.build();
-        let skip = if metrics_read {
-            SKIP_NEVER
-        } else {
-            // Nothing needs a call whose span the sampler drops.
-            match sampler {
-                SamplerConfig::AlwaysOff => SKIP_ALWAYS,
-                SamplerConfig::ParentBasedAlwaysOff => SKIP_UNLESS_SAMPLED_PARENT,
-                SamplerConfig::ParentBasedAlwaysOn | SamplerConfig::ParentBasedTraceIdRatio(_) => {
-                    SKIP_UNSAMPLED_PARENT
-                }
-                _ => SKIP_NEVER,
-            }
-        };
+        let skip = crate::record::shortcut::skip(&sampler, metrics_read);
         let generation = commit(
             &policy,
             Some(Pipeline {

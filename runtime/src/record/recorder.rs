@@ -77,11 +77,7 @@ impl Recorder {
     ) -> Self {
         Recorder {
             processors: processors.into_boxed_slice(),
-            decide: match sampler {
-                SamplerConfig::AlwaysOn => Decide::AlwaysOn,
-                SamplerConfig::ParentBasedAlwaysOn => Decide::ParentBasedAlwaysOn,
-                _ => Decide::Sampler,
-            },
+            decide: crate::record::shortcut::decide(&sampler),
             sampler: sampler.to_sampler(),
             limits,
             shut_down,
