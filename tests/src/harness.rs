@@ -233,3 +233,48 @@ pub fn under_remote_parent<R>(flags: &str, tracestate: Option<&str>, f: impl FnO
     let _attached = cx.attach();
     f()
 }
+
+/// A configuration read from `vars` only (never from the process environment), as
+/// `Config::from_lookup` does.
+///
+/// # Errors
+///
+/// The configuration error `vars` cause.
+pub fn config(
+    vars: &[(&str, &str)],
+) -> Result<trace_genai::config::Config, trace_genai::InitError> {
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    trace_genai::config::Config::from_lookup(move |name| {
+        vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    })
+}
+
+/// An `http://` endpoint on a loopback port with nothing listening.
+#[must_use]
+pub fn dead_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Held by a test that installs telemetry (a process-wide state): such tests of one test
+/// binary run one at a time.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A builder configured from `vars` only (see [`config`]).
+///
+/// # Panics
+///
+/// When `vars` are not a valid configuration.
+pub fn builder(vars: &[(&str, &str)]) -> trace_genai::TelemetryBuilder {
+    trace_genai::Telemetry::builder().with_config(config(vars).unwrap())
+}
