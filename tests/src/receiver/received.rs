@@ -364,7 +364,7 @@ impl RequestInfo {
     }
 }
 
-/// How the receiver answers export requests (see [`OtlpReceiver::set_failure`]).
+/// How the receiver answers export requests (see [`OtlpReceiver::set_failure`](super::OtlpReceiver::set_failure)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Failure {
     /// Accept and store everything.
