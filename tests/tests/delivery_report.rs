@@ -1,23 +1,14 @@
 //! The delivery report of `Telemetry::shutdown()`: per destination and signal, what was
 //! lost, why, and a hint at the fix, in the words a person reads (`Display`).
 
+use trace_genai_tests::harness::serial;
 use trace_genai_tests::{azure, receiver};
-
-use std::sync::{Mutex, MutexGuard};
 
 use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _};
 use opentelemetry::metrics::MeterProvider as _;
 use receiver::{OtlpReceiver, Signal};
 use trace_genai::config::Config;
 use trace_genai::{ExportFailure, ShutdownError, Telemetry, trace_genai};
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 #[trace_genai(chat, provider = "openai", model = "gpt-4o")]
 fn chat(input: &str) -> String {

@@ -2,8 +2,8 @@
 //! exporter posts its envelopes to a loopback HTTPS stand-in for the ingestion endpoint.
 
 use trace_genai_tests::azure;
+use trace_genai_tests::harness::serial;
 
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use azure::AzureStandIn;
@@ -13,14 +13,6 @@ use trace_genai::ContentCapture;
 use trace_genai::config::Config;
 use trace_genai::message::{ChatMessage, OutputMessage};
 use trace_genai::{Telemetry, trace_genai};
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 #[trace_genai(invoke_agent, agent = "planner")]
 fn agent() -> Result<String, std::fmt::Error> {

@@ -3,9 +3,9 @@
 //! (through `Config::from_lookup`) and from code; logs and metrics share the destination;
 //! faults never block instrumented code.
 
+use trace_genai_tests::harness::serial;
 use trace_genai_tests::receiver;
 
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _};
@@ -13,14 +13,6 @@ use opentelemetry::metrics::MeterProvider as _;
 use receiver::{AttrValue, Failure, OtlpReceiver, Transport};
 use trace_genai::config::Config;
 use trace_genai::{ShutdownError, Telemetry, TelemetryBuilder, trace_genai};
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 fn env(vars: &[(&str, String)]) -> Config {
     let vars: Vec<(String, String)> = vars

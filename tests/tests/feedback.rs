@@ -3,9 +3,9 @@
 //! and after the span ended; the comment only when content recording allows it; after
 //! eviction, the response id alone; invalid input emits nothing.
 
+use trace_genai_tests::harness::serial;
 use trace_genai_tests::receiver;
 
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use receiver::{AttrValue, OtlpReceiver, ReceivedLog};
@@ -15,14 +15,6 @@ use trace_genai::feedback::{
     Evaluation, FeedbackError, RESPONSE_INDEX_CAPACITY, UserFeedback, response_traceparent,
 };
 use trace_genai::{ContentCapture, GenAiResponse, Telemetry, record_user_feedback, trace_genai};
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 const WAIT: Duration = Duration::from_secs(10);
 

@@ -5,8 +5,9 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll};
+use trace_genai_tests::harness::serial;
 
 use opentelemetry::trace::{Status, TraceContextExt as _, get_active_span};
 use opentelemetry::{Context, KeyValue, Value};
@@ -14,15 +15,6 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SpanData, SpanProcessor};
 use trace_genai::config::Config;
 use trace_genai::{ContentCapture, SamplerConfig, Telemetry, current_span, trace_genai};
-
-/// Each test installs its own telemetry: run them one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 /// Telemetry exporting to `exporter` (behind a batch processor, on the direct path).
 fn install(exporter: &InMemorySpanExporter) -> Telemetry {

@@ -5,23 +5,15 @@
 //! an untrusted server, a certificate for another name and a CA certificate presented as
 //! the server's fail the export with the TLS reason in words.
 
+use trace_genai_tests::harness::serial;
 use trace_genai_tests::{receiver, tls};
 
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use receiver::OtlpReceiver;
 use tls::{Pki, TlsFront, temp_dir};
 use trace_genai::config::Config;
 use trace_genai::{Telemetry, TelemetryBuilder, trace_genai};
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 const WAIT: Duration = Duration::from_secs(10);
 

@@ -2,22 +2,14 @@
 //! environment, flush on shutdown, and the console exporter's tree and JSON output.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
+use trace_genai_tests::harness::serial;
 
 use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 use trace_genai::config::Config;
 use trace_genai::console::ConsoleExporter;
 use trace_genai::{ConsoleFormat, SamplerConfig, Telemetry, trace_genai};
-
-/// Each test installs its own global provider: run them one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 fn env(vars: &'static [(&'static str, &'static str)]) -> Config {
     Config::from_lookup(|name| {

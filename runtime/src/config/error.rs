@@ -371,17 +371,22 @@ const CA_AS_SERVER: &str = "a CA certificate used as a server certificate";
 fn tls_reason(cause: &str) -> String {
     let code = cause.to_ascii_lowercase().replace([' ', '_'], "");
     let words = if code.contains("unknownissuer") {
-        Some("the server's certificate is signed by a CA that is not trusted (unknown issuer)")
-    } else if code.contains("notvalidforname") {
-        Some("the server's certificate is not valid for the endpoint's host (name mismatch)")
-    } else if code.contains("causedasendentity") {
         Some(
-            "the server presents a CA certificate as its own (a CA certificate used as a server certificate)",
+            "the server's certificate is signed by a CA that is not trusted (unknown issuer)"
+                .to_owned(),
         )
+    } else if code.contains("notvalidforname") {
+        Some(format!(
+            "the server's certificate is not valid for the endpoint's host ({NAME_MISMATCH})"
+        ))
+    } else if code.contains("causedasendentity") {
+        Some(format!(
+            "the server presents a CA certificate as its own ({CA_AS_SERVER})"
+        ))
     } else if code.contains("expired") {
-        Some("the server's certificate has expired")
+        Some("the server's certificate has expired".to_owned())
     } else if code.contains("notvalidyet") {
-        Some("the server's certificate is not valid yet")
+        Some("the server's certificate is not valid yet".to_owned())
     } else {
         None
     };
