@@ -95,105 +95,81 @@ keys! {
 /// The `semconv` constant of `gen_ai.operation.name`.
 pub(crate) const OPERATION_NAME_KEY: &str = "GEN_AI_OPERATION_NAME";
 
-/// A GenAI operation: a variant of the runtime's `Operation`.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Operation {
-    /// `chat`.
-    Chat,
-    /// `text_completion`.
-    TextCompletion,
-    /// `generate_content`.
-    GenerateContent,
-    /// `embeddings`.
-    Embeddings,
-    /// `retrieval`.
-    Retrieval,
-    /// `execute_tool`.
-    ExecuteTool,
-    /// `create_agent`.
-    CreateAgent,
-    /// `invoke_agent`.
-    InvokeAgent,
-    /// `invoke_workflow`.
-    InvokeWorkflow,
+macro_rules! operation_enum {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $name:literal,
+            subject: $subject:ident, kind: $kind:ident, inference: $inference:literal, output: $output:ident;
+    )*) => {
+        /// A GenAI operation: a variant of the runtime's `Operation`, from the list the two
+        /// crates share (`trace_genai_vocabulary::with_operations!`).
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        pub(crate) enum Operation {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Operation {
+            /// Every operation, in the order of the runtime's `Operation::ALL`.
+            pub(crate) const ALL: &[Operation] = &[$(Operation::$variant),*];
+
+            /// The operation as written in the attribute (the value of `gen_ai.operation.name`).
+            pub(crate) fn name(self) -> &'static str {
+                match self {
+                    $(Operation::$variant => $name,)*
+                }
+            }
+
+            /// The variant of the runtime's `Operation`.
+            pub(crate) fn variant(self) -> &'static str {
+                match self {
+                    $(Operation::$variant => stringify!($variant),)*
+                }
+            }
+
+            /// The `semconv` constant of the key whose value completes the span name
+            /// (`chat {model}`).
+            fn subject_constant(self) -> &'static str {
+                match self {
+                    $(Operation::$variant => stringify!($subject),)*
+                }
+            }
+
+            /// The `semconv` constant the operation's return value is recorded into.
+            fn output_constant(self) -> &'static str {
+                match self {
+                    $(Operation::$variant => stringify!($output),)*
+                }
+            }
+        }
+    };
 }
 
+trace_genai_vocabulary::with_operations!(operation_enum);
+
 impl Operation {
-    /// Every operation, in the order of the runtime's `Operation::ALL`.
-    pub(crate) const ALL: [Operation; 9] = [
-        Operation::Chat,
-        Operation::TextCompletion,
-        Operation::GenerateContent,
-        Operation::Embeddings,
-        Operation::Retrieval,
-        Operation::ExecuteTool,
-        Operation::CreateAgent,
-        Operation::InvokeAgent,
-        Operation::InvokeWorkflow,
-    ];
-
-    /// The operation as written in the attribute (the value of `gen_ai.operation.name`).
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Operation::Chat => "chat",
-            Operation::TextCompletion => "text_completion",
-            Operation::GenerateContent => "generate_content",
-            Operation::Embeddings => "embeddings",
-            Operation::Retrieval => "retrieval",
-            Operation::ExecuteTool => "execute_tool",
-            Operation::CreateAgent => "create_agent",
-            Operation::InvokeAgent => "invoke_agent",
-            Operation::InvokeWorkflow => "invoke_workflow",
-        }
-    }
-
-    /// The variant of the runtime's `Operation`.
-    pub(crate) fn variant(self) -> &'static str {
-        match self {
-            Operation::Chat => "Chat",
-            Operation::TextCompletion => "TextCompletion",
-            Operation::GenerateContent => "GenerateContent",
-            Operation::Embeddings => "Embeddings",
-            Operation::Retrieval => "Retrieval",
-            Operation::ExecuteTool => "ExecuteTool",
-            Operation::CreateAgent => "CreateAgent",
-            Operation::InvokeAgent => "InvokeAgent",
-            Operation::InvokeWorkflow => "InvokeWorkflow",
-        }
-    }
-
     /// The key whose value completes the span name (`chat {model}`).
     pub(crate) fn subject(self) -> &'static KeySpec {
-        match self {
-            Operation::Chat
-            | Operation::TextCompletion
-            | Operation::GenerateContent
-            | Operation::Embeddings => MODEL,
-            Operation::Retrieval => DATA_SOURCE,
-            Operation::ExecuteTool => TOOL,
-            Operation::CreateAgent | Operation::InvokeAgent => AGENT,
-            Operation::InvokeWorkflow => WORKFLOW,
-        }
+        let constant = self.subject_constant();
+        KEYS.iter()
+            .copied()
+            .find(|key| key.semconv == constant)
+            .unwrap_or(MODEL)
     }
 
     /// The `semconv` constant `capture(output)` records into, when it is not the output
     /// messages.
     pub(crate) fn output_key(self) -> Option<&'static str> {
-        match self {
-            Operation::ExecuteTool => Some("GEN_AI_TOOL_CALL_RESULT"),
-            Operation::Retrieval => Some("GEN_AI_RETRIEVAL_DOCUMENTS"),
-            _ => None,
-        }
+        Some(self.output_constant()).filter(|constant| *constant != "GEN_AI_OUTPUT_MESSAGES")
     }
 
     /// The operation written as `word`.
     pub(crate) fn find(word: &str) -> Option<Operation> {
-        Operation::ALL.into_iter().find(|op| op.name() == word)
+        Operation::ALL.iter().copied().find(|op| op.name() == word)
     }
 
     /// Every operation name.
     pub(crate) fn names() -> impl Iterator<Item = &'static str> {
-        Operation::ALL.into_iter().map(Operation::name)
+        Operation::ALL.iter().map(|op| op.name())
     }
 }
 
@@ -402,8 +378,13 @@ mod tests {
 
     #[test]
     fn every_operation_has_its_subject_key() {
-        for operation in Operation::ALL {
-            assert!(KEYS.contains(&operation.subject()), "{operation:?}");
+        for &operation in Operation::ALL {
+            assert!(
+                KEYS.iter()
+                    .any(|key| key.semconv == operation.subject_constant()),
+                "{operation:?}: no key maps to {}",
+                operation.subject_constant()
+            );
             assert_eq!(Operation::find(operation.name()), Some(operation));
         }
     }
