@@ -137,6 +137,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .name("weather-agent")
         .preamble("You are a weather assistant. Use the tools to answer.")
         .tool(GetWeather)
+        // rig puts the prompts, answers and tool data on its spans; trace-genai's content
+        // policy decides what of it is exported (by default, none).
+        .record_content_telemetry(true)
         .build();
 
     let answer = ask(&agent, "What is the weather in Paris?").await?;
