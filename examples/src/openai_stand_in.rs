@@ -441,6 +441,55 @@ mod tests {
         assert_ne!(usage["prompt_tokens"], usage["completion_tokens"]);
     }
 
+    /// One HTTP/1.1 exchange over a plain socket: the status line and the body.
+    fn post(server: &OpenAiStandIn, path: &str, body: &str) -> (String, String) {
+        use std::io::{Read as _, Write as _};
+        let address = server
+            .base_url()
+            .trim_start_matches("http://")
+            .trim_end_matches("/v1");
+        let mut stream = std::net::TcpStream::connect(address).expect("the stand-in listens");
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer any\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("the request is sent");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("the response is read");
+        let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
+        let status = head.lines().next().unwrap_or_default().to_owned();
+        (status, body.to_owned())
+    }
+
+    #[test]
+    fn serves_and_records_over_http() {
+        let server = OpenAiStandIn::start();
+        let request = r#"{"model":"m","messages":[{"role":"user","content":"Hi"}]}"#;
+        let (status, body) = post(&server, "/v1/chat/completions", request);
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        let reply: Value = serde_json::from_str(&body).expect("a JSON reply");
+        assert_eq!(reply["id"], "chatcmpl-1");
+        assert_eq!(reply["choices"][0]["message"]["content"], ANSWER);
+
+        let streamed =
+            r#"{"model":"m","messages":[],"stream":true,"stream_options":{"include_usage":true}}"#;
+        let (status, body) = post(&server, "/v1/chat/completions", streamed);
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert!(body.contains("chatcmpl-2"));
+        assert!(body.contains("data: [DONE]"));
+
+        let (status, _) = post(&server, "/v1/responses", "{}");
+        assert_eq!(status, "HTTP/1.1 404 Not Found");
+
+        assert_eq!(server.requests().len(), 2);
+        assert_eq!(server.requests()[0]["messages"][0]["content"], "Hi");
+        assert_eq!(server.response_ids(), ["chatcmpl-1", "chatcmpl-2"]);
+    }
+
     #[test]
     fn streams_end_with_usage_and_done() {
         let body = json!({ "model": "m", "messages": [], "stream": true });
