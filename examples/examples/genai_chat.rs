@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run -p trace-genai-examples --features frameworks --example genai_chat
-//! OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=SPAN_ONLY \
+//! OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true \
 //!     cargo run -p trace-genai-examples --features frameworks --example genai_chat
 //! ```
 //!
@@ -16,8 +16,10 @@
 //!
 //! Telemetry is installed as for any `tracing`-instrumented library: `trace_genai::init()`
 //! and the layer of [`trace_genai::Telemetry::tracing_layer`] on a `tracing` subscriber.
-//! Message content follows trace-genai's policy:
-//! `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=SPAN_ONLY` records it.
+//! Message content is off by default. genai reads
+//! `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` itself and records the content
+//! only for `true` (or `1`, `yes`, `on`), not for `SPAN_ONLY`; `true` is also a value
+//! trace-genai's policy understands (content on spans and events).
 //!
 //! The model is a local stand-in for an OpenAI-compatible server, started by the
 //! example on loopback (`trace_genai_examples::openai_stand_in`), so the example needs

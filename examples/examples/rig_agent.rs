@@ -16,8 +16,10 @@
 //!
 //! Telemetry is installed as for any `tracing`-instrumented library: `trace_genai::init()`
 //! and the layer of [`trace_genai::Telemetry::tracing_layer`] on a `tracing` subscriber.
-//! Message content follows trace-genai's policy:
-//! `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=SPAN_ONLY` records it.
+//! rig records the message content on its spans (`record_content_telemetry(true)`), and
+//! trace-genai's content policy decides what of it is exported: none by default, the
+//! prompts, answers and tool data with
+//! `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=SPAN_ONLY`.
 //!
 //! The model is a local stand-in for an OpenAI-compatible server, started by the
 //! example on loopback (`trace_genai_examples::openai_stand_in`), so the example needs
