@@ -91,18 +91,6 @@ pub enum FeedbackError {
 
 // ---- the response index -----------------------------------------------------------------
 
-/// Remembers which span produced `response_id` (called when a recorded span ends with a
-/// response).
-pub(crate) fn remember(response_id: &str, span: &SpanContext) {
-    if response_id.is_empty() || response_id.len() > MAX_RESPONSE_ID_LEN || !span.is_valid() {
-        return;
-    }
-    INDEX
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(response_id, span);
-}
-
 /// The span that produced `response_id`, if it is still in the index (its trace id, span
 /// id and flags; the trace state is not kept).
 #[must_use]

@@ -5,6 +5,7 @@
 pub mod async_openai;
 pub(crate) mod content;
 pub(crate) mod event;
+pub(crate) mod foreign;
 pub mod message;
 pub mod metrics;
 pub(crate) mod operation;

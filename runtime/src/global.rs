@@ -137,6 +137,14 @@ pub(crate) static MAX_LENGTH: AtomicUsize = AtomicUsize::new(DEFAULT_CONTENT_MAX
 /// changes key and metric names for every call.
 pub(crate) static LATEST_EXPERIMENTAL: AtomicBool = AtomicBool::new(false);
 
+/// Set once a `tracing` bridge layer was built
+/// ([`Telemetry::tracing_layer`](crate::Telemetry::tracing_layer)): from then on, a
+/// `#[trace_genai]` span looks for the bridge in the current `tracing` dispatcher, to make
+/// a `tracing` span stand for it there. Global because the instrumented function cannot be
+/// handed the layer; while it is unset (no bridge, or the `tracing` feature off), the check
+/// costs this one load.
+pub(crate) static TRACING_BRIDGE: AtomicBool = AtomicBool::new(false);
+
 // ---- metrics -------------------------------------------------------------------------------
 //
 // Global for the same reason as the install slot: a call records its duration and token

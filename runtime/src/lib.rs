@@ -348,6 +348,9 @@ pub use genai::value::{
     IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue,
 };
 pub use global::logger_provider;
+#[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+pub use install::bridge::{BridgeFilter, BridgeSpan, BridgeTracer, TracingLayer, TracingOptions};
 pub use install::builder::TelemetryBuilder;
 pub use install::telemetry::Telemetry;
 pub use instrument::outcome::ErrorType;

@@ -204,6 +204,36 @@ pub const GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK: &str =
 /// `gen_ai.client.token.usage`, tokens, one point per `gen_ai.token.type`.
 pub const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
 
+// ---- what other instrumentation writes -------------------------------------------------
+//
+// trace-genai never emits these; it recognizes them on spans made by frameworks and other
+// crates (through `tracing` or the OpenTelemetry API) to apply its content policy.
+
+/// `gen_ai.prompt`: the prompt of older GenAI conventions (and of rig's agent span), or the
+/// prefix of the indexed `gen_ai.prompt.{n}.*` keys (content).
+pub const GEN_AI_PROMPT: &str = "gen_ai.prompt";
+/// `gen_ai.completion`: the completion of older GenAI conventions, or the prefix of the
+/// indexed `gen_ai.completion.{n}.*` keys (content).
+pub const GEN_AI_COMPLETION: &str = "gen_ai.completion";
+/// `exception.message`: an error's text, which may echo a prompt.
+pub const EXCEPTION_MESSAGE: &str = "exception.message";
+/// The per-message span events of older GenAI conventions, each carrying content.
+pub const LEGACY_CONTENT_EVENTS: [&str; 7] = [
+    "gen_ai.system.message",
+    "gen_ai.user.message",
+    "gen_ai.assistant.message",
+    "gen_ai.tool.message",
+    "gen_ai.choice",
+    "gen_ai.content.prompt",
+    "gen_ai.content.completion",
+];
+
+/// The instrumentation scope of the spans the `tracing` bridge
+/// ([`Telemetry::tracing_layer`](crate::Telemetry::tracing_layer)) records: `tracing`
+/// spans of the application and its frameworks, which trace-genai's GenAI span processor
+/// normalizes as it does other instrumentation's.
+pub const TRACING_BRIDGE_SCOPE: &str = "trace-genai.tracing";
+
 /// Whether `OTEL_SEMCONV_STABILITY_OPT_IN` asked for `gen_ai_latest_experimental`: the
 /// genai-main names replace the v1.41 ones where they differ
 /// (`gen_ai.usage.cache_write.input_tokens`, and the per-operation duration metrics).

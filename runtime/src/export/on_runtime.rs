@@ -12,6 +12,12 @@ use tokio::runtime::{Handle, Runtime};
 
 use crate::config::error::InitError;
 
+thread_local! {
+    /// Telemetry suppressed on the export runtime's threads, for their lifetime.
+    static SUPPRESSED: std::cell::RefCell<Option<opentelemetry::ContextGuard>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// One worker thread, `trace-genai-export`, that drives network I/O of exports.
 ///
 /// Dropping it never blocks and never panics, also inside an async context (an install
@@ -27,6 +33,15 @@ impl ExportRuntime {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("trace-genai-export")
+            // What the exporters' own dependencies (tonic, h2, hyper) record through
+            // `tracing` or OpenTelemetry is not exported: it would feed itself.
+            .on_thread_start(|| {
+                SUPPRESSED.with(|guard| {
+                    *guard.borrow_mut() =
+                        Some(opentelemetry::Context::enter_telemetry_suppressed_scope());
+                });
+            })
+            .on_thread_stop(|| SUPPRESSED.with(|guard| drop(guard.borrow_mut().take())))
             .enable_all()
             .build()
             .map_err(|error| InitError::Exporter {

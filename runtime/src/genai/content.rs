@@ -6,7 +6,7 @@
 //! `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`,
 //! `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED`, then [`ContentCapture::NoContent`].
 
-mod truncate;
+pub(crate) mod truncate;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;

@@ -194,6 +194,27 @@ impl CallMetrics {
         }))
     }
 
+    /// Records a GenAI operation that ended without a guard of trace-genai's (a span of
+    /// other instrumentation): its duration, and for a model call its token usage.
+    pub(crate) fn record_ended(
+        operation: Operation,
+        span_attributes: &[KeyValue],
+        duration: std::time::Duration,
+        response_model: Option<&str>,
+        input: Option<u64>,
+        output: Option<u64>,
+        error_type: Option<&str>,
+    ) {
+        if !METRICS_INSTALLED.load(std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
+        let Some(mut call) = Self::start_installed(operation, span_attributes) else {
+            return;
+        };
+        call.record_tokens(response_model, input, output);
+        call.end(duration.as_secs_f64(), error_type);
+    }
+
     /// Records token usage (once per token type) with the response model.
     pub(crate) fn record_tokens(
         &mut self,
@@ -235,7 +256,13 @@ impl CallMetrics {
     }
 
     /// Records the duration, with `error.type` when the call failed.
-    pub(crate) fn finish(mut self, error_type: Option<&str>) {
+    pub(crate) fn finish(self, error_type: Option<&str>) {
+        let seconds = self.started.elapsed().as_secs_f64();
+        self.end(seconds, error_type);
+    }
+
+    /// Records `seconds` to the operation's duration instrument.
+    fn end(mut self, seconds: f64, error_type: Option<&str>) {
         if let Some(error_type) = error_type {
             self.attributes
                 .push(KeyValue::new(semconv::ERROR_TYPE, error_type.to_owned()));
@@ -247,6 +274,6 @@ impl CallMetrics {
             Kind::Workflow => &self.instruments.workflow,
             Kind::Other => &self.instruments.duration,
         };
-        duration.record(self.started.elapsed().as_secs_f64(), &self.attributes);
+        duration.record(seconds, &self.attributes);
     }
 }

@@ -3,7 +3,21 @@
 
 use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 
-use super::{MAX_RESPONSE_ID_LEN, RESPONSE_INDEX_CAPACITY};
+use std::sync::PoisonError;
+
+use super::{INDEX, MAX_RESPONSE_ID_LEN, RESPONSE_INDEX_CAPACITY};
+
+/// Remembers in [`INDEX`] which span produced `response_id` (called when a recorded span,
+/// trace-genai's or another instrumentation's, ends with a response id).
+pub(crate) fn remember(response_id: &str, span: &SpanContext) {
+    if response_id.is_empty() || response_id.len() > MAX_RESPONSE_ID_LEN || !span.is_valid() {
+        return;
+    }
+    INDEX
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(response_id, span);
+}
 
 /// A cheap fingerprint of a response id (its length and its first and last eight bytes,
 /// mixed): the index compares fingerprints first and the id bytes only on a match, so a

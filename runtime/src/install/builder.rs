@@ -396,9 +396,9 @@ impl TelemetryBuilder {
         }
         let shut_down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut shared = Vec::with_capacity(processors.len());
-        for processor in processors {
+        for (at, processor) in processors.into_iter().enumerate() {
             let (for_provider, for_recorder) =
-                crate::global::Recorder::share(processor, &resource, &shut_down);
+                crate::global::Recorder::share(processor, &resource, &shut_down, at == 0);
             tracer_builder = tracer_builder.with_span_processor(for_provider);
             shared.push(for_recorder);
         }

@@ -55,10 +55,18 @@ impl Telemetry {
     }
 
     /// A `tracing` layer that records `tracing` spans with this telemetry's tracer
-    /// provider, so that `#[instrument]` spans and `#[trace_genai]` spans form one trace in
-    /// both directions (a GenAI span inside an instrumented handler is its child; a
-    /// `tracing` span inside a traced function is the GenAI span's child), sync and async.
-    /// `None` when telemetry is disabled.
+    /// provider, so that `#[instrument]` spans, frameworks' spans (rig, genai, any
+    /// `tracing` instrumentation) and `#[trace_genai]` spans form one trace in both
+    /// directions (a GenAI span inside an instrumented handler is its child; a `tracing`
+    /// span inside a traced function is the GenAI span's child), sync and async. `None`
+    /// when telemetry is disabled.
+    ///
+    /// Inside a `#[trace_genai]` function, a `tracing` span named `trace_genai` stands for
+    /// the GenAI span as the current `tracing` span: it is not exported, and what is
+    /// recorded on it goes to the GenAI span. The GenAI span processor brings the bridged
+    /// spans under the conventions and the content policy (see the README's
+    /// "Frameworks"). Events below INFO and the bridge's details are left out: see
+    /// [`tracing_layer_with`](Self::tracing_layer_with) to keep them.
     ///
     /// ```
     /// # #[cfg(feature = "tracing")] {
@@ -75,16 +83,48 @@ impl Telemetry {
     #[cfg(feature = "tracing")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
     #[must_use]
-    pub fn tracing_layer<S>(
+    pub fn tracing_layer<S>(&self) -> Option<crate::TracingLayer<S>>
+    where
+        S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+    {
+        self.tracing_layer_with(crate::TracingOptions::default())
+    }
+
+    /// [`tracing_layer`](Self::tracing_layer) with `options`: which `tracing` events to
+    /// export, and whether to keep the bridge's details.
+    ///
+    /// ```
+    /// # #[cfg(feature = "tracing")] {
+    /// use trace_genai::TracingOptions;
+    /// use tracing_subscriber::filter::LevelFilter;
+    /// use tracing_subscriber::layer::SubscriberExt as _;
+    ///
+    /// let telemetry = trace_genai::Telemetry::builder().with_no_exporter().install().unwrap();
+    /// // Every event, DEBUG and TRACE included (they may carry whole prompts and replies).
+    /// let layer = telemetry.tracing_layer_with(TracingOptions::default().with_events(LevelFilter::TRACE));
+    /// let _subscriber = tracing_subscriber::registry().with(layer);
+    /// # }
+    /// ```
+    #[cfg(feature = "tracing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+    #[must_use]
+    pub fn tracing_layer_with<S>(
         &self,
-    ) -> Option<tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::SdkTracer>>
+        options: crate::TracingOptions,
+    ) -> Option<crate::TracingLayer<S>>
     where
         S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
     {
         use opentelemetry::trace::TracerProvider as _;
         let provider = self.tracer_provider.as_ref()?;
-        let tracer = provider.tracer_with_scope(crate::semconv::scope());
-        Some(tracing_opentelemetry::layer().with_tracer(tracer))
+        let scope =
+            opentelemetry::InstrumentationScope::builder(crate::semconv::TRACING_BRIDGE_SCOPE)
+                .with_version(env!("CARGO_PKG_VERSION"))
+                .build();
+        Some(crate::install::bridge::layer(
+            provider.tracer_with_scope(scope),
+            options,
+        ))
     }
 
     /// Exports every finished span, log record and metric point now, without shutting

@@ -41,6 +41,10 @@ pub struct SpanMeta {
 #[derive(Debug)]
 #[must_use = "the span is current only until this is dropped"]
 pub struct Entered {
+    /// The `tracing` span standing for this span, entered after the context is attached
+    /// and exited first (fields drop in order).
+    #[cfg(feature = "tracing")]
+    _bridge: Option<tracing::span::EnteredSpan>,
     _attached: opentelemetry::ContextGuard,
 }
 
@@ -105,6 +109,10 @@ struct Active {
     started: Option<std::time::Instant>,
     /// `capture(output)` on a stream: accumulate the output text.
     stream_output: bool,
+    /// The `tracing` span that stands for this span while the function runs, when the
+    /// `tracing` bridge is installed in the current dispatcher.
+    #[cfg(feature = "tracing")]
+    bridge: Option<tracing::Span>,
 }
 
 impl SpanGuard {
@@ -149,8 +157,12 @@ impl SpanGuard {
     #[must_use]
     #[inline]
     pub fn enter(&self) -> Option<Entered> {
+        let active = self.active.as_ref()?;
+        let attached = active.cx.as_ref()?.clone().attach();
         Some(Entered {
-            _attached: self.context()?.clone().attach(),
+            #[cfg(feature = "tracing")]
+            _bridge: active.bridge.as_ref().map(|span| span.clone().entered()),
+            _attached: attached,
         })
     }
 
@@ -315,6 +327,8 @@ impl Active {
             content: None,
             started: None,
             stream_output: false,
+            #[cfg(feature = "tracing")]
+            bridge: None,
         }
     }
 
@@ -383,6 +397,10 @@ impl Active {
         };
         #[cfg(feature = "testing")]
         crate::install::testing::span_started(&parent, &cx);
+        #[cfg(feature = "tracing")]
+        {
+            self.bridge = crate::install::bridge::stand_in(&cx);
+        }
         self.cx = Some(cx);
         self.recording = recording;
         if recording {
@@ -422,7 +440,7 @@ impl Active {
             && let Some(cx) = &self.cx
         {
             // So that feedback arriving later is parented to this span.
-            crate::feedback::remember(id, cx.span().span_context());
+            crate::global::response_index::remember(id, cx.span().span_context());
         }
         let tokens = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
         if let Some(id) = response.response_id() {

@@ -41,6 +41,10 @@ pub(crate) struct SharedProcessor {
     /// Set when the provider shuts its processors down, however that happens (its
     /// `shutdown`, or its last clone dropped): the recorder stops too.
     shut_down: Arc<AtomicBool>,
+    /// The first processor of the provider: it also records the metrics and response id
+    /// of other instrumentation's GenAI spans (once per span, whatever the number of
+    /// processors).
+    first: bool,
 }
 
 impl SpanProcessor for SharedProcessor {
@@ -48,7 +52,18 @@ impl SpanProcessor for SharedProcessor {
         self.processor.on_start(span, cx);
     }
 
-    fn on_end(&self, span: SpanData) {
+    /// Spans of the SDK path: trace-genai's own when a processor of the application is
+    /// installed, and every span of other instrumentation (the `tracing` bridge, other
+    /// crates' OpenTelemetry API), which the GenAI span processor
+    /// ([`genai::foreign`](crate::genai::foreign)) brings under the conventions and the
+    /// content policy first.
+    fn on_end(&self, mut span: SpanData) {
+        if crate::genai::foreign::is_foreign(&span) {
+            crate::genai::foreign::normalize(&mut span);
+            if self.first {
+                crate::genai::foreign::observe(&span);
+            }
+        }
         self.processor.on_end(span);
     }
 
@@ -91,6 +106,7 @@ impl Recorder {
         mut processor: Box<dyn SpanProcessor>,
         resource: &opentelemetry_sdk::Resource,
         shut_down: &Arc<AtomicBool>,
+        first: bool,
     ) -> (SharedProcessor, Arc<dyn SpanProcessor>) {
         processor.set_resource(resource);
         let shared: Arc<dyn SpanProcessor> = Arc::from(processor);
@@ -98,6 +114,7 @@ impl Recorder {
             SharedProcessor {
                 processor: Arc::clone(&shared),
                 shut_down: Arc::clone(shut_down),
+                first,
             },
             shared,
         )

@@ -1,0 +1,283 @@
+//! Frameworks through the `tracing` bridge: the `rig_agent` and `genai_chat` examples
+//! (rig-agent 0.44 and genai 0.7.2, each against an OpenAI-compatible server on loopback)
+//! send their trace to an OTLP receiver, and what arrives follows trace-genai's rules: one
+//! trace under the application's span, GenAI span names and kinds, typed usage, no
+//! content under the default policy (content with opt-in), GenAI metrics for the
+//! frameworks' model calls, feedback parented to the framework's chat span, and nothing
+//! exported twice.
+//!
+//! Runs the example binaries that `cargo test --workspace --all-features` builds next to
+//! this test.
+
+use std::collections::HashSet;
+use std::process::Output;
+use std::time::Duration;
+
+use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
+use trace_genai_tests::examples::{example_binary, without_telemetry_env};
+use trace_genai_tests::receiver::{
+    AttrValue, OtlpReceiver, PointValue, ReceivedMetric, ReceivedSpan,
+};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// What the examples send that is message content: the system prompts, the questions,
+/// the tool's result, the answer and the feedback's comment.
+const CONTENT: [&str; 6] = [
+    "You are a weather assistant",
+    "Answer in one short sentence",
+    "What is the weather in Paris",
+    "sunny, 24",
+    "It is sunny and 24",
+    "just what I needed",
+];
+
+/// Runs `example` with its telemetry sent to `receiver` over gRPC, and `env` set.
+fn run(example: &str, receiver: &OtlpReceiver, env: &[(&str, &str)]) -> Output {
+    let mut command = without_telemetry_env(example_binary(example));
+    command.env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.grpc_endpoint());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{example}: {output:?}");
+    output
+}
+
+/// Everything the receiver holds, as text: spans with their events, log records, metrics.
+fn everything(receiver: &OtlpReceiver) -> String {
+    format!(
+        "{:?}\n{:?}\n{:?}",
+        receiver.spans(),
+        receiver.log_records(),
+        receiver.metrics()
+    )
+}
+
+fn named<'a>(spans: &'a [ReceivedSpan], name: &str) -> Vec<&'a ReceivedSpan> {
+    spans.iter().filter(|span| span.name == name).collect()
+}
+
+/// Every span once, all in one trace.
+fn assert_one_trace_nothing_twice(spans: &[ReceivedSpan]) {
+    let ids: HashSet<&str> = spans.iter().map(|s| s.span_id.as_str()).collect();
+    assert_eq!(ids.len(), spans.len(), "a span exported twice: {spans:#?}");
+    let traces: HashSet<&str> = spans.iter().map(|s| s.trace_id.as_str()).collect();
+    assert_eq!(traces.len(), 1, "more than one trace: {spans:#?}");
+}
+
+/// A model call as the conventions say: `chat {model}`, kind client, integer usage.
+fn assert_chat_span(span: &ReceivedSpan) {
+    assert_eq!(span.kind, SpanKind::Client, "{span:#?}");
+    assert_eq!(
+        span.attr("gen_ai.request.model").and_then(|v| v.as_str()),
+        Some("gpt-4o-mini")
+    );
+    for key in ["gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"] {
+        let tokens = span.attr(key).and_then(AttrValue::as_i64);
+        assert!(
+            tokens.is_some_and(|n| n > 0),
+            "{key} is not an integer: {span:#?}"
+        );
+    }
+}
+
+/// The histogram points of `metric` whose `gen_ai.operation.name` is `operation`, as
+/// (count, attributes).
+fn points(receiver: &OtlpReceiver, metric: &str, operation: &str) -> Vec<(u64, String)> {
+    receiver
+        .metrics()
+        .iter()
+        .filter(|m| m.name == metric)
+        .flat_map(ReceivedMetric::points)
+        .filter(|p| {
+            p.attributes
+                .get("gen_ai.operation.name")
+                .and_then(|v| v.as_str())
+                == Some(operation)
+        })
+        .map(|p| match p.value {
+            PointValue::Histogram { count, .. } => (count, format!("{:?}", p.attributes)),
+            other => panic!("{metric} is not a histogram: {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_rig_agent_run_is_one_trace_under_the_application_span_without_content() {
+    let receiver = OtlpReceiver::start();
+    let output = run("rig_agent", &receiver, &[]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("answer: It is sunny"));
+    let _ = receiver.wait_for_spans(4, WAIT);
+    // Nothing more arrives: no duplicate agent span, no stand-in.
+    std::thread::sleep(Duration::from_millis(300));
+    let spans = receiver.spans();
+    let mut names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "chat gpt-4o-mini",
+            "chat gpt-4o-mini",
+            "execute_tool get_weather",
+            "invoke_agent weather-agent"
+        ]
+    );
+    assert_one_trace_nothing_twice(&spans);
+    let agent = named(&spans, "invoke_agent weather-agent")[0];
+    assert_eq!(
+        agent.parent_span_id, "",
+        "the application's span is the root"
+    );
+    assert_eq!(agent.scope_name, "trace-genai");
+    let chats = named(&spans, "chat gpt-4o-mini");
+    for chat in &chats {
+        assert_chat_span(chat);
+        assert_eq!(
+            chat.parent_span_id, agent.span_id,
+            "rig's chat under the agent"
+        );
+        assert_eq!(chat.scope_name, "trace-genai.tracing");
+    }
+    let tool = named(&spans, "execute_tool get_weather")[0];
+    assert_eq!(tool.kind, SpanKind::Internal);
+    assert_eq!(tool.parent_span_id, agent.span_id);
+    // Bridge noise is left out.
+    for span in &spans {
+        for key in ["busy_ns", "idle_ns", "thread.name", "target"] {
+            assert!(span.attr(key).is_none(), "{key} on {}", span.name);
+        }
+        if let Some(path) = span.attr("code.file.path").and_then(|v| v.as_str()) {
+            assert!(!path.contains("registry"), "{path} on {}", span.name);
+        }
+    }
+
+    // Feedback by the response id of the final chat completion: under rig's chat span.
+    let answer_chat = chats
+        .iter()
+        .find(|s| s.attr("gen_ai.response.id").and_then(|v| v.as_str()) == Some("chatcmpl-2"))
+        .expect("the chat span that returned chatcmpl-2");
+    let logs = receiver.wait_for_logs(1, WAIT);
+    let feedback: Vec<_> = logs
+        .iter()
+        .filter(|log| log.event_name == "gen_ai.evaluation.user_feedback")
+        .collect();
+    assert_eq!(feedback.len(), 1, "{logs:#?}");
+    assert_eq!(feedback[0].trace_id, answer_chat.trace_id);
+    assert_eq!(feedback[0].span_id, answer_chat.span_id);
+
+    // Metrics for rig's model calls: duration and token usage of `chat`.
+    let _ = receiver.wait_for_metrics(1, WAIT);
+    let durations = points(&receiver, "gen_ai.client.operation.duration", "chat");
+    assert_eq!(durations.len(), 1, "{durations:?}");
+    assert_eq!(durations[0].0, 2, "two chat calls: {durations:?}");
+    assert!(durations[0].1.contains("openai"), "{durations:?}");
+    let usage = points(&receiver, "gen_ai.client.token.usage", "chat");
+    assert_eq!(usage.len(), 2, "input and output: {usage:?}");
+    assert!(usage.iter().all(|(count, _)| *count == 2), "{usage:?}");
+
+    // Under the default policy, no content anywhere.
+    let exported = everything(&receiver);
+    for text in CONTENT {
+        assert!(
+            !exported.contains(text),
+            "{text:?} was exported: {exported}"
+        );
+    }
+}
+
+#[test]
+fn rig_content_is_exported_when_the_policy_allows_it() {
+    let receiver = OtlpReceiver::start();
+    run(
+        "rig_agent",
+        &receiver,
+        &[(
+            "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+            "SPAN_ONLY",
+        )],
+    );
+    let spans = receiver.wait_for_spans(4, WAIT);
+    let chats = named(&spans, "chat gpt-4o-mini");
+    assert_eq!(chats.len(), 2);
+    let input = chats[0]
+        .attr("gen_ai.input.messages")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    assert!(
+        input.contains("What is the weather in Paris?"),
+        "{chats:#?}"
+    );
+    let tool = named(&spans, "execute_tool get_weather")[0];
+    assert_eq!(
+        tool.attr("gen_ai.tool.call.result")
+            .and_then(|v| v.as_str()),
+        Some("sunny, 24 °C")
+    );
+}
+
+#[test]
+fn genai_chat_calls_nest_with_typed_attributes_metrics_and_no_content() {
+    let receiver = OtlpReceiver::start();
+    run("genai_chat", &receiver, &[]);
+    let _ = receiver.wait_for_spans(4, WAIT);
+    std::thread::sleep(Duration::from_millis(300));
+    let spans = receiver.spans();
+    let agents = named(&spans, "invoke_agent weather-assistant");
+    let chats = named(&spans, "chat gpt-4o-mini");
+    assert_eq!(
+        (agents.len(), chats.len(), spans.len()),
+        (2, 2, 4),
+        "{spans:#?}"
+    );
+    for chat in &chats {
+        assert_chat_span(chat);
+        assert!(
+            agents.iter().any(
+                |agent| agent.span_id == chat.parent_span_id && agent.trace_id == chat.trace_id
+            ),
+            "genai's chat under the application's span"
+        );
+        let reasons = chat
+            .attr("gen_ai.response.finish_reasons")
+            .and_then(|v| v.as_array())
+            .expect("finish reasons as an array");
+        assert_eq!(reasons.len(), 1);
+        assert_eq!(reasons[0].as_str(), Some("stop"));
+    }
+    let _ = receiver.wait_for_metrics(1, WAIT);
+    let durations = points(&receiver, "gen_ai.client.operation.duration", "chat");
+    assert_eq!(
+        durations.iter().map(|(count, _)| count).sum::<u64>(),
+        2,
+        "{durations:?}"
+    );
+    let exported = everything(&receiver);
+    for text in CONTENT {
+        assert!(
+            !exported.contains(text),
+            "{text:?} was exported: {exported}"
+        );
+    }
+}
+
+#[test]
+fn genai_content_is_exported_when_both_policies_allow_it() {
+    let receiver = OtlpReceiver::start();
+    // genai records content only for its own truthy values; `true` is also trace-genai's
+    // SPAN_AND_EVENT.
+    run(
+        "genai_chat",
+        &receiver,
+        &[("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")],
+    );
+    let spans = receiver.wait_for_spans(4, WAIT);
+    let chats = named(&spans, "chat gpt-4o-mini");
+    assert!(
+        chats.iter().any(|chat| chat
+            .attr("gen_ai.input.messages")
+            .and_then(|v| v.as_str())
+            .is_some_and(|m| m.contains("What is the weather in Paris?"))),
+        "{chats:#?}"
+    );
+}
