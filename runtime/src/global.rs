@@ -143,6 +143,7 @@ pub(crate) static LATEST_EXPERIMENTAL: AtomicBool = AtomicBool::new(false);
 /// a `tracing` span stand for it there. Global because the instrumented function cannot be
 /// handed the layer; while it is unset (no bridge, or the `tracing` feature off), the check
 /// costs this one load.
+#[cfg(feature = "tracing")]
 pub(crate) static TRACING_BRIDGE: AtomicBool = AtomicBool::new(false);
 
 // ---- metrics -------------------------------------------------------------------------------

@@ -17,6 +17,11 @@ use crate::genai::content::{ContentCapture, content_capture, content_max_length,
 use crate::genai::operation::Operation;
 use crate::semconv;
 
+/// Set by the `tracing` bridge on a framework's span whose `#[trace_genai]` parent has the
+/// same operation (the application's span already counts that call); removed by
+/// [`normalize`], never exported.
+pub(crate) const COUNTED_BY_PARENT: &str = "trace_genai.counted_by_parent";
+
 /// Whether `span` was made by other instrumentation than trace-genai's own spans (the
 /// `tracing` bridge included).
 #[inline]
@@ -185,15 +190,23 @@ pub(crate) fn admit_event(event: &mut Event, content_on_spans: bool, genai: bool
 /// - content attributes and per-message events removed unless the policy puts content on
 ///   spans, and cut to the content budget when it does; on a GenAI span, an error's text
 ///   (the status description and `exception.message`) too.
-pub(crate) fn normalize(span: &mut SpanData) {
+///
+/// Returns whether the span's metrics are already counted by a `#[trace_genai]` parent of
+/// the same operation (then [`observe`] leaves them out).
+pub(crate) fn normalize(span: &mut SpanData) -> bool {
     let on_spans = content_on_spans();
     let mut operation = None;
     let mut genai = false;
+    let mut counted = false;
     let attributes = std::mem::take(&mut span.attributes);
     span.attributes = attributes
         .into_iter()
         .filter_map(|kv| {
             let key = kv.key.as_str();
+            if key == COUNTED_BY_PARENT {
+                counted = true;
+                return None;
+            }
             if key == semconv::GEN_AI_OPERATION_NAME {
                 operation = Operation::from_name(kv.value.as_str().as_ref());
             }
@@ -202,7 +215,7 @@ pub(crate) fn normalize(span: &mut SpanData) {
         })
         .collect();
     if !genai {
-        return;
+        return counted;
     }
     keep_last_of_each_key(&mut span.attributes);
     span.events
@@ -212,7 +225,7 @@ pub(crate) fn normalize(span: &mut SpanData) {
         *description = Cow::Borrowed("");
     }
     let Some(operation) = operation else {
-        return;
+        return counted;
     };
     if span.name == operation.as_str()
         && let Some(subject) = string_value(span, operation.subject_key())
@@ -223,6 +236,7 @@ pub(crate) fn normalize(span: &mut SpanData) {
     if span.span_kind == SpanKind::Internal {
         span.span_kind = operation.default_kind();
     }
+    counted
 }
 
 /// Removes all but the last value of each key (a framework may record a key twice, e.g.
@@ -266,9 +280,9 @@ fn int_value(span: &SpanData, key: &str) -> Option<u64> {
 }
 
 /// Records what trace-genai records for its own GenAI spans, once per span (after
-/// [`normalize`]): the operation's duration and token usage in the GenAI metrics, and the
-/// response id in the index that parents feedback.
-pub(crate) fn observe(span: &SpanData) {
+/// [`normalize`]): the operation's duration and token usage in the GenAI metrics (unless
+/// `counted` by a parent already), and the response id in the index that parents feedback.
+pub(crate) fn observe(span: &SpanData, counted: bool) {
     let Some(operation) =
         string_value(span, semconv::GEN_AI_OPERATION_NAME).and_then(Operation::from_name)
     else {
@@ -276,6 +290,9 @@ pub(crate) fn observe(span: &SpanData) {
     };
     if let Some(response_id) = string_value(span, semconv::GEN_AI_RESPONSE_ID) {
         crate::global::response_index::remember(response_id, &span.span_context);
+    }
+    if counted {
+        return;
     }
     let error_type = string_value(span, semconv::ERROR_TYPE).or(match span.status {
         Status::Error { .. } => Some(semconv::ERROR_TYPE_OTHER),

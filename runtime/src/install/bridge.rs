@@ -33,7 +33,8 @@ use tracing_subscriber::filter::{Filtered, LevelFilter};
 use tracing_subscriber::layer::{Context as LayerContext, Filter};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::genai::foreign::{admit, admit_event, content_on_spans};
+use crate::genai::foreign::{COUNTED_BY_PARENT, admit, admit_event, content_on_spans};
+use crate::genai::operation::Operation;
 
 /// The name (and target) of the `tracing` span that stands for a `#[trace_genai]` span.
 const STAND_IN: &str = "trace_genai";
@@ -160,23 +161,25 @@ impl<S> Filter<S> for BridgeFilter {
     }
 }
 
-/// Marks the context a stand-in is parented to, so that the [`BridgeTracer`] knows it.
+/// Marks the context a stand-in is parented to, so that the [`BridgeTracer`] knows it,
+/// with the operation of the `#[trace_genai]` span it stands for. Spans below inherit it
+/// (down to the next `#[trace_genai]` span, which brings its own).
 #[derive(Debug, Clone, Copy)]
-struct StandInParent;
+struct StandInParent(Option<Operation>);
 
 /// A `tracing` span standing for the `#[trace_genai]` span of `cx`, when the bridge is in
 /// the current `tracing` dispatcher (and its filters let the span through); `None`
 /// otherwise, at the cost of one load when no bridge was ever built.
 #[inline]
-pub(crate) fn stand_in(cx: &Context) -> Option<tracing::Span> {
+pub(crate) fn stand_in(cx: &Context, operation: Option<Operation>) -> Option<tracing::Span> {
     if !crate::global::TRACING_BRIDGE.load(Ordering::Relaxed) {
         return None;
     }
-    stand_in_slow(cx)
+    stand_in_slow(cx, operation)
 }
 
 #[cold]
-fn stand_in_slow(cx: &Context) -> Option<tracing::Span> {
+fn stand_in_slow(cx: &Context, operation: Option<Operation>) -> Option<tracing::Span> {
     if !tracing::dispatcher::get_default(tracing::Dispatch::is::<BridgeFilter>) {
         return None;
     }
@@ -185,7 +188,7 @@ fn stand_in_slow(cx: &Context) -> Option<tracing::Span> {
         return None;
     }
     // Cannot fail: the bridge is in this dispatcher.
-    let _ = span.set_parent(cx.with_value(StandInParent));
+    let _ = span.set_parent(cx.with_value(StandInParent(operation)));
     Some(span)
 }
 
@@ -234,23 +237,41 @@ impl opentelemetry::trace::Tracer for BridgeTracer {
             for kv in builder.attributes.take().unwrap_or_default() {
                 stand_in.set_attribute(kv);
             }
-            return BridgeSpan(Inner::StandIn(stand_in));
+            return BridgeSpan {
+                inner: Inner::StandIn(stand_in),
+                details: self.details,
+            };
         }
-        if !self.details
-            && let Some(attributes) = &mut builder.attributes
-        {
-            let registry = in_registry(attributes);
-            attributes.retain(|kv| !is_noise(kv, registry));
+        if let Some(attributes) = &mut builder.attributes {
+            if !self.details {
+                let registry = in_registry(attributes);
+                attributes.retain(|kv| !is_noise(kv, registry));
+            }
+            // A framework's span of the same operation inside a `#[trace_genai]` span
+            // is the same call seen twice: the application's span already counts it.
+            if let Some(StandInParent(Some(operation))) = parent_cx.get::<StandInParent>()
+                && attributes.iter().any(|kv| {
+                    kv.key.as_str() == crate::semconv::GEN_AI_OPERATION_NAME
+                        && kv.value.as_str() == operation.as_str()
+                })
+            {
+                attributes.push(KeyValue::new(COUNTED_BY_PARENT, true));
+            }
         }
-        BridgeSpan(Inner::Sdk(
-            self.inner.build_with_context(builder, parent_cx),
-        ))
+        BridgeSpan {
+            inner: Inner::Sdk(self.inner.build_with_context(builder, parent_cx)),
+            details: self.details,
+        }
     }
 }
 
 /// A span of the [`BridgeTracer`].
 #[derive(Debug)]
-pub struct BridgeSpan(Inner);
+pub struct BridgeSpan {
+    inner: Inner,
+    /// Whether events keep code locations inside the cargo registry.
+    details: bool,
+}
 
 #[derive(Debug)]
 enum Inner {
@@ -285,11 +306,14 @@ impl opentelemetry::trace::Span for BridgeSpan {
         &mut self,
         name: T,
         timestamp: SystemTime,
-        attributes: Vec<KeyValue>,
+        mut attributes: Vec<KeyValue>,
     ) where
         T: Into<Cow<'static, str>>,
     {
-        match &mut self.0 {
+        if !self.details && in_registry(&attributes) {
+            attributes.retain(|kv| !kv.key.as_str().starts_with("code."));
+        }
+        match &mut self.inner {
             Inner::Sdk(span) => span.add_event_with_timestamp(name, timestamp, attributes),
             Inner::StandIn(stand_in) => {
                 let mut event = Event::new(name, timestamp, attributes, 0);
@@ -305,28 +329,28 @@ impl opentelemetry::trace::Span for BridgeSpan {
     }
 
     fn span_context(&self) -> &SpanContext {
-        match &self.0 {
+        match &self.inner {
             Inner::Sdk(span) => span.span_context(),
             Inner::StandIn(stand_in) => &stand_in.span_context,
         }
     }
 
     fn is_recording(&self) -> bool {
-        match &self.0 {
+        match &self.inner {
             Inner::Sdk(span) => span.is_recording(),
             Inner::StandIn(stand_in) => stand_in.cx.span().is_recording(),
         }
     }
 
     fn set_attribute(&mut self, attribute: KeyValue) {
-        match &mut self.0 {
+        match &mut self.inner {
             Inner::Sdk(span) => span.set_attribute(attribute),
             Inner::StandIn(stand_in) => stand_in.set_attribute(attribute),
         }
     }
 
     fn set_status(&mut self, status: Status) {
-        match &mut self.0 {
+        match &mut self.inner {
             Inner::Sdk(span) => span.set_status(status),
             // The GenAI span's status is its function's outcome; the bridge closes the
             // stand-in with `Unset`.
@@ -338,21 +362,21 @@ impl opentelemetry::trace::Span for BridgeSpan {
     where
         T: Into<Cow<'static, str>>,
     {
-        match &mut self.0 {
+        match &mut self.inner {
             Inner::Sdk(span) => span.update_name(new_name),
             Inner::StandIn(_) => {}
         }
     }
 
     fn add_link(&mut self, span_context: SpanContext, attributes: Vec<KeyValue>) {
-        match &mut self.0 {
+        match &mut self.inner {
             Inner::Sdk(span) => span.add_link(span_context, attributes),
             Inner::StandIn(_) => {}
         }
     }
 
     fn end_with_timestamp(&mut self, timestamp: SystemTime) {
-        match &mut self.0 {
+        match &mut self.inner {
             Inner::Sdk(span) => span.end_with_timestamp(timestamp),
             // The GenAI span ends with its function.
             Inner::StandIn(_) => {}

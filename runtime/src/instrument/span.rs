@@ -399,7 +399,7 @@ impl Active {
         crate::install::testing::span_started(&parent, &cx);
         #[cfg(feature = "tracing")]
         {
-            self.bridge = crate::install::bridge::stand_in(&cx);
+            self.bridge = crate::install::bridge::stand_in(&cx, meta.operation);
         }
         self.cx = Some(cx);
         self.recording = recording;

@@ -59,9 +59,9 @@ impl SpanProcessor for SharedProcessor {
     /// content policy first.
     fn on_end(&self, mut span: SpanData) {
         if crate::genai::foreign::is_foreign(&span) {
-            crate::genai::foreign::normalize(&mut span);
+            let counted = crate::genai::foreign::normalize(&mut span);
             if self.first {
-                crate::genai::foreign::observe(&span);
+                crate::genai::foreign::observe(&span, counted);
             }
         }
         self.processor.on_end(span);
