@@ -15,12 +15,8 @@ use trace_genai::config::Config;
 use trace_genai::{ShutdownError, Telemetry, TelemetryBuilder, trace_genai};
 
 fn env(vars: &[(&str, String)]) -> Config {
-    let vars: Vec<(String, String)> = vars
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), v.clone()))
-        .collect();
-    Config::from_lookup(move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
-        .unwrap()
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    trace_genai_tests::harness::config(&vars).unwrap()
 }
 
 fn builder(vars: &[(&str, String)]) -> TelemetryBuilder {

@@ -19,12 +19,8 @@ use trace_genai::{ContentCapture, GenAiResponse, Telemetry, record_user_feedback
 const WAIT: Duration = Duration::from_secs(10);
 
 fn config(vars: &[(&str, String)]) -> Config {
-    let vars: Vec<(String, String)> = vars
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), v.clone()))
-        .collect();
-    Config::from_lookup(move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
-        .unwrap()
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    trace_genai_tests::harness::config(&vars).unwrap()
 }
 
 struct Answer {

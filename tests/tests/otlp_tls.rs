@@ -23,12 +23,8 @@ fn chat(input: &str) -> String {
 }
 
 fn env(vars: &[(&str, String)]) -> Config {
-    let vars: Vec<(String, String)> = vars
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), v.clone()))
-        .collect();
-    Config::from_lookup(move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
-        .unwrap()
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    trace_genai_tests::harness::config(&vars).unwrap()
 }
 
 /// The plaintext receiver port of `protocol`, and the protocol's variable value.

@@ -12,12 +12,7 @@ use trace_genai::console::ConsoleExporter;
 use trace_genai::{ConsoleFormat, SamplerConfig, Telemetry, trace_genai};
 
 fn env(vars: &'static [(&'static str, &'static str)]) -> Config {
-    Config::from_lookup(|name| {
-        vars.iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| (*value).to_owned())
-    })
-    .unwrap()
+    trace_genai_tests::harness::config(vars).unwrap()
 }
 
 #[trace_genai(invoke_agent, agent = "planner")]
