@@ -281,3 +281,111 @@ fn genai_content_is_exported_when_both_policies_allow_it() {
         "{chats:#?}"
     );
 }
+
+/// rig's `get_weather` tool, as an application declares it.
+struct GetWeather;
+
+impl rig_agent::tool::Tool for GetWeather {
+    const NAME: &'static str = "get_weather";
+    type Args = serde_json::Value;
+    type Output = String;
+    type Error = std::io::Error;
+
+    fn description(&self) -> String {
+        "The current weather in a city.".to_owned()
+    }
+
+    fn parameters(&self) -> serde_json::Value {
+        serde_json::json!({
+            "type": "object",
+            "properties": { "city": { "type": "string" } },
+            "required": ["city"],
+        })
+    }
+
+    async fn call(
+        &self,
+        _context: &mut rig_agent::tool::ToolContext,
+        _args: serde_json::Value,
+    ) -> Result<String, std::io::Error> {
+        Ok("sunny, 24 °C".to_owned())
+    }
+}
+
+#[trace_genai::trace_genai(invoke_agent, agent = "in-process-agent")]
+async fn ask(agent: &rig_agent::Agent, question: &str) -> Option<String> {
+    let response = agent.prompt(question).max_turns(3).await.ok()?;
+    response
+        .completion_calls
+        .last()
+        .and_then(|call| call.response_id.clone())
+}
+
+/// The same in this process, as an application's test would: rig as a library, telemetry
+/// installed in code and sent over OTLP/HTTP, the bridge as the thread's subscriber.
+#[test]
+fn rig_in_process_one_trace_feedback_under_its_chat_span() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    let _serial = trace_genai_tests::harness::serial();
+    let server = trace_genai_examples::openai_stand_in::OpenAiStandIn::start();
+    let receiver = OtlpReceiver::start();
+    let telemetry = trace_genai_tests::harness::builder(&[
+        (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            receiver.http_endpoint().as_str(),
+        ),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+    ])
+    .install()
+    .unwrap();
+    let model = rig_core::providers::openai::OpenAIConfig::new("not-needed")
+        .with_base_url(server.base_url())
+        .client()
+        .chat("gpt-4o-mini");
+    let agent = rig_agent::AgentBuilder::new(model)
+        .name("in-process-agent")
+        .preamble("You are a weather assistant.")
+        .tool(GetWeather)
+        .record_content_telemetry(true)
+        .build();
+    let subscriber = tracing_subscriber::registry().with(telemetry.tracing_layer());
+    let response_id = tracing::subscriber::with_default(subscriber, || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(ask(&agent, "What is the weather in Paris?"))
+    })
+    .expect("rig reports the response id of its last model call");
+    trace_genai::record_user_feedback(&response_id, -1.0, Some("wrong city")).unwrap();
+    telemetry.shutdown().unwrap();
+
+    let spans = receiver.wait_for_spans(4, WAIT);
+    assert_one_trace_nothing_twice(&spans);
+    let agent_span = named(&spans, "invoke_agent in-process-agent")[0];
+    let chat = named(&spans, "chat gpt-4o-mini")
+        .into_iter()
+        .find(|s| s.attr("gen_ai.response.id").and_then(AttrValue::as_str) == Some(&response_id))
+        .expect("rig's chat span with the response id");
+    assert_eq!(chat.parent_span_id, agent_span.span_id);
+    assert_chat_span(chat);
+    let logs = receiver.wait_for_logs(1, WAIT);
+    let feedback = logs
+        .iter()
+        .find(|log| log.event_name == "gen_ai.evaluation.user_feedback")
+        .expect("the feedback event");
+    assert_eq!(
+        (feedback.trace_id.as_str(), feedback.span_id.as_str()),
+        (chat.trace_id.as_str(), chat.span_id.as_str())
+    );
+    let exported = everything(&receiver);
+    for text in [
+        "weather assistant",
+        "What is the weather",
+        "sunny, 24",
+        "wrong city",
+    ] {
+        assert!(!exported.contains(text), "{text:?} was exported");
+    }
+}
