@@ -44,14 +44,21 @@ fn run(example: &str, receiver: &OtlpReceiver, env: &[(&str, &str)]) -> Output {
     output
 }
 
-/// Everything the receiver holds, as text: spans with their events, log records, metrics.
-fn everything(receiver: &OtlpReceiver) -> String {
-    format!(
+/// None of `texts` in anything the receiver holds: spans with their events, log records,
+/// metrics.
+fn assert_no_content(receiver: &OtlpReceiver, texts: &[&str]) {
+    let exported = format!(
         "{:?}\n{:?}\n{:?}",
         receiver.spans(),
         receiver.log_records(),
         receiver.metrics()
-    )
+    );
+    for text in texts {
+        assert!(
+            !exported.contains(text),
+            "{text:?} was exported: {exported}"
+        );
+    }
 }
 
 fn named<'a>(spans: &'a [ReceivedSpan], name: &str) -> Vec<&'a ReceivedSpan> {
@@ -177,13 +184,7 @@ fn a_rig_agent_run_is_one_trace_under_the_application_span_without_content() {
     assert!(usage.iter().all(|(count, _)| *count == 2), "{usage:?}");
 
     // Under the default policy, no content anywhere.
-    let exported = everything(&receiver);
-    for text in CONTENT {
-        assert!(
-            !exported.contains(text),
-            "{text:?} was exported: {exported}"
-        );
-    }
+    assert_no_content(&receiver, &CONTENT);
 }
 
 #[test]
@@ -252,13 +253,7 @@ fn genai_chat_calls_nest_with_typed_attributes_metrics_and_no_content() {
         2,
         "{durations:?}"
     );
-    let exported = everything(&receiver);
-    for text in CONTENT {
-        assert!(
-            !exported.contains(text),
-            "{text:?} was exported: {exported}"
-        );
-    }
+    assert_no_content(&receiver, &CONTENT);
 }
 
 #[test]
@@ -379,13 +374,13 @@ fn rig_in_process_one_trace_feedback_under_its_chat_span() {
         (feedback.trace_id.as_str(), feedback.span_id.as_str()),
         (chat.trace_id.as_str(), chat.span_id.as_str())
     );
-    let exported = everything(&receiver);
-    for text in [
-        "weather assistant",
-        "What is the weather",
-        "sunny, 24",
-        "wrong city",
-    ] {
-        assert!(!exported.contains(text), "{text:?} was exported");
-    }
+    assert_no_content(
+        &receiver,
+        &[
+            "weather assistant",
+            "What is the weather",
+            "sunny, 24",
+            "wrong city",
+        ],
+    );
 }
