@@ -96,7 +96,7 @@
 //! | `otlp-http` | yes | OTLP over HTTP, protobuf and JSON (reqwest) |
 //! | `azure-monitor` | no | Azure Monitor / Application Insights from a connection string |
 //! | `tokio` | yes | `context::spawn` and `context::spawn_blocking` |
-//! | `tracing` | no | `Telemetry::tracing_layer`: `tracing` spans and GenAI spans in one trace |
+//! | `tracing` | no | `Telemetry::tracing_layer`: `tracing` spans (yours, and frameworks' such as rig and genai) and GenAI spans in one trace, under the content policy |
 //! | `async-openai` | no | [`GenAiRequest`], [`GenAiResponse`] and [`message::OutputMessages`] for async-openai's chat types |
 //! | `testing` | no | [`testing::capture`]: each test sees exactly the spans and events its own code produced, also under parallel tests; and the OpenTelemetry SDK's in-memory exporter |
 //!
