@@ -150,6 +150,7 @@ const COMPILED_FEATURES: &[(&str, bool)] = &[
     ("otlp-grpc", cfg!(feature = "otlp-grpc")),
     ("otlp-http", cfg!(feature = "otlp-http")),
     ("azure-monitor", cfg!(feature = "azure-monitor")),
+    ("azure-ai-project", cfg!(feature = "azure-ai-project")),
 ];
 
 /// The cargo feature a destination needs, when it is not compiled in.
@@ -376,6 +377,9 @@ mod otlp;
 
 #[cfg(feature = "azure-monitor")]
 mod azure;
+
+#[cfg(feature = "azure-ai-project")]
+pub mod azure_project;
 
 #[cfg(test)]
 mod tests;
