@@ -16,6 +16,7 @@
 
 pub mod azure;
 pub mod examples;
+pub mod foundry;
 pub mod harness;
 pub mod receiver;
 pub mod tls;
