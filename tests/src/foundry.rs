@@ -211,25 +211,7 @@ async fn handle(request: Request<Incoming>, shared: Shared) -> Result<HttpRespon
     };
 
     if path == FoundryStandIn::token_path() {
-        let accepted = method == "POST"
-            && received.form.get("grant_type").map(String::as_str) == Some("client_credentials")
-            && received.form.get("client_id").map(String::as_str) == Some(CLIENT_ID)
-            && received.form.get("client_secret").map(String::as_str) == Some(CLIENT_SECRET);
-        return Ok(if accepted {
-            respond(
-                200,
-                &json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": TOKEN}),
-            )
-        } else {
-            respond(
-                401,
-                &json!({
-                    "error": "invalid_client",
-                    "error_description": "AADSTS7000215: Invalid client secret provided.",
-                    "error_codes": [7_000_215],
-                }),
-            )
-        });
+        return Ok(token_answer(&method, &received.form));
     }
 
     let base = format!("/api/projects/{PROJECT}/connections");
@@ -239,21 +221,6 @@ async fn handle(request: Request<Incoming>, shared: Shared) -> Result<HttpRespon
             &json!({"error": {"code": "Unauthorized", "message": "no valid bearer token"}}),
         ));
     }
-    let connection = |key: Option<&str>| {
-        let mut credentials = json!({"type": "ApiKey"});
-        if let Some(key) = key {
-            credentials["key"] = json!(key);
-        }
-        json!({
-            "name": CONNECTION,
-            "id": format!("/subscriptions/x/resourceGroups/y/providers/Microsoft.CognitiveServices/accounts/z/projects/{PROJECT}/connections/{CONNECTION}"),
-            "type": "AppInsights",
-            "target": "/subscriptions/x/resourceGroups/y/providers/microsoft.insights/components/demo",
-            "isDefault": true,
-            "credentials": credentials,
-            "metadata": {},
-        })
-    };
     let answer = match (&project, method.as_str(), path.as_str()) {
         (Project::Status(status), _, _) => respond(
             *status,
@@ -264,11 +231,7 @@ async fn handle(request: Request<Incoming>, shared: Shared) -> Result<HttpRespon
             respond(200, &json!({"value": [connection(None)]}))
         }
         (Project::NoConnection, "GET", p) if p == base => respond(200, &json!({"value": []})),
-        (_, "GET", p) if p == base => {
-            let mut listed = connection(None);
-            listed["credentials"] = json!({"type": "ApiKey"});
-            respond(200, &json!({"value": [listed]}))
-        }
+        (_, "GET", p) if p == base => respond(200, &json!({"value": [connection(None)]})),
         (Project::Connected(key) | Project::Slow(key, _), "POST", p)
             if p == format!("{base}/{CONNECTION}/getConnectionWithCredentials") =>
         {
@@ -285,4 +248,46 @@ async fn handle(request: Request<Incoming>, shared: Shared) -> Result<HttpRespon
         ),
     };
     Ok(answer)
+}
+
+/// The token endpoint's answer: a token for the stand-in's client id and secret, else
+/// Microsoft Entra ID's refusal.
+fn token_answer(method: &str, form: &BTreeMap<String, String>) -> HttpResponse {
+    let field = |name: &str| form.get(name).map(String::as_str);
+    let accepted = method == "POST"
+        && field("grant_type") == Some("client_credentials")
+        && field("client_id") == Some(CLIENT_ID)
+        && field("client_secret") == Some(CLIENT_SECRET);
+    if accepted {
+        respond(
+            200,
+            &json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": TOKEN}),
+        )
+    } else {
+        respond(
+            401,
+            &json!({
+                "error": "invalid_client",
+                "error_description": "AADSTS7000215: Invalid client secret provided.",
+                "error_codes": [7_000_215],
+            }),
+        )
+    }
+}
+
+/// The project's Application Insights connection, with `key` in its credentials when given.
+fn connection(key: Option<&str>) -> serde_json::Value {
+    let mut credentials = json!({"type": "ApiKey"});
+    if let Some(key) = key {
+        credentials["key"] = json!(key);
+    }
+    json!({
+        "name": CONNECTION,
+        "id": format!("/subscriptions/x/resourceGroups/y/providers/Microsoft.CognitiveServices/accounts/z/projects/{PROJECT}/connections/{CONNECTION}"),
+        "type": "AppInsights",
+        "target": "/subscriptions/x/resourceGroups/y/providers/microsoft.insights/components/demo",
+        "isDefault": true,
+        "credentials": credentials,
+        "metadata": {},
+    })
 }

@@ -41,9 +41,8 @@ fn data_plane(requests: &[Received]) -> Vec<&Received> {
 fn lookup_failure(
     result: Result<trace_genai::Telemetry, InitError>,
 ) -> (AzureProjectStep, AzureProjectFailure, String) {
-    let error = match result {
-        Ok(_) => panic!("the install should fail"),
-        Err(error) => error,
+    let Err(error) = result else {
+        panic!("the install should fail")
     };
     let text = format!("{error} {error:?}");
     for secret in [

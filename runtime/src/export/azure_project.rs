@@ -39,7 +39,7 @@ use crate::config::{AzureProjectConfig, Config};
 
 mod credential;
 
-/// azure_core's credential trait: implement it, or take any credential of `azure_identity`,
+/// `azure_core`'s credential trait: implement it, or take any credential of `azure_identity`,
 /// to choose how the lookup authenticates.
 pub use azure_core::credentials::TokenCredential;
 
@@ -424,24 +424,24 @@ mod tests {
 
     #[test]
     fn urls_encode_the_connection_name_and_carry_the_api_version() {
-        let url = url(
+        let credentials = url(
             "https://a.services.ai.azure.com/api/projects/p/",
             &["connections", "my insights", "getConnectionWithCredentials"],
             &[],
         )
         .unwrap();
         assert_eq!(
-            url.as_str(),
+            credentials.as_str(),
             "https://a.services.ai.azure.com/api/projects/p/connections/my%20insights/getConnectionWithCredentials?api-version=v1"
         );
-        let url = url(
+        let list = url(
             "https://a.services.ai.azure.com/api/projects/p",
             &["connections"],
             &[("connectionType", "AppInsights")],
         )
         .unwrap();
         assert_eq!(
-            url.as_str(),
+            list.as_str(),
             "https://a.services.ai.azure.com/api/projects/p/connections?connectionType=AppInsights&api-version=v1"
         );
     }

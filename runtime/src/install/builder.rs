@@ -397,42 +397,18 @@ impl TelemetryBuilder {
             found: Vec::new(),
         };
 
-        let destinations = match self.destinations {
-            Some(requested) => {
-                let resolved = requested
-                    .into_iter()
-                    .map(|requested| {
-                        resolve(requested, &config, &mut |endpoint| {
-                            projects.connection_string(endpoint, &config, &settings, &mut runtimes)
-                        })
+        let destinations = if let Some(requested) = self.destinations {
+            let resolved = requested
+                .into_iter()
+                .map(|requested| {
+                    resolve(requested, &config, &mut |endpoint| {
+                        projects.connection_string(endpoint, &config, &settings, &mut runtimes)
                     })
-                    .collect::<Result<Vec<_>, _>>()?;
-                [resolved.clone(), resolved.clone(), resolved]
-            }
-            None => {
-                let mut config = config.clone();
-                if let Some(endpoint) = config.azure_ai_project_lookup().map(str::to_owned) {
-                    if cfg!(feature = "azure-ai-project") {
-                        config.azure_connection_string = Some(projects.connection_string(
-                            &endpoint,
-                            &config,
-                            &settings,
-                            &mut runtimes,
-                        )?);
-                    } else {
-                        report_warnings(&[format!(
-                            "{} is set, but trace-genai was built without the feature `azure-ai-project`: it is ignored",
-                            crate::config::AZURE_AI_PROJECT_ENDPOINT
-                        )]);
-                        config.azure_ai_project.endpoint = None;
-                    }
-                }
-                [
-                    config.destinations(Signal::Traces)?,
-                    config.destinations(Signal::Logs)?,
-                    config.destinations(Signal::Metrics)?,
-                ]
-            }
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            [resolved.clone(), resolved.clone(), resolved]
+        } else {
+            projects.configured_destinations(&config, &settings, &mut runtimes)?
         };
         let [traces, logs, metrics] = &destinations;
 
@@ -664,6 +640,34 @@ struct Projects {
 }
 
 impl Projects {
+    /// The destinations the configuration names for each signal, after looking up the
+    /// connection string of the Azure AI Foundry project that is the only destination.
+    fn configured_destinations(
+        &mut self,
+        config: &Config,
+        settings: &ExportSettings,
+        runtimes: &mut Runtimes,
+    ) -> Result<[Vec<Destination>; 3], InitError> {
+        let mut config = config.clone();
+        if let Some(endpoint) = config.azure_ai_project_lookup().map(str::to_owned) {
+            if cfg!(feature = "azure-ai-project") {
+                config.azure_connection_string =
+                    Some(self.connection_string(&endpoint, &config, settings, runtimes)?);
+            } else {
+                report_warnings(&[format!(
+                    "{} is set, but trace-genai was built without the feature `azure-ai-project`: it is ignored",
+                    crate::config::AZURE_AI_PROJECT_ENDPOINT
+                )]);
+                config.azure_ai_project.endpoint = None;
+            }
+        }
+        Ok([
+            config.destinations(Signal::Traces)?,
+            config.destinations(Signal::Logs)?,
+            config.destinations(Signal::Metrics)?,
+        ])
+    }
+
     /// The connection string of the project at `endpoint`, looked up on the export runtime
     /// the first time.
     #[cfg_attr(

@@ -13,7 +13,7 @@ use crate::config::AzureProjectConfig;
 use crate::config::azure_project::AzureProjectFailure;
 use crate::config::error::ExportFailure;
 
-/// azure_core's HTTP client trait over trace-genai's reqwest client.
+/// `azure_core`'s HTTP client trait over trace-genai's reqwest client.
 #[derive(Debug)]
 pub(super) struct Transport(pub(super) reqwest::Client);
 
@@ -214,7 +214,7 @@ pub(super) fn token_failure(error: &Error) -> AzureProjectFailure {
     AzureProjectFailure::NoCredential(one_line(error))
 }
 
-/// An error's text on one line, without the troubleshooting links azure_identity appends.
+/// An error's text on one line, without the troubleshooting links `azure_identity` appends.
 fn one_line(error: &Error) -> String {
     error
         .to_string()
