@@ -428,3 +428,62 @@ fn the_plain_function_returns_the_connection_string_on_any_executor() {
     let found = runtime.block_on(lookup.connection_string()).unwrap();
     assert_eq!(found.expose(), insights.connection_string());
 }
+
+/// The `foundry` example binary with exactly `vars` as its telemetry environment.
+fn run_example(vars: &[(&str, &str)]) -> std::process::Output {
+    let mut command = trace_genai_tests::examples::without_telemetry_env(
+        trace_genai_tests::examples::example_binary("foundry"),
+    );
+    command.envs(vars.iter().copied()).output().unwrap()
+}
+
+#[test]
+fn the_example_sends_to_the_projects_application_insights_or_says_what_to_set() {
+    let output = run_example(&[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        stdout.contains("AZURE_AI_PROJECT_ENDPOINT is not set") && stdout.contains("az login"),
+        "{stdout}"
+    );
+
+    let insights = AzureStandIn::start();
+    let project = FoundryStandIn::start(Project::Connected(insights.connection_string()));
+    // Both stand-ins' CAs, as a user's PEM bundle (`SSL_CERT_FILE`, the README's way on Linux).
+    let dir = trace_genai_tests::tls::temp_dir("foundry-example");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bundle = dir.join("cas.pem");
+    std::fs::write(
+        &bundle,
+        format!(
+            "{}\n{}",
+            project.ca_certificate_pem(),
+            insights.ca_certificate_pem()
+        ),
+    )
+    .unwrap();
+    let stand_in_vars = project.vars();
+    let bundle = bundle.to_str().unwrap();
+    let output = run_example(&vars(&stand_in_vars, &[("SSL_CERT_FILE", bundle)]));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Good news: sunny and 24 °C in Paris."),
+        "{stdout}"
+    );
+    assert_eq!(data_plane(&project.requests()).len(), 2);
+    let envelopes = insights.wait_for_envelopes(3, Duration::from_secs(10));
+    for name in [
+        "invoke_agent travel-planner",
+        "execute_tool get_weather",
+        "chat gpt-4o",
+    ] {
+        assert!(
+            envelopes
+                .iter()
+                .any(|e| e["data"]["baseData"]["name"] == name),
+            "no {name}: {envelopes:#?}"
+        );
+    }
+}
