@@ -150,7 +150,6 @@ const COMPILED_FEATURES: &[(&str, bool)] = &[
     ("otlp-grpc", cfg!(feature = "otlp-grpc")),
     ("otlp-http", cfg!(feature = "otlp-http")),
     ("azure-monitor", cfg!(feature = "azure-monitor")),
-    ("azure-ai-project", cfg!(feature = "azure-ai-project")),
 ];
 
 /// The cargo feature a destination needs, when it is not compiled in.
