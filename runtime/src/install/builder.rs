@@ -170,9 +170,8 @@ impl TelemetryBuilder {
     /// Adds Azure Monitor with the connection string of the Application Insights resource
     /// connected to this Azure AI Foundry project
     /// (`https://{account}.services.ai.azure.com/api/projects/{project}`), looked up once,
-    /// at install, as the Azure SDKs do (feature `azure-ai-project`; see
-    /// [`trace_genai::azure`](crate#cargo-features) for the calls and the default
-    /// credential chain).
+    /// at install, as the Azure SDKs do (feature `azure-ai-project`; the module
+    /// `trace_genai::azure` describes the calls and the default credential chain).
     ///
     /// The lookup runs on trace-genai's own runtime thread within its time limit
     /// ([`with_azure_ai_project_timeout`](Self::with_azure_ai_project_timeout)); a failure
