@@ -278,6 +278,62 @@ mod tests {
     }
 
     #[test]
+    fn the_project_is_looked_up_only_when_no_other_destination_is_configured() {
+        let project = "https://a.services.ai.azure.com/api/projects/p";
+        let lookup = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            crate::config::Config::from_lookup(move |name| {
+                vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            })
+            .unwrap()
+            .azure_ai_project_lookup()
+            .map(str::to_owned)
+        };
+        let otlp = ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4317");
+        let endpoint = (AZURE_AI_PROJECT_ENDPOINT, project);
+        assert_eq!(lookup(&[endpoint]).as_deref(), Some(project));
+        assert_eq!(lookup(&[]), None);
+        assert_eq!(lookup(&[endpoint, otlp]), None);
+        assert_eq!(
+            lookup(&[
+                endpoint,
+                (
+                    "APPLICATIONINSIGHTS_CONNECTION_STRING",
+                    "InstrumentationKey=k"
+                )
+            ]),
+            None
+        );
+        assert_eq!(
+            lookup(&[endpoint, ("OTEL_TRACES_EXPORTER", "console")]).as_deref(),
+            Some(project),
+            "logs and metrics still choose automatically"
+        );
+        assert_eq!(
+            lookup(&[
+                endpoint,
+                otlp,
+                ("OTEL_TRACES_EXPORTER", "otlp,azure_monitor")
+            ])
+            .as_deref(),
+            Some(project),
+            "azure_monitor named with only the project to send to"
+        );
+        assert_eq!(
+            lookup(&[
+                endpoint,
+                ("OTEL_TRACES_EXPORTER", "console"),
+                ("OTEL_LOGS_EXPORTER", "none"),
+                ("OTEL_METRICS_EXPORTER", "none")
+            ]),
+            None
+        );
+    }
+
+    #[test]
     fn the_client_secret_is_never_printed() {
         let config = read_from(&[(AZURE_CLIENT_SECRET, "s3cr3t")]).unwrap();
         assert!(!format!("{config:?}").contains("s3cr3t"));

@@ -157,7 +157,9 @@ impl FoundryProject {
         };
         // The bearer token never follows a redirect.
         let client = super::azure::http_client(
-            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()),
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("trace-genai/", env!("CARGO_PKG_VERSION"))),
             &self.root_certificates,
             self.client_identity.as_ref(),
         )?;
@@ -332,7 +334,15 @@ async fn calls(
     )
     .map_err(|failure| (step, failure))?;
     let connection = steps
-        .run(step, answer(client.post(credentials_url), bearer))
+        .run(
+            step,
+            answer(
+                client
+                    .post(credentials_url)
+                    .header(http::header::CONTENT_LENGTH, "0"),
+                bearer,
+            ),
+        )
         .await?;
     connection_string(&name, &connection).map_err(|failure| (step, failure))
 }
@@ -363,7 +373,6 @@ async fn answer(
     let response = request
         .bearer_auth(bearer)
         .header(http::header::ACCEPT, "application/json")
-        .header(http::header::CONTENT_LENGTH, "0")
         .send()
         .await
         .map_err(|error| {

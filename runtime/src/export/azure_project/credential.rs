@@ -15,10 +15,10 @@ use crate::config::error::ExportFailure;
 
 /// `azure_core`'s HTTP client trait over trace-genai's reqwest client.
 #[derive(Debug)]
-pub(super) struct Transport(pub(super) reqwest::Client);
+struct ReqwestTransport(reqwest::Client);
 
 #[async_trait::async_trait]
-impl HttpClient for Transport {
+impl HttpClient for ReqwestTransport {
     async fn execute_request(&self, request: &Request) -> azure_core::Result<AsyncRawResponse> {
         let method = reqwest::Method::from_bytes(request.method().as_str().as_bytes())
             .map_err(|error| Error::with_error(ErrorKind::Other, error, "an unknown method"))?;
@@ -65,9 +65,9 @@ fn client_options(config: &AzureProjectConfig, client: &reqwest::Client) -> Clie
         Arc::new(azure_core::cloud::CloudConfiguration::Custom(custom))
     });
     ClientOptions {
-        transport: Some(azure_core::http::Transport::new(Arc::new(Transport(
-            client.clone(),
-        )))),
+        transport: Some(azure_core::http::Transport::new(Arc::new(
+            ReqwestTransport(client.clone()),
+        ))),
         retry: RetryOptions::none(),
         cloud,
         ..ClientOptions::default()
@@ -102,10 +102,12 @@ impl TokenCredential for Chain {
                 Err(error) => unavailable.push(format!("{}: {}", source.name, one_line(&error))),
             }
         }
-        Err(Error::with_message(
-            ErrorKind::Credential,
-            unavailable.join("; "),
-        ))
+        let reason = if unavailable.is_empty() {
+            "no credential could be set up here".to_owned()
+        } else {
+            unavailable.join("; ")
+        };
+        Err(Error::with_message(ErrorKind::Credential, reason))
     }
 }
 
