@@ -7,7 +7,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use trace_genai::{AzureProjectFailure, AzureProjectStep, InitError, trace_genai};
+use trace_genai::{
+    AzureProjectFailure, AzureProjectStep, InitError, TelemetryBuilder, trace_genai,
+};
 use trace_genai_tests::azure::{self, AzureStandIn};
 use trace_genai_tests::foundry::{self, FoundryStandIn, Project, Received};
 use trace_genai_tests::harness::{builder, serial};
@@ -27,6 +29,22 @@ fn vars<'a>(
         .copied()
         .chain(stand_in.iter().map(|(name, value)| (*name, value.as_str())))
         .collect()
+}
+
+/// A builder with the stand-in's client-secret variables (`extra` first: they win),
+/// trusting the project's CA and, when given, Application Insights'.
+fn against(
+    project: &FoundryStandIn,
+    insights: Option<&AzureStandIn>,
+    extra: &[(&'static str, &str)],
+) -> TelemetryBuilder {
+    let stand_in_vars = project.vars();
+    let mut builder =
+        builder(&vars(&stand_in_vars, extra)).with_root_certificate(project.ca_certificate_pem());
+    if let Some(insights) = insights {
+        builder = builder.with_root_certificate(insights.ca_certificate_pem());
+    }
+    builder
 }
 
 fn data_plane(requests: &[Received]) -> Vec<&Received> {
@@ -63,11 +81,8 @@ fn the_client_secret_flow_finds_the_connection_string_and_spans_arrive_under_it(
     let _serial = serial();
     let insights = AzureStandIn::start();
     let project = FoundryStandIn::start(Project::Connected(insights.connection_string()));
-    let stand_in_vars = project.vars();
     // No destination in code and none in the environment but the project: what `init()` does.
-    let telemetry = builder(&vars(&stand_in_vars, &[]))
-        .with_root_certificate(project.ca_certificate_pem())
-        .with_root_certificate(insights.ca_certificate_pem())
+    let telemetry = against(&project, Some(&insights), &[])
         .with_service_name("foundry-app")
         .install()
         .unwrap();
@@ -124,13 +139,13 @@ fn with_azure_ai_project_in_code_looks_up_the_same_way() {
     let _serial = serial();
     let insights = AzureStandIn::start();
     let project = FoundryStandIn::start(Project::Connected(insights.connection_string()));
-    let stand_in_vars = project.vars();
-    let mut env = vars(&stand_in_vars, &[]);
-    env.retain(|(name, _)| *name != "AZURE_AI_PROJECT_ENDPOINT");
-    let telemetry = builder(&env)
+    // The project given in code wins over the one in the environment.
+    let elsewhere = [(
+        "AZURE_AI_PROJECT_ENDPOINT",
+        "https://127.0.0.1:9/api/projects/not-this-one",
+    )];
+    let telemetry = against(&project, Some(&insights), &elsewhere)
         .with_azure_ai_project(project.project_endpoint())
-        .with_root_certificate(project.ca_certificate_pem())
-        .with_root_certificate(insights.ca_certificate_pem())
         .install()
         .unwrap();
     assert_eq!(data_plane(&project.requests()).len(), 2);
@@ -148,16 +163,14 @@ fn an_explicit_connection_string_or_destination_wins_over_the_project() {
     let _serial = serial();
     let insights = AzureStandIn::start();
     let project = FoundryStandIn::start(Project::Status(500));
-    let stand_in_vars = project.vars();
     let connection_string = insights.connection_string();
-    let env = vars(
-        &stand_in_vars,
+    let telemetry = against(
+        &project,
+        Some(&insights),
         &[("APPLICATIONINSIGHTS_CONNECTION_STRING", &connection_string)],
-    );
-    let telemetry = builder(&env)
-        .with_root_certificate(insights.ca_certificate_pem())
-        .install()
-        .unwrap();
+    )
+    .install()
+    .unwrap();
     chat("hello").unwrap();
     telemetry.shutdown().unwrap();
     assert!(
@@ -167,7 +180,7 @@ fn an_explicit_connection_string_or_destination_wins_over_the_project() {
     );
 
     // A destination given in code: the console; the project is not asked either.
-    let telemetry = builder(&vars(&stand_in_vars, &[]))
+    let telemetry = against(&project, None, &[])
         .with_no_exporter()
         .install()
         .unwrap();
@@ -179,12 +192,7 @@ fn an_explicit_connection_string_or_destination_wins_over_the_project() {
 fn a_project_without_application_insights_says_where_to_connect_one() {
     let _serial = serial();
     let project = FoundryStandIn::start(Project::NoConnection);
-    let stand_in_vars = project.vars();
-    let (step, failure, text) = lookup_failure(
-        builder(&vars(&stand_in_vars, &[]))
-            .with_root_certificate(project.ca_certificate_pem())
-            .install(),
-    );
+    let (step, failure, text) = lookup_failure(against(&project, None, &[]).install());
     assert_eq!(step, AzureProjectStep::ListConnections);
     assert_eq!(failure, AzureProjectFailure::NoApplicationInsights);
     assert!(text.contains("Tracing page"), "{text}");
@@ -195,12 +203,7 @@ fn a_project_without_application_insights_says_where_to_connect_one() {
 fn empty_credentials_have_their_own_message() {
     let _serial = serial();
     let project = FoundryStandIn::start(Project::EmptyCredentials);
-    let stand_in_vars = project.vars();
-    let (step, failure, text) = lookup_failure(
-        builder(&vars(&stand_in_vars, &[]))
-            .with_root_certificate(project.ca_certificate_pem())
-            .install(),
-    );
+    let (step, failure, text) = lookup_failure(against(&project, None, &[]).install());
     assert_eq!(step, AzureProjectStep::ConnectionCredentials);
     assert_eq!(
         failure,
@@ -220,12 +223,7 @@ fn refusals_of_the_project_and_of_entra_id_are_told_apart() {
         (404, AzureProjectFailure::ProjectNotFound),
     ] {
         let project = FoundryStandIn::start(Project::Status(status));
-        let stand_in_vars = project.vars();
-        let (step, failure, _) = lookup_failure(
-            builder(&vars(&stand_in_vars, &[]))
-                .with_root_certificate(project.ca_certificate_pem())
-                .install(),
-        );
+        let (step, failure, _) = lookup_failure(against(&project, None, &[]).install());
         assert_eq!(
             (step, failure),
             (AzureProjectStep::ListConnections, expected)
@@ -233,13 +231,8 @@ fn refusals_of_the_project_and_of_entra_id_are_told_apart() {
     }
 
     let project = FoundryStandIn::start(Project::NoConnection);
-    let stand_in_vars = project.vars();
-    let env = vars(&stand_in_vars, &[("AZURE_CLIENT_SECRET", "a-wrong-secret")]);
-    let (step, failure, text) = lookup_failure(
-        builder(&env)
-            .with_root_certificate(project.ca_certificate_pem())
-            .install(),
-    );
+    let env = &[("AZURE_CLIENT_SECRET", "a-wrong-secret")];
+    let (step, failure, text) = lookup_failure(against(&project, None, env).install());
     assert_eq!(step, AzureProjectStep::Token);
     assert!(
         matches!(&failure, AzureProjectFailure::TokenRefused(reason) if reason.contains("AADSTS7000215")),
@@ -256,17 +249,9 @@ fn a_slow_project_is_given_up_on_at_the_time_limit() {
         "InstrumentationKey=x".to_owned(),
         Duration::from_secs(5),
     ));
-    let stand_in_vars = project.vars();
-    let env = vars(
-        &stand_in_vars,
-        &[("TRACE_GENAI_AZURE_AI_PROJECT_TIMEOUT", "400")],
-    );
+    let env = &[("TRACE_GENAI_AZURE_AI_PROJECT_TIMEOUT", "400")];
     let started = Instant::now();
-    let (step, failure, _) = lookup_failure(
-        builder(&env)
-            .with_root_certificate(project.ca_certificate_pem())
-            .install(),
-    );
+    let (step, failure, _) = lookup_failure(against(&project, None, env).install());
     let waited = started.elapsed();
     assert_eq!(step, AzureProjectStep::ListConnections);
     assert_eq!(
@@ -278,9 +263,8 @@ fn a_slow_project_is_given_up_on_at_the_time_limit() {
     // The builder's limit wins over the variable's.
     let started = Instant::now();
     let (_, failure, _) = lookup_failure(
-        builder(&env)
+        against(&project, None, env)
             .with_azure_ai_project_timeout(Duration::from_millis(200))
-            .with_root_certificate(project.ca_certificate_pem())
             .install(),
     );
     assert_eq!(
@@ -294,15 +278,10 @@ fn a_slow_project_is_given_up_on_at_the_time_limit() {
 fn an_unreachable_project_says_so() {
     let _serial = serial();
     let project = FoundryStandIn::start(Project::NoConnection);
-    let stand_in_vars = project.vars();
     let dead = trace_genai_tests::harness::dead_endpoint().replace("http://", "https://");
     let endpoint = format!("{dead}/api/projects/gone");
-    let env = vars(&stand_in_vars, &[("AZURE_AI_PROJECT_ENDPOINT", &endpoint)]);
-    let (step, failure, _) = lookup_failure(
-        builder(&env)
-            .with_root_certificate(project.ca_certificate_pem())
-            .install(),
-    );
+    let env = &[("AZURE_AI_PROJECT_ENDPOINT", endpoint.as_str())];
+    let (step, failure, _) = lookup_failure(against(&project, None, env).install());
     assert_eq!(step, AzureProjectStep::ListConnections);
     assert!(
         matches!(&failure, AzureProjectFailure::Unreachable(reason) if reason.contains("connection refused")),
@@ -310,12 +289,8 @@ fn an_unreachable_project_says_so() {
     );
 
     // The token endpoint unreachable: the token step says so.
-    let env = vars(&stand_in_vars, &[("AZURE_AUTHORITY_HOST", &dead)]);
-    let (step, failure, _) = lookup_failure(
-        builder(&env)
-            .with_root_certificate(project.ca_certificate_pem())
-            .install(),
-    );
+    let env = &[("AZURE_AUTHORITY_HOST", dead.as_str())];
+    let (step, failure, _) = lookup_failure(against(&project, None, env).install());
     assert_eq!(step, AzureProjectStep::Token);
     assert!(
         matches!(failure, AzureProjectFailure::Unreachable(_)),
@@ -388,17 +363,12 @@ fn install_inside_tokio_main_looks_up_without_panicking() {
     let _serial = serial();
     let insights = AzureStandIn::start();
     let project = FoundryStandIn::start(Project::Connected(insights.connection_string()));
-    let stand_in_vars = project.vars();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
-        let telemetry = builder(&vars(&stand_in_vars, &[]))
-            .with_root_certificate(project.ca_certificate_pem())
-            .with_root_certificate(insights.ca_certificate_pem())
-            .install()
-            .unwrap();
+        let telemetry = against(&project, Some(&insights), &[]).install().unwrap();
         chat("inside").unwrap();
         telemetry.shutdown().unwrap();
     });
