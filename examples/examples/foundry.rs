@@ -47,7 +47,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("looking up the Application Insights connection string of {endpoint}");
     // The project endpoint is the only destination set: init() looks its connection string
     // up (once, within TRACE_GENAI_AZURE_AI_PROJECT_TIMEOUT) and sends to Azure Monitor.
-    let telemetry = trace_genai::init()?;
+    let telemetry = match trace_genai::init() {
+        Ok(telemetry) => telemetry,
+        Err(error) => {
+            // The step that failed and a hint, e.g. where to connect Application Insights.
+            eprintln!("{error}");
+            std::process::exit(1);
+        }
+    };
 
     println!("{}", plan("Paris").await?);
 

@@ -444,6 +444,21 @@ fn the_example_sends_to_the_projects_application_insights_or_says_what_to_set() 
     );
     assert_eq!(data_plane(&project.requests()).len(), 2);
     let envelopes = insights.wait_for_envelopes(3, Duration::from_secs(10));
+    let unconnected = FoundryStandIn::start(Project::NoConnection);
+    let unconnected_vars = unconnected.vars();
+    let bundle_with_it = dir.join("cas-2.pem");
+    std::fs::write(&bundle_with_it, unconnected.ca_certificate_pem()).unwrap();
+    let output = run_example(&vars(
+        &unconnected_vars,
+        &[("SSL_CERT_FILE", bundle_with_it.to_str().unwrap())],
+    ));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no Application Insights resource is connected")
+            && stderr.contains("Tracing page"),
+        "{stderr}"
+    );
     for name in [
         "invoke_agent travel-planner",
         "execute_tool get_weather",

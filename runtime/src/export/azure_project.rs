@@ -49,6 +49,11 @@ pub const SCOPE: &str = "https://ai.azure.com/.default";
 /// The data plane's API version.
 const API_VERSION: &str = "v1";
 
+/// The longest wait for a connection: the managed identity endpoint (IMDS) of a machine
+/// outside Azure may never answer, and the chain must still reach its end, with the
+/// reasons, within the lookup's time limit.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// A lookup of a project's Application Insights connection string, with its options.
 ///
 /// ```no_run
@@ -155,11 +160,8 @@ impl FoundryProject {
             step,
             failure,
         };
-        // The bearer token never follows a redirect.
         let client = super::azure::http_client(
-            reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent(concat!("trace-genai/", env!("CARGO_PKG_VERSION"))),
+            client_builder(),
             &self.root_certificates,
             self.client_identity.as_ref(),
         )?;
@@ -223,12 +225,21 @@ pub async fn project_connection_string(endpoint: &str) -> Result<ConnectionStrin
 /// built.
 pub fn default_credential() -> Result<Arc<dyn TokenCredential>, InitError> {
     let config = Config::from_env()?.azure_ai_project;
-    let client = super::azure::http_client(reqwest::Client::builder(), &[], None)?;
+    let client = super::azure::http_client(client_builder(), &[], None)?;
     credential::default_chain(&config, &client).map_err(|failure| InitError::AzureAiProject {
         endpoint: config.endpoint.clone().unwrap_or_default(),
         step: AzureProjectStep::Token,
         failure,
     })
+}
+
+/// The HTTP client of the lookup, before its certificates: no redirects (the bearer token
+/// never follows one), a bounded connection time, and trace-genai's user agent.
+fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(CONNECT_TIMEOUT)
+        .user_agent(concat!("trace-genai/", env!("CARGO_PKG_VERSION")))
 }
 
 /// What install asks of a project: built from the builder's settings.
