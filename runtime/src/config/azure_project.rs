@@ -61,16 +61,19 @@ pub(super) fn read(
     warnings: &mut Vec<String>,
 ) -> Result<AzureProjectConfig, InitError> {
     let mut config = AzureProjectConfig::default();
-    if let Some((var, value)) = [AZURE_AI_PROJECT_ENDPOINT, PROJECT_ENDPOINT]
-        .into_iter()
-        .find_map(|var| get(var).map(|value| (var, value)))
-    {
+    if let Some(value) = get(AZURE_AI_PROJECT_ENDPOINT) {
         check_endpoint(&value).map_err(|expected| InitError::InvalidEnv {
-            var,
+            var: AZURE_AI_PROJECT_ENDPOINT,
             value: value.clone(),
             expected,
         })?;
         config.endpoint = Some(value);
+    } else if let Some(value) = get(PROJECT_ENDPOINT) {
+        // A name other software uses too: read only when it has the shape of a project
+        // endpoint.
+        if check_endpoint(&value).is_ok() && value.contains("/api/projects/") {
+            config.endpoint = Some(value);
+        }
     }
     if let Some(value) = get(TRACE_GENAI_AZURE_AI_PROJECT_TIMEOUT)
         && let Some(timeout) =
@@ -256,6 +259,14 @@ mod tests {
         let config =
             read_from(&[(PROJECT_ENDPOINT, old), (AZURE_AI_PROJECT_ENDPOINT, new)]).unwrap();
         assert_eq!(config.endpoint.as_deref(), Some(new));
+        // The older, generic name is read only with a project endpoint's shape.
+        for other in [
+            "https://gitlab.example.com/group/project",
+            "http://x/api/projects/p",
+        ] {
+            let config = read_from(&[(PROJECT_ENDPOINT, other)]).unwrap();
+            assert_eq!(config.endpoint, None, "{other}");
+        }
         assert_eq!(config.timeout, DEFAULT_AZURE_AI_PROJECT_TIMEOUT);
     }
 

@@ -131,7 +131,8 @@ pub const OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_LINK_ATTRIBUTE_COUNT_LIM
 /// `AZURE_AI_PROJECT_ENDPOINT`: the endpoint of an Azure AI Foundry project, whose connected
 /// Application Insights resource receives the telemetry (feature `azure-ai-project`).
 pub const AZURE_AI_PROJECT_ENDPOINT: &str = "AZURE_AI_PROJECT_ENDPOINT";
-/// `PROJECT_ENDPOINT`: the older samples' name of `AZURE_AI_PROJECT_ENDPOINT`, read when that is unset.
+/// `PROJECT_ENDPOINT`: the older samples' name of `AZURE_AI_PROJECT_ENDPOINT`, read when that
+/// is unset and the value has a project endpoint's shape (`https://…/api/projects/…`).
 pub const PROJECT_ENDPOINT: &str = "PROJECT_ENDPOINT";
 /// `TRACE_GENAI_AZURE_AI_PROJECT_TIMEOUT`: time limit of the project's connection string lookup.
 pub const TRACE_GENAI_AZURE_AI_PROJECT_TIMEOUT: &str = "TRACE_GENAI_AZURE_AI_PROJECT_TIMEOUT";
