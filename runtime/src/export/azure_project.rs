@@ -215,8 +215,10 @@ pub async fn project_connection_string(endpoint: &str) -> Result<ConnectionStrin
 ///    machines), user-assigned with `AZURE_CLIENT_ID` when that is set.
 ///
 /// A failure of 1 or 2 ends the chain: they were set up on purpose. `AZURE_AUTHORITY_HOST`
-/// sets the Microsoft Entra authority (sovereign clouds). Every token request goes through
-/// trace-genai's HTTP client, without retries: the lookup's time limit bounds it.
+/// sets the Microsoft Entra authority (sovereign clouds). The token requests of 1, 2 and 4
+/// go through trace-genai's HTTP client (reqwest), without retries: the lookup's time limit
+/// bounds them; the CLIs of 3 run as their own processes. Hand the credential to
+/// [`FoundryProject::with_credential`], or call it inside a tokio runtime.
 ///
 /// # Errors
 ///
