@@ -85,7 +85,12 @@ struct Source {
 
 /// The default credential chain: see [`default_credential`](super::default_credential).
 #[derive(Debug)]
-struct Chain(Vec<Source>);
+struct Chain {
+    sources: Vec<Source>,
+    /// Why the credentials that could not be set up here could not (e.g. a managed
+    /// identity platform `azure_identity` does not support), for the final error.
+    unusable: Vec<String>,
+}
 
 #[async_trait::async_trait]
 impl TokenCredential for Chain {
@@ -94,8 +99,8 @@ impl TokenCredential for Chain {
         scopes: &[&str],
         options: Option<TokenRequestOptions<'_>>,
     ) -> azure_core::Result<AccessToken> {
-        let mut unavailable = Vec::new();
-        for source in &self.0 {
+        let mut unavailable = self.unusable.clone();
+        for source in &self.sources {
             match source.credential.get_token(scopes, options.clone()).await {
                 Ok(token) => return Ok(token),
                 Err(error) if source.configured => return Err(error),
@@ -167,29 +172,34 @@ pub(super) fn default_chain(
             configured: true,
         });
     }
-    if let Ok(credential) = azure_identity::DeveloperToolsCredential::new(None) {
-        sources.push(Source {
-            name: "DeveloperToolsCredential",
+    let mut unusable = Vec::new();
+    let mut probe = |name, built: azure_core::Result<Arc<dyn TokenCredential>>| match built {
+        Ok(credential) => sources.push(Source {
+            name,
             credential,
             configured: false,
-        });
-    }
-    if let Ok(credential) = azure_identity::ManagedIdentityCredential::new(Some(
-        azure_identity::ManagedIdentityCredentialOptions {
-            user_assigned_id: config
-                .client_id
-                .clone()
-                .map(azure_identity::UserAssignedId::ClientId),
-            client_options: client_options(config, client),
-        },
-    )) {
-        sources.push(Source {
-            name: "ManagedIdentityCredential",
-            credential,
-            configured: false,
-        });
-    }
-    Ok(Arc::new(Chain(sources)))
+        }),
+        Err(error) => unusable.push(format!("{name}: {}", one_line(&error))),
+    };
+    probe(
+        "DeveloperToolsCredential",
+        azure_identity::DeveloperToolsCredential::new(None)
+            .map(|credential| credential as Arc<dyn TokenCredential>),
+    );
+    probe(
+        "ManagedIdentityCredential",
+        azure_identity::ManagedIdentityCredential::new(Some(
+            azure_identity::ManagedIdentityCredentialOptions {
+                user_assigned_id: config
+                    .client_id
+                    .clone()
+                    .map(azure_identity::UserAssignedId::ClientId),
+                client_options: client_options(config, client),
+            },
+        ))
+        .map(|credential| credential as Arc<dyn TokenCredential>),
+    );
+    Ok(Arc::new(Chain { sources, unusable }))
 }
 
 /// Why a credential gave no token: Microsoft Entra ID answered no (refused), it could not
