@@ -32,6 +32,9 @@ pub const TENANT: &str = "11111111-2222-3333-4444-555555555555";
 pub const CLIENT_ID: &str = "66666666-7777-8888-9999-000000000000";
 /// The client secret the stand-in accepts.
 pub const CLIENT_SECRET: &str = "stand-in-client-secret-9d1e";
+/// The Kubernetes service account token (a workload identity's client assertion) the
+/// stand-in accepts.
+pub const FEDERATED_TOKEN: &str = "stand-in-federated-token-3b7a";
 /// The project's name in [`FoundryStandIn::project_endpoint`].
 pub const PROJECT: &str = "demo-project";
 /// The name of the project's Application Insights connection.
@@ -250,14 +253,18 @@ async fn handle(request: Request<Incoming>, shared: Shared) -> Result<HttpRespon
     Ok(answer)
 }
 
-/// The token endpoint's answer: a token for the stand-in's client id and secret, else
-/// Microsoft Entra ID's refusal.
+/// The token endpoint's answer: a token for the stand-in's client id with its secret or
+/// its federated token (client assertion), else Microsoft Entra ID's refusal.
 fn token_answer(method: &str, form: &BTreeMap<String, String>) -> HttpResponse {
     let field = |name: &str| form.get(name).map(String::as_str);
+    let secret = field("client_secret") == Some(CLIENT_SECRET);
+    let assertion = field("client_assertion_type")
+        == Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        && field("client_assertion") == Some(FEDERATED_TOKEN);
     let accepted = method == "POST"
         && field("grant_type") == Some("client_credentials")
         && field("client_id") == Some(CLIENT_ID)
-        && field("client_secret") == Some(CLIENT_SECRET);
+        && (secret || assertion);
     if accepted {
         respond(
             200,

@@ -298,6 +298,35 @@ fn an_unreachable_project_says_so() {
     );
 }
 
+#[test]
+fn a_workload_identity_gets_the_token_with_its_federated_token_file() {
+    let _serial = serial();
+    let insights = AzureStandIn::start();
+    let project = FoundryStandIn::start(Project::Connected(insights.connection_string()));
+    let dir = trace_genai_tests::tls::temp_dir("foundry-workload");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("azure-identity-token");
+    std::fs::write(&file, foundry::FEDERATED_TOKEN).unwrap();
+    // No client secret: the workload identity of AKS sets these three variables.
+    let telemetry = against(
+        &project,
+        Some(&insights),
+        &[
+            ("AZURE_CLIENT_SECRET", ""),
+            ("AZURE_FEDERATED_TOKEN_FILE", file.to_str().unwrap()),
+        ],
+    )
+    .install()
+    .unwrap();
+    telemetry.shutdown().unwrap();
+    let requests = project.requests();
+    let token = &requests[0];
+    assert_eq!(token.path, FoundryStandIn::token_path());
+    assert_eq!(token.form["client_assertion"], foundry::FEDERATED_TOKEN);
+    assert!(!token.form.contains_key("client_secret"), "{token:#?}");
+    assert_eq!(data_plane(&requests).len(), 2);
+}
+
 /// A credential of the application's own: a fixed token, or no token at all.
 #[derive(Debug)]
 struct Fixed(Option<&'static str>);
