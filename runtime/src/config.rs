@@ -33,11 +33,13 @@ use crate::config::destination::{
 };
 use crate::config::error::InitError;
 
+pub(crate) mod azure_project;
 pub(crate) mod destination;
 pub(crate) mod error;
 mod parse;
 mod vars;
 
+pub use azure_project::{AzureProjectConfig, DEFAULT_AZURE_AI_PROJECT_TIMEOUT};
 use parse::{
     CONTENT_LENGTH_RANGE, LIMIT_RANGE, Number, OTLP_TLS_VARS, insecure_var, invalid, parse_bool,
     parse_exporters, parse_headers, parse_resource_attributes, read_batch_processor, read_tls,
@@ -67,6 +69,7 @@ const SECRET_VARS: &[&str] = &[
     OTEL_EXPORTER_OTLP_LOGS_HEADERS,
     OTEL_EXPORTER_OTLP_METRICS_HEADERS,
     APPLICATIONINSIGHTS_CONNECTION_STRING,
+    AZURE_CLIENT_SECRET,
 ];
 
 /// A zero timeout means no limit (OpenTelemetry specification, "Timeout"); this long
@@ -330,6 +333,11 @@ pub struct Config {
     pub otlp: OtlpConfig,
     /// `APPLICATIONINSIGHTS_CONNECTION_STRING`.
     pub azure_connection_string: Option<ConnectionString>,
+    /// `AZURE_AI_PROJECT_ENDPOINT` (or `PROJECT_ENDPOINT`), its lookup's time limit and the
+    /// Microsoft Entra ID settings of the default credential (`AZURE_TENANT_ID`, …): Azure
+    /// Monitor with the connection string of the project's Application Insights resource,
+    /// when no other destination is configured (feature `azure-ai-project`).
+    pub azure_ai_project: AzureProjectConfig,
     /// `OTEL_BSP_*`, `OTEL_BLRP_*`, `OTEL_METRIC_EXPORT_TIMEOUT`.
     pub batch: BatchConfig,
     /// `OTEL_METRIC_EXPORT_INTERVAL`.
@@ -365,6 +373,7 @@ impl Default for Config {
             metrics_exporter: None,
             otlp: OtlpConfig::default(),
             azure_connection_string: None,
+            azure_ai_project: AzureProjectConfig::default(),
             batch: BatchConfig::default(),
             metric_export_interval: Duration::from_mins(1),
             span_limits: SpanLimitsConfig::default(),
@@ -569,6 +578,7 @@ impl Config {
                     invalid(APPLICATIONINSIGHTS_CONNECTION_STRING, &value, reason)
                 })?);
         }
+        config.azure_ai_project = azure_project::read(&get, warnings)?;
 
         for (processor, vars) in [
             (

@@ -377,5 +377,8 @@ mod otlp;
 #[cfg(feature = "azure-monitor")]
 mod azure;
 
+#[cfg(feature = "azure-ai-project")]
+pub mod azure_project;
+
 #[cfg(test)]
 mod tests;

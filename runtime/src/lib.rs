@@ -95,6 +95,7 @@
 //! | `otlp-grpc` | yes | OTLP over gRPC (tonic) |
 //! | `otlp-http` | yes | OTLP over HTTP, protobuf and JSON (reqwest) |
 //! | `azure-monitor` | no | Azure Monitor / Application Insights from a connection string |
+//! | `azure-ai-project` | no | Azure Monitor with the connection string of an Azure AI Foundry project's Application Insights resource ([`azure`], `AZURE_AI_PROJECT_ENDPOINT`); implies `azure-monitor` |
 //! | `tokio` | yes | `context::spawn` and `context::spawn_blocking` |
 //! | `tracing` | no | `Telemetry::tracing_layer`: `tracing` spans (yours, and frameworks' such as rig and genai) and GenAI spans in one trace, under the content policy |
 //! | `async-openai` | no | [`GenAiRequest`], [`GenAiResponse`] and [`message::OutputMessages`] for async-openai's chat types |
@@ -143,6 +144,9 @@ mod install;
 
 mod instrument;
 
+#[cfg(feature = "azure-ai-project")]
+#[cfg_attr(docsrs, doc(cfg(feature = "azure-ai-project")))]
+pub use export::azure_project as azure;
 #[cfg(feature = "async-openai")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-openai")))]
 pub use genai::async_openai;
@@ -330,6 +334,7 @@ pub use trace_genai_macros::trace_genai;
 /// so that instrumented code needs no other dependency.
 pub use opentelemetry::KeyValue;
 
+pub use config::azure_project::{AzureProjectFailure, AzureProjectStep};
 pub use config::destination::{
     ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, OtlpTls, Pem, Secret,
     Signal,

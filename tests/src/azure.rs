@@ -27,8 +27,9 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper::header::CONTENT_TYPE;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::Value;
+
+use crate::tls::HttpResponse;
 
 /// The instrumentation key in [`AzureStandIn::connection_string`].
 pub const INSTRUMENTATION_KEY: &str = "00000000-0000-0000-0000-000000000000";
@@ -97,47 +98,15 @@ impl AzureStandIn {
 
     fn serve(client_auth: bool) -> Self {
         let pki = crate::tls::Pki::new();
-        let mut tls_config = pki.server_config(client_auth);
-        // The stand-in speaks HTTP/1.1 only.
-        tls_config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let ca_pem = pki.ca_pem.clone();
         let client = (pki.client_pem.clone(), pki.client_key_pem.clone());
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls_config));
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("azure-stand-in")
-            .enable_all()
-            .build()
-            .expect("build the stand-in's tokio runtime");
-        let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener for tokio");
-        let addr = listener.local_addr().expect("listener address");
         let shared = Shared::default();
-
         let server_shared = shared.clone();
-        runtime.spawn(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let acceptor = acceptor.clone();
-                let shared = server_shared.clone();
-                tokio::spawn(async move {
-                    let Ok(tls) = acceptor.accept(stream).await else {
-                        // A client that does not trust the CA hangs up during the handshake.
-                        return;
-                    };
-                    let service =
-                        hyper::service::service_fn(move |request| handle(request, shared.clone()));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tls), service)
-                        .await;
-                });
-            }
-        });
+        let (runtime, addr) = crate::tls::serve_https(
+            pki.server_config(client_auth),
+            "azure-stand-in",
+            move |request| handle(request, server_shared.clone()),
+        );
 
         Self {
             runtime: Some(runtime),
@@ -210,8 +179,6 @@ impl Drop for AzureStandIn {
         }
     }
 }
-
-type HttpResponse = Response<Full<Bytes>>;
 
 fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> HttpResponse {
     Response::builder()

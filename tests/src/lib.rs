@@ -1,6 +1,7 @@
 //! Test support for trace-genai, compiled once and shared by every test binary in
-//! `tests/`: the in-memory harness, an OTLP receiver, an Application Insights stand-in,
-//! test TLS, and helpers for the example binaries.
+//! `tests/`: the in-memory harness, an OTLP receiver, an Application Insights stand-in, an
+//! Azure AI Foundry project stand-in with its Entra ID token endpoint, test TLS, and
+//! helpers for the example binaries.
 //!
 //! Process-wide state (the harness's installed provider and its lock) lives in statics, so
 //! each test binary, being its own process, gets its own.
@@ -16,6 +17,7 @@
 
 pub mod azure;
 pub mod examples;
+pub mod foundry;
 pub mod harness;
 pub mod receiver;
 pub mod tls;

@@ -170,6 +170,66 @@ impl Drop for TlsFront {
     }
 }
 
+/// The answer of an HTTPS stand-in's handler.
+pub type HttpResponse = hyper::Response<http_body_util::Full<bytes::Bytes>>;
+
+/// Serves HTTP/1.1 over TLS with `config` on `127.0.0.1`, on a port the OS picks, on a
+/// runtime of its own (thread `name`), calling `handle` for each request. Returns the
+/// runtime (dropping it stops the server) and the address.
+///
+/// # Panics
+///
+/// If the runtime cannot be built or the port cannot be bound.
+pub fn serve_https<F, Fut>(
+    mut config: rustls::ServerConfig,
+    name: &str,
+    handle: F,
+) -> (tokio::runtime::Runtime, SocketAddr)
+where
+    F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<HttpResponse, std::convert::Infallible>>
+        + Send
+        + 'static,
+{
+    // The stand-ins speak HTTP/1.1 only.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name(name)
+        .enable_all()
+        .build()
+        .expect("build the stand-in's tokio runtime");
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind 127.0.0.1:0");
+    listener
+        .set_nonblocking(true)
+        .expect("non-blocking listener for tokio");
+    let addr = listener.local_addr().expect("listener address");
+    runtime.spawn(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let acceptor = acceptor.clone();
+            let handle = handle.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(stream).await else {
+                    // A client that does not trust the CA hangs up during the handshake.
+                    return;
+                };
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(
+                        hyper_util::rt::TokioIo::new(tls),
+                        hyper::service::service_fn(handle),
+                    )
+                    .await;
+            });
+        }
+    });
+    (runtime, addr)
+}
+
 /// A directory of its own under the system's temporary directory, for PEM files.
 pub fn temp_dir(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("trace-genai-tls-{}-{name}", std::process::id()))

@@ -49,6 +49,19 @@ pub enum InitError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// The Application Insights connection string of an Azure AI Foundry project could not
+    /// be looked up: the step that failed, and why (never a token or the connection string).
+    #[error(
+        "the Application Insights connection string of the Azure AI Foundry project {endpoint} could not be looked up: {step}: {failure}"
+    )]
+    AzureAiProject {
+        /// The project endpoint.
+        endpoint: String,
+        /// The step that failed.
+        step: crate::config::azure_project::AzureProjectStep,
+        /// Why, with a hint at the fix.
+        failure: crate::config::azure_project::AzureProjectFailure,
+    },
     /// A destination was requested whose cargo feature is not compiled in.
     #[error(
         "the {exporter} exporter was requested but trace-genai was built without it: enable the cargo feature `{feature}` of trace-genai"
@@ -405,7 +418,7 @@ fn shorten_cause(cause: &str) -> String {
 }
 
 /// A duration as people write it: `10s`, `1.5s`, `300ms`.
-fn humantime(duration: std::time::Duration) -> String {
+pub(super) fn humantime(duration: std::time::Duration) -> String {
     if duration.subsec_millis() == 0 && duration.as_secs() > 0 {
         format!("{}s", duration.as_secs())
     } else if duration.as_secs() > 0 {

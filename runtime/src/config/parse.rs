@@ -238,7 +238,7 @@ impl Config {
                     .ok_or(InitError::InvalidEnv {
                         var,
                         value: "azure_monitor".to_owned(),
-                        expected: "APPLICATIONINSIGHTS_CONNECTION_STRING to be set as well",
+                        expected: "APPLICATIONINSIGHTS_CONNECTION_STRING to be set as well, or AZURE_AI_PROJECT_ENDPOINT (feature `azure-ai-project`)",
                     }),
             })
             .collect()
@@ -247,19 +247,48 @@ impl Config {
 
 impl Config {
     /// The exporters used when none is named: OTLP if an endpoint is set, Azure Monitor if
-    /// a connection string is, otherwise the console.
+    /// a connection string is (or, with neither, an Azure AI Foundry project endpoint),
+    /// otherwise the console.
     pub(super) fn automatic_exporters(&self) -> Vec<ExporterName> {
         let mut automatic = Vec::new();
         if self.otlp.has_endpoint() {
             automatic.push(ExporterName::Otlp);
         }
-        if self.azure_connection_string.is_some() {
+        if self.azure_connection_string.is_some()
+            || (self.azure_ai_project.endpoint.is_some() && !self.otlp.has_endpoint())
+        {
             automatic.push(ExporterName::AzureMonitor);
         }
         if automatic.is_empty() {
             automatic.push(ExporterName::Console);
         }
         automatic
+    }
+}
+
+impl Config {
+    /// The Azure AI Foundry project endpoint whose connection string Azure Monitor needs:
+    /// one is set, `APPLICATIONINSIGHTS_CONNECTION_STRING` is not, and some signal sends
+    /// to Azure Monitor, named in its variable (`azure_monitor`) or chosen automatically
+    /// (no OTLP endpoint set).
+    pub(crate) fn azure_ai_project_lookup(&self) -> Option<&str> {
+        let endpoint = self.azure_ai_project.endpoint.as_deref()?;
+        if self.azure_connection_string.is_some() {
+            return None;
+        }
+        [
+            &self.traces_exporter,
+            &self.logs_exporter,
+            &self.metrics_exporter,
+        ]
+        .into_iter()
+        .any(|named| {
+            named
+                .as_ref()
+                .map_or_else(|| self.automatic_exporters(), Clone::clone)
+                .contains(&ExporterName::AzureMonitor)
+        })
+        .then_some(endpoint)
     }
 }
 

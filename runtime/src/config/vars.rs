@@ -127,3 +127,22 @@ pub const OTEL_SPAN_LINK_COUNT_LIMIT: &str = "OTEL_SPAN_LINK_COUNT_LIMIT";
 pub const OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT";
 /// `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`.
 pub const OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT";
+
+/// `AZURE_AI_PROJECT_ENDPOINT`: the endpoint of an Azure AI Foundry project, whose connected
+/// Application Insights resource receives the telemetry (feature `azure-ai-project`).
+pub const AZURE_AI_PROJECT_ENDPOINT: &str = "AZURE_AI_PROJECT_ENDPOINT";
+/// `PROJECT_ENDPOINT`: the older samples' name of `AZURE_AI_PROJECT_ENDPOINT`, read when that
+/// is unset and the value has a project endpoint's shape (`https://…/api/projects/…`).
+pub const PROJECT_ENDPOINT: &str = "PROJECT_ENDPOINT";
+/// `TRACE_GENAI_AZURE_AI_PROJECT_TIMEOUT`: time limit of the project's connection string lookup.
+pub const TRACE_GENAI_AZURE_AI_PROJECT_TIMEOUT: &str = "TRACE_GENAI_AZURE_AI_PROJECT_TIMEOUT";
+/// `AZURE_TENANT_ID`: the Microsoft Entra tenant of the client secret or workload identity.
+pub const AZURE_TENANT_ID: &str = "AZURE_TENANT_ID";
+/// `AZURE_CLIENT_ID`: the application (client) id of the client secret or workload identity.
+pub const AZURE_CLIENT_ID: &str = "AZURE_CLIENT_ID";
+/// `AZURE_CLIENT_SECRET`: the client secret of the application `AZURE_CLIENT_ID`.
+pub const AZURE_CLIENT_SECRET: &str = "AZURE_CLIENT_SECRET";
+/// `AZURE_FEDERATED_TOKEN_FILE`: the Kubernetes service account token of a workload identity.
+pub const AZURE_FEDERATED_TOKEN_FILE: &str = "AZURE_FEDERATED_TOKEN_FILE";
+/// `AZURE_AUTHORITY_HOST`: the Microsoft Entra authority (default `https://login.microsoftonline.com`).
+pub const AZURE_AUTHORITY_HOST: &str = "AZURE_AUTHORITY_HOST";

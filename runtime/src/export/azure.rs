@@ -149,19 +149,42 @@ pub(super) fn exporter(
     seen: &super::delivery::Seen,
 ) -> Result<Exporter, InitError> {
     let _entered = handle.enter();
-    let mut builder = reqwest::Client::builder();
-    if !settings.root_certificates.is_empty() {
-        let certificates = settings
-            .root_certificates
+    let client = http_client(
+        reqwest::Client::builder(),
+        &settings.root_certificates,
+        settings.client_identity.as_ref(),
+    )?;
+    // The reasons name no part of the string (format, authorization, endpoint).
+    let client = super::observed::Observed::new(client, std::sync::Arc::clone(seen));
+    Exporter::new_from_connection_string(connection.expose(), client).map_err(|reason| {
+        InitError::InvalidConfig(format!(
+            "the Application Insights connection string was rejected ({reason}): copy the whole connection string from the Application Insights resource"
+        ))
+    })
+}
+
+/// An HTTP client from `builder` that trusts `root_certificates` besides the system roots
+/// and presents `client_identity` to servers that ask for one (mutual TLS): Azure Monitor's,
+/// and the Foundry project lookup's.
+pub(super) fn http_client(
+    mut builder: reqwest::ClientBuilder,
+    root_certificates: &[String],
+    client_identity: Option<&(
+        crate::config::destination::Pem,
+        crate::config::destination::Pem,
+    )>,
+) -> Result<reqwest::Client, InitError> {
+    if !root_certificates.is_empty() {
+        let certificates = root_certificates
             .iter()
             .map(|pem| reqwest::Certificate::from_pem(pem.as_bytes()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|error| certificate_error(&error))?;
         builder = builder.tls_certs_merge(certificates);
     }
-    // The client certificate of `with_client_certificate`, for an ingestion endpoint
-    // behind a proxy that asks for one (mutual TLS).
-    if let Some((certificate, key)) = &settings.client_identity {
+    // The client certificate of `with_client_certificate`, for an endpoint behind a proxy
+    // that asks for one (mutual TLS).
+    if let Some((certificate, key)) = client_identity {
         let pem = format!("{}\n{}", certificate.text.expose(), key.text.expose());
         let identity = reqwest::Identity::from_pem(pem.as_bytes()).map_err(|error| {
             InitError::InvalidConfig(format!(
@@ -172,19 +195,12 @@ pub(super) fn exporter(
         })?;
         builder = builder.identity(identity);
     }
-    let client = builder.build().map_err(|error| {
-        if settings.root_certificates.is_empty() && settings.client_identity.is_none() {
+    builder.build().map_err(|error| {
+        if root_certificates.is_empty() && client_identity.is_none() {
             self::error(error)
         } else {
             certificate_error(&error)
         }
-    })?;
-    // The reasons name no part of the string (format, authorization, endpoint).
-    let client = super::observed::Observed::new(client, std::sync::Arc::clone(seen));
-    Exporter::new_from_connection_string(connection.expose(), client).map_err(|reason| {
-        InitError::InvalidConfig(format!(
-            "the Application Insights connection string was rejected ({reason}): copy the whole connection string from the Application Insights resource"
-        ))
     })
 }
 

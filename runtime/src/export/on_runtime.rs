@@ -58,6 +58,23 @@ impl ExportRuntime {
     pub(crate) fn handle(&self) -> &Handle {
         &self.handle
     }
+
+    /// Runs `future` to completion on this runtime and waits for it, from any thread:
+    /// called from inside some tokio runtime (an export driven by the application's
+    /// runtime, an install in `#[tokio::main]`), it blocks on another thread instead of
+    /// panicking.
+    pub(crate) fn block_on<F: Future + Send>(&self, future: F) -> F::Output
+    where
+        F::Output: Send,
+    {
+        let handle = &self.handle;
+        if Handle::try_current().is_ok() {
+            std::thread::scope(|scope| scope.spawn(move || handle.block_on(future)).join())
+                .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+        } else {
+            handle.block_on(future)
+        }
+    }
 }
 
 impl Drop for ExportRuntime {
@@ -105,15 +122,7 @@ impl<E> OnRuntime<E> {
                 .await
                 .unwrap_or(Err(OTelSdkError::Timeout(timeout)))
         };
-        let handle = runtime.handle();
-        if Handle::try_current().is_ok() {
-            // Called from inside some tokio runtime (a processor driven by the
-            // application's runtime): block on another thread instead of panicking.
-            std::thread::scope(|scope| scope.spawn(move || handle.block_on(limited)).join())
-                .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
-        } else {
-            handle.block_on(limited)
-        }
+        runtime.block_on(limited)
     }
 
     /// Calls `f` inside the runtime's context; once the runtime has stopped, there is

@@ -117,3 +117,38 @@ fn a_destination_without_its_feature_names_the_feature() {
         }
     }
 }
+
+/// A build without `azure-ai-project`: `AZURE_AI_PROJECT_ENDPOINT`, often set for the
+/// Azure SDKs' own clients, is ignored with one warning (the console then), while a project
+/// asked for in code names the feature. Run with `--no-default-features --features console`
+/// (CI does).
+#[cfg(all(feature = "console", not(feature = "azure-ai-project")))]
+#[test]
+fn a_project_endpoint_without_its_feature_is_ignored_from_the_environment_and_an_error_in_code() {
+    let config = crate::config::Config::from_lookup(|name| {
+        (name == "AZURE_AI_PROJECT_ENDPOINT")
+            .then(|| "https://a.services.ai.azure.com/api/projects/p".to_owned())
+    })
+    .unwrap();
+    let telemetry = crate::Telemetry::builder()
+        .with_config(config.clone())
+        .install()
+        .unwrap();
+    telemetry.shutdown().unwrap();
+
+    let error = crate::Telemetry::builder()
+        .with_config(config)
+        .with_azure_ai_project("https://a.services.ai.azure.com/api/projects/p")
+        .install()
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            InitError::FeatureNotEnabled {
+                feature: "azure-ai-project",
+                ..
+            }
+        ),
+        "{error}"
+    );
+}

@@ -37,6 +37,9 @@ enum Requested {
     Parse(String),
     /// An Application Insights connection string, checked at install.
     AzureMonitor(String),
+    /// Azure Monitor with the connection string of this Azure AI Foundry project's
+    /// Application Insights resource, looked up at install.
+    AzureAiProject(String),
 }
 
 /// A span processor given in code, made at install with the batch settings in force (so
@@ -87,6 +90,11 @@ pub struct TelemetryBuilder {
         crate::config::destination::Pem,
     )>,
     config: Option<Config>,
+    /// The credential of the project lookups (`with_azure_credential`).
+    #[cfg(feature = "azure-ai-project")]
+    azure_credential: Option<std::sync::Arc<dyn crate::azure::TokenCredential>>,
+    /// The time limit of a project lookup (`with_azure_ai_project_timeout`).
+    azure_ai_project_timeout: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for TelemetryBuilder {
@@ -157,6 +165,46 @@ impl TelemetryBuilder {
     /// Adds Azure Monitor / Application Insights with this connection string.
     pub fn with_azure_monitor(self, connection_string: impl Into<String>) -> Self {
         self.with_requested(Requested::AzureMonitor(connection_string.into()))
+    }
+
+    /// Adds Azure Monitor with the connection string of the Application Insights resource
+    /// connected to this Azure AI Foundry project
+    /// (`https://{account}.services.ai.azure.com/api/projects/{project}`), looked up once,
+    /// at install, as the Azure SDKs do (feature `azure-ai-project`; the module
+    /// `trace_genai::azure` describes the calls and the default credential chain).
+    ///
+    /// The lookup runs on trace-genai's own runtime thread within its time limit
+    /// ([`with_azure_ai_project_timeout`](Self::with_azure_ai_project_timeout)); a failure
+    /// is an [`InitError::AzureAiProject`] naming the step.
+    ///
+    /// ```no_run
+    /// let telemetry = trace_genai::Telemetry::builder()
+    ///     .with_azure_ai_project("https://my-account.services.ai.azure.com/api/projects/my-project")
+    ///     .install()?;
+    /// # Ok::<(), trace_genai::InitError>(())
+    /// ```
+    pub fn with_azure_ai_project(self, endpoint: impl Into<String>) -> Self {
+        self.with_requested(Requested::AzureAiProject(endpoint.into()))
+    }
+
+    /// Authenticates the Azure AI Foundry project lookup with this credential (any of
+    /// `azure_identity`'s, or your own) instead of the default chain.
+    #[cfg(feature = "azure-ai-project")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "azure-ai-project")))]
+    pub fn with_azure_credential(
+        mut self,
+        credential: std::sync::Arc<dyn crate::azure::TokenCredential>,
+    ) -> Self {
+        self.azure_credential = Some(credential);
+        self
+    }
+
+    /// Sets the time limit of the Azure AI Foundry project lookup at install: the token
+    /// and both calls (default 5 s; zero: no limit). Wins over
+    /// `TRACE_GENAI_AZURE_AI_PROJECT_TIMEOUT`.
+    pub fn with_azure_ai_project_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.azure_ai_project_timeout = Some(timeout);
+        self
     }
 
     /// Adds a destination in its one-string form: `stdout`, an `http(s)://` URL (OTLP), or an
@@ -333,19 +381,33 @@ impl TelemetryBuilder {
             });
         }
 
-        let destinations = match self.destinations {
-            Some(requested) => {
-                let resolved = requested
-                    .into_iter()
-                    .map(|requested| resolve(requested, &config))
-                    .collect::<Result<Vec<_>, _>>()?;
-                [resolved.clone(), resolved.clone(), resolved]
-            }
-            None => [
-                config.destinations(Signal::Traces)?,
-                config.destinations(Signal::Logs)?,
-                config.destinations(Signal::Metrics)?,
-            ],
+        let settings = ExportSettings {
+            batch: config.batch,
+            metric_export_interval: config.metric_export_interval,
+            root_certificates: self.root_certificates,
+            client_identity: self.client_identity,
+        };
+        let mut runtimes = Runtimes::default();
+        let mut projects = Projects {
+            #[cfg(feature = "azure-ai-project")]
+            credential: self.azure_credential,
+            #[cfg(feature = "azure-ai-project")]
+            timeout: self.azure_ai_project_timeout,
+            found: Vec::new(),
+        };
+
+        let destinations = if let Some(requested) = self.destinations {
+            let resolved = requested
+                .into_iter()
+                .map(|requested| {
+                    resolve(requested, &config, &mut |endpoint| {
+                        projects.connection_string(endpoint, &config, &settings, &mut runtimes)
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            [resolved.clone(), resolved.clone(), resolved]
+        } else {
+            projects.configured_destinations(&config, &settings, &mut runtimes)?
         };
         let [traces, logs, metrics] = &destinations;
 
@@ -367,14 +429,6 @@ impl TelemetryBuilder {
             .with_attributes(self.resource_attributes)
             .with_service_name(service_name)
             .build();
-        let settings = ExportSettings {
-            batch: config.batch,
-            metric_export_interval: config.metric_export_interval,
-            root_certificates: self.root_certificates,
-            client_identity: self.client_identity,
-        };
-        let mut runtimes = Runtimes::default();
-
         let sampler = self.sampler.unwrap_or(config.sampler);
         let mut tracer_builder = SdkTracerProvider::builder()
             .with_resource(resource.clone())
@@ -526,8 +580,13 @@ fn commit(policy: &Policy, pipeline: Option<Pipeline<'_>>) -> u64 {
     generation
 }
 
-/// Completes a destination asked for in code with the configuration.
-fn resolve(requested: Requested, config: &Config) -> Result<Destination, InitError> {
+/// Completes a destination asked for in code with the configuration; `project` looks up
+/// the connection string of an Azure AI Foundry project.
+fn resolve(
+    requested: Requested,
+    config: &Config,
+    project: &mut dyn FnMut(&str) -> Result<ConnectionString, InitError>,
+) -> Result<Destination, InitError> {
     match requested {
         Requested::Console(format) => Ok(Destination::Console(
             format.unwrap_or(config.console_format),
@@ -558,6 +617,7 @@ fn resolve(requested: Requested, config: &Config) -> Result<Destination, InitErr
             })),
             other => Ok(other),
         },
+        Requested::AzureAiProject(endpoint) => project(&endpoint).map(Destination::AzureMonitor),
         Requested::AzureMonitor(text) => ConnectionString::parse(&text)
             .map(Destination::AzureMonitor)
             .map_err(|reason| {
@@ -565,6 +625,88 @@ fn resolve(requested: Requested, config: &Config) -> Result<Destination, InitErr
                     "the Application Insights connection string {reason}"
                 ))
             }),
+    }
+}
+
+/// The Azure AI Foundry project lookups of one install: each project is looked up once.
+struct Projects {
+    #[cfg(feature = "azure-ai-project")]
+    credential: Option<std::sync::Arc<dyn crate::azure::TokenCredential>>,
+    #[cfg(feature = "azure-ai-project")]
+    timeout: Option<std::time::Duration>,
+    /// The connection string of each project looked up so far.
+    found: Vec<(String, ConnectionString)>,
+}
+
+impl Projects {
+    /// The destinations the configuration names for each signal, after looking up the
+    /// connection string of the Azure AI Foundry project that is the only destination.
+    fn configured_destinations(
+        &mut self,
+        config: &Config,
+        settings: &ExportSettings,
+        runtimes: &mut Runtimes,
+    ) -> Result<[Vec<Destination>; 3], InitError> {
+        let mut config = config.clone();
+        if let Some(endpoint) = config.azure_ai_project_lookup().map(str::to_owned) {
+            if cfg!(feature = "azure-ai-project") {
+                config.azure_connection_string =
+                    Some(self.connection_string(&endpoint, &config, settings, runtimes)?);
+            } else {
+                report_warnings(&[format!(
+                    "{} is set, but trace-genai was built without the feature `azure-ai-project`: it is ignored",
+                    crate::config::AZURE_AI_PROJECT_ENDPOINT
+                )]);
+                config.azure_ai_project.endpoint = None;
+            }
+        }
+        Ok([
+            config.destinations(Signal::Traces)?,
+            config.destinations(Signal::Logs)?,
+            config.destinations(Signal::Metrics)?,
+        ])
+    }
+
+    /// The connection string of the project at `endpoint`, looked up on the export runtime
+    /// the first time.
+    #[cfg_attr(
+        not(feature = "azure-ai-project"),
+        allow(
+            clippy::unused_self,
+            clippy::needless_pass_by_ref_mut,
+            reason = "the lookup needs the feature `azure-ai-project`"
+        )
+    )]
+    fn connection_string(
+        &mut self,
+        endpoint: &str,
+        config: &Config,
+        settings: &ExportSettings,
+        runtimes: &mut Runtimes,
+    ) -> Result<ConnectionString, InitError> {
+        if let Some((_, found)) = self.found.iter().find(|(of, _)| of == endpoint) {
+            return Ok(found.clone());
+        }
+        #[cfg(feature = "azure-ai-project")]
+        {
+            let project = crate::azure::FoundryProject::for_install(
+                endpoint,
+                self.credential.clone(),
+                self.timeout,
+                settings,
+            );
+            let found = runtimes.azure_ai_project(&project, &config.azure_ai_project)?;
+            self.found.push((endpoint.to_owned(), found.clone()));
+            Ok(found)
+        }
+        #[cfg(not(feature = "azure-ai-project"))]
+        {
+            let _ = (config, settings, runtimes);
+            Err(InitError::FeatureNotEnabled {
+                exporter: "Azure AI Foundry project",
+                feature: "azure-ai-project",
+            })
+        }
     }
 }
 
