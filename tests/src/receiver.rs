@@ -243,10 +243,14 @@ impl OtlpReceiver {
                     let service = hyper::service::service_fn(move |request| {
                         handle_http(request, shared.clone())
                     });
+                    // HTTP/1.1 and, as a collector's OTLP/HTTP receiver does, HTTP/2 (which
+                    // a client offers over TLS when its reqwest has the `http2` feature).
                     // A client hanging up mid-request is not the receiver's business.
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let _ = hyper_util::server::conn::auto::Builder::new(
+                        hyper_util::rt::TokioExecutor::new(),
+                    )
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
                 });
             }
         });
