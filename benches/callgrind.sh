@@ -37,7 +37,7 @@ cases=(bare
   async-trace_genai-sampled async-otel-sampled async-tracing-otel-layer async-fastrace-reporter
   trace_genai-not-installed-tracing-feature trace_genai-sampled-tracing-feature trace_genai-sampled-bridge
   async-trace_genai-not-installed-tracing-feature async-trace_genai-sampled-tracing-feature
-  async-trace_genai-sampled-bridge
+  async-trace_genai-sampled-bridge trace_genai-sampled-bridge-global tracing-otel-layer-global
   bridge-agent bridge-agent-framework-chat tracing-otel-agent tracing-otel-agent-framework-chat
   trace_genai-sampled-metrics bridge-agent-metrics bridge-agent-framework-chat-metrics)
 if [ -n "${CASES:-}" ]; then

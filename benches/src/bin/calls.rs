@@ -139,6 +139,17 @@ fn run(case: &str, n: u64) {
             drop(telemetry.shutdown());
         }
         #[cfg(feature = "tracing")]
+        "trace_genai-sampled-bridge-global" => {
+            // The same, the subscriber installed process-wide (as `.init()` does), where
+            // `tracing` finds it without a thread-local lookup.
+            let telemetry = install_genai(true);
+            let subscriber = trace_genai_benches::subscriber_with_bridge(&telemetry);
+            tracing::subscriber::set_global_default(subscriber)
+                .unwrap_or_else(|error| panic!("set_global_default: {error}"));
+            calls(n, genai);
+            drop(telemetry.shutdown());
+        }
+        #[cfg(feature = "tracing")]
         "bridge-agent"
         | "bridge-agent-framework-chat"
         | "bridge-agent-metrics"
@@ -200,6 +211,13 @@ fn run(case: &str, n: u64) {
         "tracing-otel-layer" => {
             let (subscriber, provider) = tracing_subscriber_with_otel();
             tracing::subscriber::with_default(subscriber, || calls(n, tracing_chat));
+            drop(provider.shutdown());
+        }
+        "tracing-otel-layer-global" => {
+            let (subscriber, provider) = tracing_subscriber_with_otel();
+            tracing::subscriber::set_global_default(subscriber)
+                .unwrap_or_else(|error| panic!("set_global_default: {error}"));
+            calls(n, tracing_chat);
             drop(provider.shutdown());
         }
         "fastrace-no-reporter" => calls(n, fastrace_chat),
