@@ -6,13 +6,25 @@
 #   bash benches/callgrind.sh            # N = 20000
 #   N=100000 bash benches/callgrind.sh
 #   CHECK=1 bash benches/callgrind.sh    # the headline cases only, failing on a regression
+#   CASES="bare trace_genai-sampled" bash benches/callgrind.sh   # only these cases
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-20000}
-cargo build -q --release -p trace-genai-benches --bin calls
-bin=${CARGO_TARGET_DIR:-target}/release/calls
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+# Two builds: without trace-genai's `tracing` feature (as applications build by default)
+# for every case but those named `*bridge*` (the `tracing` bridge) or `<case>-tracing-feature`
+# (the case, built with the feature), which need it.
+bin=${CARGO_TARGET_DIR:-target}/release/calls
+cargo build -q --release -p trace-genai-benches --bin calls --no-default-features
+cp "$bin" "$dir/calls"
+cargo build -q --release -p trace-genai-benches --bin calls
+binary() {
+  case $1 in
+    *-tracing-feature | *bridge*) echo "$bin" ;;
+    *) echo "$dir/calls" ;;
+  esac
+}
 
 cases=(bare
   trace_genai-not-installed trace_genai-disabled otel-no-provider tracing-no-subscriber fastrace-no-reporter
@@ -22,7 +34,15 @@ cases=(bare
   trace_genai-content-1k trace_genai-content-64k
   async-bare async-tracing-no-subscriber async-trace_genai-not-installed async-trace_genai-disabled async-otel-no-provider
   async-trace_genai-unsampled async-otel-unsampled
-  async-trace_genai-sampled async-otel-sampled async-tracing-otel-layer async-fastrace-reporter)
+  async-trace_genai-sampled async-otel-sampled async-tracing-otel-layer async-fastrace-reporter
+  trace_genai-not-installed-tracing-feature trace_genai-sampled-tracing-feature trace_genai-sampled-bridge
+  async-trace_genai-not-installed-tracing-feature async-trace_genai-sampled-tracing-feature
+  async-trace_genai-sampled-bridge trace_genai-sampled-bridge-global tracing-otel-layer-global
+  bridge-agent bridge-agent-framework-chat tracing-otel-agent tracing-otel-agent-framework-chat
+  trace_genai-sampled-metrics bridge-agent-metrics bridge-agent-framework-chat-metrics)
+if [ -n "${CASES:-}" ]; then
+  read -r -a cases <<<"$CASES"
+fi
 if [ -n "${CHECK:-}" ]; then
   cases=(bare trace_genai-not-installed trace_genai-unsampled otel-unsampled
     trace_genai-sampled otel-sampled trace_genai-sampled-4000-pending-elsewhere
@@ -35,7 +55,7 @@ fi
 # run, collected only within `calls::run`.
 instructions() {
   valgrind --tool=callgrind --separate-threads=yes --toggle-collect='calls::run' \
-    --callgrind-out-file="$dir/out" "$bin" "$1" "$2" >/dev/null 2>&1
+    --callgrind-out-file="$dir/out" "$(binary "$1")" "$1" "$2" >/dev/null 2>&1
   local total
   total=$(grep -h '^totals:' "$dir/out-01" | awk '{print $2}')
   rm -f "$dir"/out*

@@ -245,6 +245,109 @@ pub async fn otel_async(tracer: &global::BoxedTracer, a: u64, b: u64) -> Reply {
     reply
 }
 
+// ---- frameworks through the `tracing` bridge ------------------------------------------------
+
+/// An agent run around the model call, as an application instruments it.
+#[inline(never)]
+#[trace_genai(invoke_agent, agent = "bench")]
+pub fn genai_agent(a: u64, b: u64) -> Reply {
+    reply(a, b)
+}
+
+/// The same agent run, whose model call a framework instruments with `tracing`.
+#[inline(never)]
+#[trace_genai(invoke_agent, agent = "bench")]
+pub fn genai_agent_with_framework_chat(a: u64, b: u64) -> Reply {
+    framework_chat(a, b)
+}
+
+/// The agent run instrumented with `tracing` (what `tracing-otel-layer` measures, as an
+/// agent).
+#[inline(never)]
+#[tracing::instrument(name = "invoke_agent bench", skip_all, fields(gen_ai.operation.name = "invoke_agent", gen_ai.agent.name = "bench"))]
+pub fn tracing_agent(a: u64, b: u64) -> Reply {
+    reply(a, b)
+}
+
+/// The `tracing` agent run with the framework's model call inside.
+#[inline(never)]
+#[tracing::instrument(name = "invoke_agent bench", skip_all, fields(gen_ai.operation.name = "invoke_agent", gen_ai.agent.name = "bench"))]
+pub fn tracing_agent_with_framework_chat(a: u64, b: u64) -> Reply {
+    framework_chat(a, b)
+}
+
+/// A framework's model call, as rig records it: a `tracing` span named after the bare
+/// operation, the request's fields at its start, the usage (as `u64`, which
+/// `tracing-opentelemetry` exports as text) and the response id once the reply is in.
+#[inline(never)]
+pub fn framework_chat(a: u64, b: u64) -> Reply {
+    let span = tracing::info_span!(
+        "chat",
+        gen_ai.operation.name = "chat",
+        gen_ai.provider.name = "openai",
+        gen_ai.request.model = "gpt-4",
+        gen_ai.usage.input_tokens = tracing::field::Empty,
+        gen_ai.usage.output_tokens = tracing::field::Empty,
+        gen_ai.response.id = tracing::field::Empty,
+    );
+    let _entered = span.enter();
+    let reply = reply(a, b);
+    span.record("gen_ai.usage.input_tokens", 57_u64);
+    span.record("gen_ai.usage.output_tokens", 7_u64);
+    span.record("gen_ai.response.id", reply.id.as_str());
+    reply
+}
+
+/// trace-genai's `tracing` layer on `telemetry`, in a registry of its own.
+#[cfg(feature = "tracing")]
+pub fn subscriber_with_bridge(telemetry: &Telemetry) -> impl tracing::Subscriber + Send + Sync {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    tracing_subscriber::registry().with(
+        telemetry
+            .tracing_layer()
+            .unwrap_or_else(|| panic!("tracing layer: no tracer provider")),
+    )
+}
+
+/// trace-genai installed as [`install_genai`] does (sampled), with the GenAI metrics
+/// recorded and exported to a discarding exporter behind the periodic reader.
+pub fn install_genai_with_metrics() -> Telemetry {
+    Telemetry::builder()
+        .with_config(Config::default())
+        .with_no_exporter()
+        .with_sampler(SamplerConfig::ParentBasedAlwaysOn)
+        .with_span_exporter(Discard::default())
+        .with_metric_exporter(DiscardMetrics)
+        .install()
+        .unwrap_or_else(|error| panic!("install: {error}"))
+}
+
+/// Drops the metrics it receives.
+#[derive(Debug)]
+pub struct DiscardMetrics;
+
+impl opentelemetry_sdk::metrics::exporter::PushMetricExporter for DiscardMetrics {
+    async fn export(
+        &self,
+        metrics: &opentelemetry_sdk::metrics::data::ResourceMetrics,
+    ) -> OTelSdkResult {
+        black_box(metrics);
+        Ok(())
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: std::time::Duration) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn temporality(&self) -> opentelemetry_sdk::metrics::Temporality {
+        opentelemetry_sdk::metrics::Temporality::Cumulative
+    }
+}
+
 // ---- pipelines ----------------------------------------------------------------------------
 
 /// Counts the spans it receives and drops them.

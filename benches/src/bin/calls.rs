@@ -7,8 +7,9 @@ use std::hint::black_box;
 use trace_genai_benches::{
     DiscardReporter, bare, bare_async, fastrace_chat, fastrace_chat_async, genai, genai_async,
     genai_with_content, install_genai, install_genai_disabled, install_genai_sdk_path,
-    install_otel, long_call_with_additions, otel, otel_async, otel_tracer, tracing_chat,
-    tracing_chat_async, tracing_subscriber_with_otel, with_fastrace_roots,
+    install_otel, long_call_with_additions, otel, otel_async, otel_tracer, tracing_agent,
+    tracing_agent_with_framework_chat, tracing_chat, tracing_chat_async,
+    tracing_subscriber_with_otel, with_fastrace_roots,
 };
 
 /// Calls between pauses that let the exporter thread drain the batch queue, so that no
@@ -86,6 +87,18 @@ fn rss_kib(field: &str) -> u64 {
 
 #[inline(never)]
 fn run(case: &str, n: u64) {
+    // `<case>-tracing-feature`: the case, in a build with trace-genai's `tracing` feature
+    // (and no `tracing` layer built).
+    let case = match case.strip_suffix("-tracing-feature") {
+        Some(case) => {
+            if !cfg!(feature = "tracing") {
+                eprintln!("{case}-tracing-feature: build with the `tracing` feature");
+                std::process::exit(2);
+            }
+            case
+        }
+        None => case,
+    };
     match case {
         "bare" => calls(n, bare),
         "trace_genai-not-installed" => calls(n, genai),
@@ -97,6 +110,65 @@ fn run(case: &str, n: u64) {
         "trace_genai-unsampled" | "trace_genai-sampled" => {
             let telemetry = install_genai(case == "trace_genai-sampled");
             calls(n, genai);
+            drop(telemetry.shutdown());
+        }
+        "trace_genai-sampled-metrics" => {
+            // The sampled call with the GenAI metrics recorded (duration and token usage).
+            let telemetry = trace_genai_benches::install_genai_with_metrics();
+            calls(n, genai);
+            drop(telemetry.shutdown());
+        }
+        "tracing-otel-agent" => {
+            let (subscriber, provider) = tracing_subscriber_with_otel();
+            tracing::subscriber::with_default(subscriber, || calls(n, tracing_agent));
+            drop(provider.shutdown());
+        }
+        "tracing-otel-agent-framework-chat" => {
+            let (subscriber, provider) = tracing_subscriber_with_otel();
+            tracing::subscriber::with_default(subscriber, || {
+                calls(n, tracing_agent_with_framework_chat);
+            });
+            drop(provider.shutdown());
+        }
+        #[cfg(feature = "tracing")]
+        "trace_genai-sampled-bridge" => {
+            // The bridge in the current dispatcher: a stand-in `tracing` span per call.
+            let telemetry = install_genai(true);
+            let subscriber = trace_genai_benches::subscriber_with_bridge(&telemetry);
+            tracing::subscriber::with_default(subscriber, || calls(n, genai));
+            drop(telemetry.shutdown());
+        }
+        #[cfg(feature = "tracing")]
+        "trace_genai-sampled-bridge-global" => {
+            // The same, the subscriber installed process-wide (as `.init()` does), where
+            // `tracing` finds it without a thread-local lookup.
+            let telemetry = install_genai(true);
+            let subscriber = trace_genai_benches::subscriber_with_bridge(&telemetry);
+            tracing::subscriber::set_global_default(subscriber)
+                .unwrap_or_else(|error| panic!("set_global_default: {error}"));
+            calls(n, genai);
+            drop(telemetry.shutdown());
+        }
+        #[cfg(feature = "tracing")]
+        "bridge-agent"
+        | "bridge-agent-framework-chat"
+        | "bridge-agent-metrics"
+        | "bridge-agent-framework-chat-metrics" => {
+            // An invoke_agent call with the bridge, with or without a framework's chat span
+            // inside, GenAI metrics off or on.
+            let telemetry = if case.ends_with("-metrics") {
+                trace_genai_benches::install_genai_with_metrics()
+            } else {
+                install_genai(true)
+            };
+            let subscriber = trace_genai_benches::subscriber_with_bridge(&telemetry);
+            tracing::subscriber::with_default(subscriber, || {
+                if case.contains("framework-chat") {
+                    calls(n, trace_genai_benches::genai_agent_with_framework_chat);
+                } else {
+                    calls(n, trace_genai_benches::genai_agent);
+                }
+            });
             drop(telemetry.shutdown());
         }
         "trace_genai-sdk-path" => {
@@ -139,6 +211,13 @@ fn run(case: &str, n: u64) {
         "tracing-otel-layer" => {
             let (subscriber, provider) = tracing_subscriber_with_otel();
             tracing::subscriber::with_default(subscriber, || calls(n, tracing_chat));
+            drop(provider.shutdown());
+        }
+        "tracing-otel-layer-global" => {
+            let (subscriber, provider) = tracing_subscriber_with_otel();
+            tracing::subscriber::set_global_default(subscriber)
+                .unwrap_or_else(|error| panic!("set_global_default: {error}"));
+            calls(n, tracing_chat);
             drop(provider.shutdown());
         }
         "fastrace-no-reporter" => calls(n, fastrace_chat),
@@ -187,6 +266,13 @@ fn run(case: &str, n: u64) {
         "async-trace_genai-sampled" => {
             let telemetry = install_genai(true);
             async_calls(n, genai_async);
+            drop(telemetry.shutdown());
+        }
+        #[cfg(feature = "tracing")]
+        "async-trace_genai-sampled-bridge" => {
+            let telemetry = install_genai(true);
+            let subscriber = trace_genai_benches::subscriber_with_bridge(&telemetry);
+            tracing::subscriber::with_default(subscriber, || async_calls(n, genai_async));
             drop(telemetry.shutdown());
         }
         "async-otel-sampled" => {
