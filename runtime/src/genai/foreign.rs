@@ -231,7 +231,12 @@ pub(crate) fn normalize(span: &mut SpanData) -> bool {
         && let Some(subject) = string_value(span, operation.subject_key())
         && !subject.is_empty()
     {
-        span.name = Cow::Owned(format!("{} {subject}", operation.as_str()));
+        let operation = operation.as_str();
+        let mut name = String::with_capacity(operation.len() + 1 + subject.len());
+        name.push_str(operation);
+        name.push(' ');
+        name.push_str(subject);
+        span.name = Cow::Owned(name);
     }
     if span.span_kind == SpanKind::Internal {
         span.span_kind = operation.default_kind();
@@ -242,6 +247,14 @@ pub(crate) fn normalize(span: &mut SpanData) -> bool {
 /// Removes all but the last value of each key (a framework may record a key twice, e.g.
 /// on its span and again from an inner call; the SDK keeps both).
 fn keep_last_of_each_key(attributes: &mut Vec<KeyValue>) {
+    let repeated = attributes.iter().enumerate().any(|(i, kv)| {
+        attributes[i + 1..]
+            .iter()
+            .any(|later| later.key.as_str() == kv.key.as_str())
+    });
+    if !repeated {
+        return;
+    }
     let mut at = 0;
     let later: Vec<bool> = (0..attributes.len())
         .map(|i| {

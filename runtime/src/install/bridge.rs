@@ -171,7 +171,7 @@ struct StandInParent(Option<Operation>);
 /// the current `tracing` dispatcher (and its filters let the span through); `None`
 /// otherwise, at the cost of one load when no bridge was ever built.
 #[inline]
-pub(crate) fn stand_in(cx: &Context, operation: Option<Operation>) -> Option<tracing::Span> {
+pub(crate) fn stand_in(cx: &Context, operation: Option<Operation>) -> Option<Box<tracing::Span>> {
     if !crate::global::TRACING_BRIDGE.load(Ordering::Relaxed) {
         return None;
     }
@@ -179,7 +179,7 @@ pub(crate) fn stand_in(cx: &Context, operation: Option<Operation>) -> Option<tra
 }
 
 #[cold]
-fn stand_in_slow(cx: &Context, operation: Option<Operation>) -> Option<tracing::Span> {
+fn stand_in_slow(cx: &Context, operation: Option<Operation>) -> Option<Box<tracing::Span>> {
     if !tracing::dispatcher::get_default(tracing::Dispatch::is::<BridgeFilter>) {
         return None;
     }
@@ -189,7 +189,7 @@ fn stand_in_slow(cx: &Context, operation: Option<Operation>) -> Option<tracing::
     }
     // Cannot fail: the bridge is in this dispatcher.
     let _ = span.set_parent(cx.with_value(StandInParent(operation)));
-    Some(span)
+    Some(Box::new(span))
 }
 
 /// What `tracing-opentelemetry` adds to every span, which the bridge leaves out unless

@@ -43,8 +43,9 @@ pub struct SpanMeta {
 pub struct Entered {
     /// The `tracing` span standing for this span, entered after the context is attached
     /// and exited first (fields drop in order).
+    /// Boxed: a pointer in a guard that every call builds, bridged or not.
     #[cfg(feature = "tracing")]
-    _bridge: Option<tracing::span::EnteredSpan>,
+    _bridge: Option<Box<tracing::span::EnteredSpan>>,
     _attached: opentelemetry::ContextGuard,
 }
 
@@ -110,9 +111,10 @@ struct Active {
     /// `capture(output)` on a stream: accumulate the output text.
     stream_output: bool,
     /// The `tracing` span that stands for this span while the function runs, when the
-    /// `tracing` bridge is installed in the current dispatcher.
+    /// `tracing` bridge is installed in the current dispatcher. Boxed: a pointer in the
+    /// state of every traced call, bridged or not.
     #[cfg(feature = "tracing")]
-    bridge: Option<tracing::Span>,
+    bridge: Option<Box<tracing::Span>>,
 }
 
 impl SpanGuard {
@@ -161,7 +163,7 @@ impl SpanGuard {
         let attached = active.cx.as_ref()?.clone().attach();
         Some(Entered {
             #[cfg(feature = "tracing")]
-            _bridge: active.bridge.as_ref().map(|span| span.clone().entered()),
+            _bridge: active.bridge.as_deref().map(enter_bridge),
             _attached: attached,
         })
     }
@@ -311,6 +313,18 @@ impl HeapGuard {
     pub fn into_box(self) -> Option<Box<SpanGuard>> {
         self.guard
     }
+}
+
+/// Enters the `tracing` span that stands for a call's span (only with the bridge).
+#[cfg(feature = "tracing")]
+#[cold]
+#[inline(never)]
+#[expect(
+    clippy::unnecessary_box_returns,
+    reason = "boxed for the guard: a call that is not bridged carries a pointer, not the span"
+)]
+fn enter_bridge(span: &tracing::Span) -> Box<tracing::span::EnteredSpan> {
+    Box::new(span.clone().entered())
 }
 
 impl Active {
