@@ -353,27 +353,39 @@ fn rig_in_process_one_trace_feedback_under_its_chat_span() {
             .block_on(ask(&agent, "What is the weather in Paris?"))
     })
     .expect("rig reports the response id of its last model call");
-    trace_genai::record_user_feedback(&response_id, -1.0, Some("wrong city")).unwrap();
+    // Feedback for each of the run's responses: the tool call and the answer.
+    let response_ids = server.response_ids();
+    assert_eq!(response_ids.len(), 2, "{response_ids:?}");
+    assert!(response_ids.contains(&response_id));
+    for id in &response_ids {
+        trace_genai::record_user_feedback(id, -1.0, Some("wrong city")).unwrap();
+    }
     telemetry.shutdown().unwrap();
 
     let spans = receiver.wait_for_spans(4, WAIT);
     assert_one_trace_nothing_twice(&spans);
     let agent_span = named(&spans, "invoke_agent in-process-agent")[0];
-    let chat = named(&spans, "chat gpt-4o-mini")
-        .into_iter()
-        .find(|s| s.attr("gen_ai.response.id").and_then(AttrValue::as_str) == Some(&response_id))
-        .expect("rig's chat span with the response id");
-    assert_eq!(chat.parent_span_id, agent_span.span_id);
-    assert_chat_span(chat);
-    let logs = receiver.wait_for_logs(1, WAIT);
-    let feedback = logs
-        .iter()
-        .find(|log| log.event_name == "gen_ai.evaluation.user_feedback")
-        .expect("the feedback event");
-    assert_eq!(
-        (feedback.trace_id.as_str(), feedback.span_id.as_str()),
-        (chat.trace_id.as_str(), chat.span_id.as_str())
-    );
+    let logs = receiver.wait_for_logs(2, WAIT);
+    for id in &response_ids {
+        let chat = named(&spans, "chat gpt-4o-mini")
+            .into_iter()
+            .find(|s| s.attr("gen_ai.response.id").and_then(AttrValue::as_str) == Some(id))
+            .expect("rig's chat span with the response id");
+        assert_eq!(chat.parent_span_id, agent_span.span_id);
+        assert_chat_span(chat);
+        let feedback = logs
+            .iter()
+            .find(|log| {
+                log.event_name == "gen_ai.evaluation.user_feedback"
+                    && log.attr("gen_ai.response.id").and_then(AttrValue::as_str) == Some(id)
+            })
+            .expect("the feedback event");
+        assert_eq!(
+            (feedback.trace_id.as_str(), feedback.span_id.as_str()),
+            (chat.trace_id.as_str(), chat.span_id.as_str()),
+            "feedback for {id} under the chat span that returned it"
+        );
+    }
     assert_no_content(
         &receiver,
         &[
