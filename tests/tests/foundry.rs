@@ -47,6 +47,16 @@ fn against(
     builder
 }
 
+/// Spans reached the Application Insights stand-in.
+fn assert_delivered(insights: &AzureStandIn) {
+    assert!(
+        !insights
+            .wait_for_envelopes(1, Duration::from_secs(10))
+            .is_empty(),
+        "no envelope reached Application Insights"
+    );
+}
+
 fn data_plane(requests: &[Received]) -> Vec<&Received> {
     requests
         .iter()
@@ -151,11 +161,7 @@ fn with_azure_ai_project_in_code_looks_up_the_same_way() {
     assert_eq!(data_plane(&project.requests()).len(), 2);
     chat("hello").unwrap();
     telemetry.shutdown().unwrap();
-    assert!(
-        !insights
-            .wait_for_envelopes(1, Duration::from_secs(10))
-            .is_empty()
-    );
+    assert_delivered(&insights);
 }
 
 #[test]
@@ -173,11 +179,7 @@ fn an_explicit_connection_string_or_destination_wins_over_the_project() {
     .unwrap();
     chat("hello").unwrap();
     telemetry.shutdown().unwrap();
-    assert!(
-        !insights
-            .wait_for_envelopes(1, Duration::from_secs(10))
-            .is_empty()
-    );
+    assert_delivered(&insights);
 
     // A destination given in code: the console; the project is not asked either.
     let telemetry = against(&project, None, &[])
@@ -401,11 +403,7 @@ fn install_inside_tokio_main_looks_up_without_panicking() {
         chat("inside").unwrap();
         telemetry.shutdown().unwrap();
     });
-    assert!(
-        !insights
-            .wait_for_envelopes(1, Duration::from_secs(10))
-            .is_empty()
-    );
+    assert_delivered(&insights);
 }
 
 #[test]
