@@ -97,9 +97,18 @@ fn shape(key: &str) -> Shape {
 /// `kv` as the conventions type it, or `None` when it is content the policy in force
 /// keeps off spans. Content that is kept is cut to the content budget.
 pub(crate) fn admit(mut kv: KeyValue, content_on_spans: bool) -> Option<KeyValue> {
-    match shape(kv.key.as_str()) {
+    fit(&mut kv, content_on_spans).then_some(kv)
+}
+
+/// [`admit`] in place: types `kv` as the conventions do, and says whether it stays.
+fn fit(kv: &mut KeyValue, content_on_spans: bool) -> bool {
+    let key = kv.key.as_str();
+    if !key.starts_with("gen_ai.") && key != semconv::SERVER_PORT {
+        return true;
+    }
+    match shape(key) {
         Shape::Other => {}
-        Shape::Content if !content_on_spans => return None,
+        Shape::Content if !content_on_spans => return false,
         Shape::Content => {
             if let Value::String(text) = &kv.value {
                 kv.value = Value::String(cut(text.as_str()).into());
@@ -139,7 +148,7 @@ pub(crate) fn admit(mut kv: KeyValue, content_on_spans: bool) -> Option<KeyValue
             }
         }
     }
-    Some(kv)
+    true
 }
 
 /// A list of strings from its JSON text (`["stop"]`), or the text as the one item.
@@ -173,12 +182,10 @@ pub(crate) fn admit_event(event: &mut Event, content_on_spans: bool, genai: bool
     if !content_on_spans && semconv::LEGACY_CONTENT_EVENTS.contains(&event.name.as_ref()) {
         return false;
     }
-    let attributes = std::mem::take(&mut event.attributes);
-    event.attributes = attributes
-        .into_iter()
-        .filter(|kv| content_on_spans || !genai || kv.key.as_str() != semconv::EXCEPTION_MESSAGE)
-        .filter_map(|kv| admit(kv, content_on_spans))
-        .collect();
+    event.attributes.retain_mut(|kv| {
+        (content_on_spans || !genai || kv.key.as_str() != semconv::EXCEPTION_MESSAGE)
+            && fit(kv, content_on_spans)
+    });
     true
 }
 
@@ -194,29 +201,29 @@ pub(crate) fn admit_event(event: &mut Event, content_on_spans: bool, genai: bool
 /// Returns whether the span's metrics are already counted by a `#[trace_genai]` parent of
 /// the same operation (then [`observe`] leaves them out).
 pub(crate) fn normalize(span: &mut SpanData) -> bool {
+    // A span without `gen_ai.*` attributes (an HTTP handler's, a database call's) is not
+    // a GenAI span: nothing here applies to it.
+    if !span
+        .attributes
+        .iter()
+        .any(|kv| kv.key.as_str().starts_with("gen_ai."))
+    {
+        return false;
+    }
     let on_spans = content_on_spans();
     let mut operation = None;
-    let mut genai = false;
     let mut counted = false;
-    let attributes = std::mem::take(&mut span.attributes);
-    span.attributes = attributes
-        .into_iter()
-        .filter_map(|kv| {
-            let key = kv.key.as_str();
-            if key == COUNTED_BY_PARENT {
-                counted = true;
-                return None;
-            }
-            if key == semconv::GEN_AI_OPERATION_NAME {
-                operation = Operation::from_name(kv.value.as_str().as_ref());
-            }
-            genai |= key.starts_with("gen_ai.");
-            admit(kv, on_spans)
-        })
-        .collect();
-    if !genai {
-        return counted;
-    }
+    span.attributes.retain_mut(|kv| {
+        let key = kv.key.as_str();
+        if key == COUNTED_BY_PARENT {
+            counted = true;
+            return false;
+        }
+        if key == semconv::GEN_AI_OPERATION_NAME {
+            operation = Operation::from_name(kv.value.as_str().as_ref());
+        }
+        fit(kv, on_spans)
+    });
     keep_last_of_each_key(&mut span.attributes);
     span.events
         .events
