@@ -94,14 +94,9 @@ fn shape(key: &str) -> Shape {
     }
 }
 
-/// `kv` as the conventions type it, or `None` when it is content the policy in force
-/// keeps off spans. Content that is kept is cut to the content budget.
-pub(crate) fn admit(mut kv: KeyValue, content_on_spans: bool) -> Option<KeyValue> {
-    fit(&mut kv, content_on_spans).then_some(kv)
-}
-
-/// [`admit`] in place: types `kv` as the conventions do, and says whether it stays.
-fn fit(kv: &mut KeyValue, content_on_spans: bool) -> bool {
+/// Types `kv` as the conventions do, and says whether it stays: not when it is content the
+/// policy in force keeps off spans. Content that is kept is cut to the content budget.
+pub(crate) fn admit(kv: &mut KeyValue, content_on_spans: bool) -> bool {
     let key = kv.key.as_str();
     if !key.starts_with("gen_ai.") && key != semconv::SERVER_PORT {
         return true;
@@ -184,7 +179,7 @@ pub(crate) fn admit_event(event: &mut Event, content_on_spans: bool, genai: bool
     }
     event.attributes.retain_mut(|kv| {
         (content_on_spans || !genai || kv.key.as_str() != semconv::EXCEPTION_MESSAGE)
-            && fit(kv, content_on_spans)
+            && admit(kv, content_on_spans)
     });
     true
 }
@@ -222,7 +217,7 @@ pub(crate) fn normalize(span: &mut SpanData) -> bool {
         if key == semconv::GEN_AI_OPERATION_NAME {
             operation = Operation::from_name(kv.value.as_str().as_ref());
         }
-        fit(kv, on_spans)
+        admit(kv, on_spans)
     });
     keep_last_of_each_key(&mut span.attributes);
     span.events
@@ -338,7 +333,8 @@ mod tests {
     #[test]
     fn numbers_and_lists_that_arrive_as_text_are_typed() {
         let admitted = |key: &'static str, value: Value| {
-            admit(KeyValue::new(key, value), false).map(|kv| kv.value)
+            let mut kv = KeyValue::new(key, value);
+            admit(&mut kv, false).then_some(kv.value)
         };
         assert_eq!(
             admitted(semconv::GEN_AI_USAGE_INPUT_TOKENS, "57".into()),
@@ -382,21 +378,16 @@ mod tests {
             "gen_ai.prompt.0.content",
             "gen_ai.completion.1.content",
         ] {
-            assert_eq!(admit(KeyValue::new(key, "secret"), false), None, "{key}");
-            assert_eq!(
-                admit(KeyValue::new(key, "secret"), true),
-                Some(KeyValue::new(key, "secret")),
-                "{key}"
-            );
+            assert!(!admit(&mut KeyValue::new(key, "secret"), false), "{key}");
+            let mut kept = KeyValue::new(key, "secret");
+            assert!(admit(&mut kept, true), "{key}");
+            assert_eq!(kept, KeyValue::new(key, "secret"), "{key}");
         }
         // Not content: a prompt template's name.
-        assert!(
-            admit(
-                KeyValue::new(semconv::GEN_AI_PROMPT_NAME, "greeting"),
-                false
-            )
-            .is_some()
-        );
+        assert!(admit(
+            &mut KeyValue::new(semconv::GEN_AI_PROMPT_NAME, "greeting"),
+            false
+        ));
     }
 
     #[test]

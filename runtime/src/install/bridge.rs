@@ -291,11 +291,11 @@ struct StandIn {
 }
 
 impl StandIn {
-    fn set_attribute(&self, kv: KeyValue) {
+    fn set_attribute(&self, mut kv: KeyValue) {
         if is_noise(&kv, true) || kv.key.as_str().starts_with("code.") {
             return;
         }
-        if let Some(kv) = admit(kv, content_on_spans()) {
+        if admit(&mut kv, content_on_spans()) {
             self.cx.span().set_attribute(kv);
         }
     }
