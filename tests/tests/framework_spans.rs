@@ -149,6 +149,22 @@ fn a_framework_span_nests_and_follows_the_conventions_and_the_policy() {
     // INFO events are kept, DEBUG events (raw payloads) are not.
     let events: Vec<&str> = chat.events.iter().map(|e| e.name.as_ref()).collect();
     assert_eq!(events, ["turn finished"]);
+    // The event keeps its level, not the bridge's target field.
+    let event = &chat.events[0];
+    assert!(
+        event
+            .attributes
+            .iter()
+            .any(|kv| kv.key.as_str() == "level" && kv.value.as_str() == "INFO"),
+        "{event:?}"
+    );
+    assert!(
+        event
+            .attributes
+            .iter()
+            .all(|kv| kv.key.as_str() != "target"),
+        "{event:?}"
+    );
     // An event on the stand-in lands on the GenAI span.
     let agent_events: Vec<&str> = agent.events.iter().map(|e| e.name.as_ref()).collect();
     assert_eq!(agent_events, ["agent step"]);

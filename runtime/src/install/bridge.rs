@@ -310,8 +310,14 @@ impl opentelemetry::trace::Span for BridgeSpan {
     ) where
         T: Into<Cow<'static, str>>,
     {
-        if !self.details && in_registry(&attributes) {
-            attributes.retain(|kv| !kv.key.as_str().starts_with("code."));
+        if !self.details {
+            // An event keeps its level (its only severity on a span) but not its target,
+            // nor a code location inside the cargo registry.
+            let registry = in_registry(&attributes);
+            attributes.retain(|kv| {
+                let key = kv.key.as_str();
+                key != "target" && !(registry && key.starts_with("code."))
+            });
         }
         match &mut self.inner {
             Inner::Sdk(span) => span.add_event_with_timestamp(name, timestamp, attributes),
