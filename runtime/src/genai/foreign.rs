@@ -13,7 +13,7 @@ use opentelemetry::trace::{Event, SpanKind, Status};
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 
-use crate::genai::content::{ContentCapture, content_capture, content_max_length, truncate};
+use crate::genai::content::{content_capture, content_max_length, truncate};
 use crate::genai::operation::Operation;
 use crate::semconv;
 
@@ -27,14 +27,6 @@ pub(crate) const COUNTED_BY_PARENT: &str = "trace_genai.counted_by_parent";
 #[inline]
 pub(crate) fn is_foreign(span: &SpanData) -> bool {
     span.instrumentation_scope.name() != env!("CARGO_PKG_NAME")
-}
-
-/// Whether the policy in force puts content on spans.
-pub(crate) fn content_on_spans() -> bool {
-    matches!(
-        content_capture(),
-        ContentCapture::SpanOnly | ContentCapture::SpanAndEvent
-    )
 }
 
 /// How a GenAI key's value is typed by the conventions.
@@ -205,7 +197,7 @@ pub(crate) fn normalize(span: &mut SpanData) -> bool {
     {
         return false;
     }
-    let on_spans = content_on_spans();
+    let on_spans = content_capture().on_spans();
     let mut operation = None;
     let mut counted = false;
     span.attributes.retain_mut(|kv| {

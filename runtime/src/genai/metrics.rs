@@ -205,10 +205,7 @@ impl CallMetrics {
         output: Option<u64>,
         error_type: Option<&str>,
     ) {
-        if !METRICS_INSTALLED.load(std::sync::atomic::Ordering::Acquire) {
-            return;
-        }
-        let Some(mut call) = Self::start_installed(operation, span_attributes) else {
+        let Some(mut call) = Self::start(Some(operation), span_attributes) else {
             return;
         };
         call.record_tokens(response_model, input, output);

@@ -33,7 +33,8 @@ use tracing_subscriber::filter::{Filtered, LevelFilter};
 use tracing_subscriber::layer::{Context as LayerContext, Filter};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::genai::foreign::{COUNTED_BY_PARENT, admit, admit_event, content_on_spans};
+use crate::genai::content::content_capture;
+use crate::genai::foreign::{COUNTED_BY_PARENT, admit, admit_event};
 use crate::genai::operation::Operation;
 
 /// The name (and target) of the `tracing` span that stands for a `#[trace_genai]` span.
@@ -197,8 +198,7 @@ fn stand_in_slow(cx: &Context, operation: Option<Operation>) -> Option<Box<traci
 /// (the application's own are kept), and the thread, target, level and timing fields.
 fn is_noise(kv: &KeyValue, registry_location: bool) -> bool {
     match kv.key.as_str() {
-        "code.file.path" | "code.module.name" | "code.line.number" | "code.filepath"
-        | "code.namespace" | "code.lineno" => registry_location,
+        "code.file.path" | "code.module.name" | "code.line.number" => registry_location,
         "thread.id" | "thread.name" | "target" | "level" | "busy_ns" | "idle_ns" => true,
         _ => false,
     }
@@ -292,10 +292,10 @@ struct StandIn {
 
 impl StandIn {
     fn set_attribute(&self, mut kv: KeyValue) {
-        if is_noise(&kv, true) || kv.key.as_str().starts_with("code.") {
+        if is_noise(&kv, true) {
             return;
         }
-        if admit(&mut kv, content_on_spans()) {
+        if admit(&mut kv, content_capture().on_spans()) {
             self.cx.span().set_attribute(kv);
         }
     }
@@ -323,7 +323,7 @@ impl opentelemetry::trace::Span for BridgeSpan {
             Inner::Sdk(span) => span.add_event_with_timestamp(name, timestamp, attributes),
             Inner::StandIn(stand_in) => {
                 let mut event = Event::new(name, timestamp, attributes, 0);
-                if admit_event(&mut event, content_on_spans(), true) {
+                if admit_event(&mut event, content_capture().on_spans(), true) {
                     stand_in.cx.span().add_event_with_timestamp(
                         event.name,
                         event.timestamp,
