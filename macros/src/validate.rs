@@ -277,6 +277,13 @@ impl Validator {
         if key.is_empty() {
             self.errors
                 .spanned(&field.key, "a field name cannot be empty");
+        } else if is_content_key(&key) {
+            self.errors.spanned(
+                &field.key,
+                format!(
+                    "`{key}` holds message content, which `fields(...)` would record whatever the content policy says; capture it with `capture(...)` (e.g. `capture(messages)`), which follows the policy"
+                ),
+            );
         } else if self.args.fields.iter().any(|f| f.key.value() == key) {
             self.errors
                 .spanned(&field.key, format!("duplicate field `{key}`"));
@@ -591,4 +598,29 @@ mod tests {
         );
         assert_eq!(messages, ["expected `,` between arguments"]);
     }
+}
+
+/// Whether a `fields(...)` key is one the conventions (or their older and neighbouring
+/// spellings) use for message content: such values follow the content policy, so they
+/// are recorded with `capture(...)`.
+fn is_content_key(key: &str) -> bool {
+    matches!(
+        key,
+        "gen_ai.input.messages"
+            | "gen_ai.output.messages"
+            | "gen_ai.system_instructions"
+            | "gen_ai.tool.definitions"
+            | "gen_ai.tool.call.arguments"
+            | "gen_ai.tool.call.result"
+            | "gen_ai.retrieval.query.text"
+            | "gen_ai.retrieval.documents"
+            | "gen_ai.evaluation.explanation"
+            | "gen_ai.prompt"
+            | "gen_ai.completion"
+            | "input.value"
+            | "output.value"
+    ) || key.starts_with("gen_ai.prompt.")
+        || key.starts_with("gen_ai.completion.")
+        || key.starts_with("llm.input_messages")
+        || key.starts_with("llm.output_messages")
 }

@@ -28,9 +28,10 @@
 //! # Free text
 //!
 //! A comment and an evaluator's explanation are free text that may quote the prompt or
-//! the answer: they are recorded only when content recording is on
-//! ([`content_capture`](crate::content_capture) is not `NoContent`); the score, label and
-//! ids always are.
+//! the answer: they are recorded only when the content policy puts content in log events
+//! (these are log events: `EVENT_ONLY` or `SPAN_AND_EVENT`), within the content budget
+//! and with credentials redacted, as all content; the score, label and ids (up to 256
+//! bytes) always are.
 //!
 //! ```
 //! # fn main() -> Result<(), trace_genai::feedback::FeedbackError> {
@@ -247,13 +248,13 @@ impl<'a> UserFeedback<'a> {
         }
         let parent = resolve(&self.parent, Some(self.response_id))?;
         let attributes = vec![
-            KeyValue::new(semconv::GEN_AI_RESPONSE_ID, self.response_id.to_owned()),
+            KeyValue::new(semconv::GEN_AI_RESPONSE_ID, capped_id(self.response_id)),
             KeyValue::new(semconv::GEN_AI_EVALUATION_SCORE, self.score),
         ];
-        let body = self.comment.filter(|_| free_text_allowed()).map(|comment| {
+        let body = self.comment.and_then(free_text).map(|comment| {
             AnyValue::Map(Box::new(HashMap::from([(
                 Key::from_static_str("comment"),
-                AnyValue::String(comment.to_owned().into()),
+                AnyValue::String(comment.into()),
             )])))
         });
         emit(
@@ -377,14 +378,14 @@ impl<'a> Evaluation<'a> {
                 label.to_owned(),
             ));
         }
-        if let Some(explanation) = self.explanation.filter(|_| free_text_allowed()) {
+        if let Some(explanation) = self.explanation.and_then(free_text) {
             attributes.push(KeyValue::new(
                 semconv::GEN_AI_EVALUATION_EXPLANATION,
-                explanation.to_owned(),
+                explanation,
             ));
         }
         if let Some(id) = self.response_id {
-            attributes.push(KeyValue::new(semconv::GEN_AI_RESPONSE_ID, id.to_owned()));
+            attributes.push(KeyValue::new(semconv::GEN_AI_RESPONSE_ID, capped_id(id)));
         }
         if let Some(error_type) = self.error_type {
             attributes.push(KeyValue::new(semconv::ERROR_TYPE, error_type.to_owned()));
@@ -396,8 +397,19 @@ impl<'a> Evaluation<'a> {
 
 // ---- emission -----------------------------------------------------------------------------
 
-fn free_text_allowed() -> bool {
-    crate::content_capture() != crate::ContentCapture::NoContent
+/// A comment or explanation as it may be exported: only when the policy in force puts
+/// content in log events (these are log events), within the content budget and redacted
+/// (the content boundary's rules).
+fn free_text(text: &str) -> Option<String> {
+    if !crate::content_capture().in_events() {
+        return None;
+    }
+    Some(crate::genai::boundary::content_text(text).unwrap_or_else(|| text.to_owned()))
+}
+
+/// An id or name as it is exported: at most 256 bytes.
+fn capped_id(id: &str) -> String {
+    crate::genai::boundary::cut_bytes(id, crate::genai::boundary::MAX_ID_BYTES).to_owned()
 }
 
 fn resolve(

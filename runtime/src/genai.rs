@@ -3,11 +3,13 @@
 
 #[cfg(feature = "async-openai")]
 pub mod async_openai;
+pub(crate) mod boundary;
 pub(crate) mod content;
 pub(crate) mod event;
 pub(crate) mod foreign;
 pub mod message;
 pub mod metrics;
+pub(crate) mod redact;
 pub(crate) mod operation;
 pub(crate) mod response;
 pub(crate) mod value;

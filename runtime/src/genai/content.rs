@@ -293,6 +293,7 @@ impl Captured {
     pub(crate) fn take_error(&mut self) -> Option<String> {
         let mut text = Json::String(self.error.take()?);
         truncate::fit(&mut text, content_max_length());
+        crate::genai::boundary::redact_json(&mut text);
         match text {
             Json::String(text) => Some(text),
             _ => None,
@@ -324,7 +325,16 @@ impl Captured {
         let limit = content_max_length();
         let mut span_attributes = Vec::with_capacity(values.len());
         for (key, value) in &mut values {
-            let text = truncate::fit(value, limit);
+            // The content boundary's rules, applied here for the content trace-genai
+            // captured itself: within the budget, then redacted (the event gets the same
+            // values).
+            let mut text = truncate::fit(value, limit);
+            if crate::genai::redact::current().is_some() {
+                crate::genai::boundary::redact_json(value);
+                if !matches!(value, Json::String(_)) {
+                    text = value.to_string();
+                }
+            }
             if policy.on_spans() {
                 // Plain strings (a query, a tool's text result) stay plain; structured
                 // content becomes JSON text.

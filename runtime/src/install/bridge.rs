@@ -25,7 +25,7 @@ use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
-use opentelemetry::trace::{Event, SpanBuilder, SpanContext, Status, TraceContextExt as _};
+use opentelemetry::trace::{SpanBuilder, SpanContext, Status, TraceContextExt as _};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::SdkTracer;
 use tracing_opentelemetry::{OpenTelemetryLayer, OpenTelemetrySpanExt as _};
@@ -33,8 +33,8 @@ use tracing_subscriber::filter::{Filtered, LevelFilter};
 use tracing_subscriber::layer::{Context as LayerContext, Filter};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::genai::content::content_capture;
-use crate::genai::foreign::{COUNTED_BY_PARENT, admit, admit_event};
+use crate::genai::boundary::{IN_GENAI_WORK, TRUSTED};
+use crate::genai::foreign::COUNTED_BY_PARENT;
 use crate::genai::operation::Operation;
 
 /// The name (and target) of the `tracing` span that stands for a `#[trace_genai]` span.
@@ -56,6 +56,7 @@ pub struct TracingOptions {
     spans: LevelFilter,
     events: LevelFilter,
     details: bool,
+    trusted: &'static [&'static str],
 }
 
 impl Default for TracingOptions {
@@ -64,6 +65,7 @@ impl Default for TracingOptions {
             spans: LevelFilter::INFO,
             events: LevelFilter::INFO,
             details: false,
+            trusted: &[],
         }
     }
 }
@@ -88,6 +90,18 @@ impl TracingOptions {
         self
     }
 
+    /// Trusts the text of `tracing` events of these targets (a target, or a module path
+    /// below it: `"my_app"` covers `my_app::db`) inside GenAI work: their messages and
+    /// string fields are exported whatever the content policy. Events of other targets
+    /// (frameworks, libraries) inside GenAI work keep their level, numbers and booleans,
+    /// and their text only when content goes on spans, since a framework may log a
+    /// prompt or a reply.
+    #[must_use]
+    pub fn with_trusted_targets(mut self, targets: &'static [&'static str]) -> Self {
+        self.trusted = targets;
+        self
+    }
+
     /// Keeps what `tracing-opentelemetry` adds to every span: code locations inside the
     /// cargo registry, thread id and name, target, level, and busy and idle times.
     #[must_use]
@@ -109,6 +123,7 @@ where
         .with_tracer(BridgeTracer {
             inner: tracer,
             details: options.details,
+            trusted: options.trusted,
         })
         .with_tracked_inactivity(options.details)
         .with_threads(options.details)
@@ -223,6 +238,7 @@ fn in_registry(attributes: &[KeyValue]) -> bool {
 pub struct BridgeTracer {
     inner: SdkTracer,
     details: bool,
+    trusted: &'static [&'static str],
 }
 
 impl opentelemetry::trace::Tracer for BridgeTracer {
@@ -240,7 +256,15 @@ impl opentelemetry::trace::Tracer for BridgeTracer {
             return BridgeSpan {
                 inner: Inner::StandIn(stand_in),
                 details: self.details,
+                trusted: self.trusted,
             };
+        }
+        if parent_cx.get::<StandInParent>().is_some() {
+            // Below a `#[trace_genai]` span: GenAI work, whatever its own attributes.
+            builder
+                .attributes
+                .get_or_insert_with(Vec::new)
+                .push(KeyValue::new(IN_GENAI_WORK, true));
         }
         if let Some(attributes) = &mut builder.attributes {
             if !self.details {
@@ -261,6 +285,7 @@ impl opentelemetry::trace::Tracer for BridgeTracer {
         BridgeSpan {
             inner: Inner::Sdk(self.inner.build_with_context(builder, parent_cx)),
             details: self.details,
+            trusted: self.trusted,
         }
     }
 }
@@ -271,6 +296,8 @@ pub struct BridgeSpan {
     inner: Inner,
     /// Whether events keep code locations inside the cargo registry.
     details: bool,
+    /// Targets whose events' text is trusted.
+    trusted: &'static [&'static str],
 }
 
 #[derive(Debug)]
@@ -291,14 +318,21 @@ struct StandIn {
 }
 
 impl StandIn {
-    fn set_attribute(&self, mut kv: KeyValue) {
-        if is_noise(&kv, true) {
-            return;
-        }
-        if admit(&mut kv, content_capture().on_spans()) {
+    /// Writes to the GenAI span; the content boundary judges what stays as the span ends.
+    fn set_attribute(&self, kv: KeyValue) {
+        if !is_noise(&kv, true) {
             self.cx.span().set_attribute(kv);
         }
     }
+}
+
+/// Whether `target` is one of `trusted` or a module below one.
+fn is_trusted(target: &str, trusted: &[&str]) -> bool {
+    trusted.iter().any(|trusted| {
+        target
+            .strip_prefix(trusted)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    })
 }
 
 impl opentelemetry::trace::Span for BridgeSpan {
@@ -310,6 +344,13 @@ impl opentelemetry::trace::Span for BridgeSpan {
     ) where
         T: Into<Cow<'static, str>>,
     {
+        if !self.trusted.is_empty()
+            && attributes.iter().any(|kv| {
+                kv.key.as_str() == "target" && is_trusted(&kv.value.as_str(), self.trusted)
+            })
+        {
+            attributes.push(KeyValue::new(TRUSTED, true));
+        }
         if !self.details {
             // An event keeps its level (its only severity on a span) but not its target,
             // nor a code location inside the cargo registry.
@@ -321,15 +362,12 @@ impl opentelemetry::trace::Span for BridgeSpan {
         }
         match &mut self.inner {
             Inner::Sdk(span) => span.add_event_with_timestamp(name, timestamp, attributes),
+            // To the GenAI span; the content boundary judges what stays as it ends.
             Inner::StandIn(stand_in) => {
-                let mut event = Event::new(name, timestamp, attributes, 0);
-                if admit_event(&mut event, content_capture().on_spans(), true) {
-                    stand_in.cx.span().add_event_with_timestamp(
-                        event.name,
-                        event.timestamp,
-                        event.attributes,
-                    );
-                }
+                stand_in
+                    .cx
+                    .span()
+                    .add_event_with_timestamp(name, timestamp, attributes);
             }
         }
     }

@@ -465,7 +465,11 @@ impl TelemetryBuilder {
             ))
         });
 
-        let mut logger_builder = SdkLoggerProvider::builder().with_resource(resource.clone());
+        // The content boundary first: the SDK hands each record to the processors in
+        // order, so every destination and the application's processors see it cleaned.
+        let mut logger_builder = SdkLoggerProvider::builder()
+            .with_resource(resource.clone())
+            .with_log_processor(crate::genai::boundary::LogBoundary::new());
         for destination in logs {
             logger_builder =
                 export::add_logs(logger_builder, destination, &settings, &mut runtimes)?;

@@ -458,7 +458,11 @@ impl Active {
         }
         let tokens = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
         if let Some(id) = response.response_id() {
-            self.put(KeyValue::new(semconv::GEN_AI_RESPONSE_ID, id.to_owned()));
+            self.put(KeyValue::new(
+                semconv::GEN_AI_RESPONSE_ID,
+                crate::genai::boundary::cut_bytes(id, crate::genai::boundary::MAX_ID_BYTES)
+                    .to_owned(),
+            ));
         }
         if let Some(model) = response.response_model() {
             self.put(KeyValue::new(
@@ -571,19 +575,35 @@ impl Active {
                     .map_or(Cow::Borrowed(status_description(&error_type)), Cow::Owned);
                 (error_type, description)
             });
+            // Whether this span's own policy (the function's `content = …`, or the one in
+            // force) puts content on spans: the content boundary judges by it what others
+            // wrote to the span.
+            let content_on_spans = content
+                .as_ref()
+                .is_some_and(|content| content.policy().on_spans());
             let event = if let Some(span) = &mut active.span {
                 // What the application wrote through the OpenTelemetry API meanwhile.
                 let forwarded = crate::record::recorder::take_forwarded(cx);
                 let end_time = if forwarded.is_empty() {
                     None
                 } else {
-                    span.apply(forwarded)
+                    span.apply(forwarded, content_on_spans)
                 };
                 let event = finish_span(span, error, content);
                 span.finish(end_time);
                 event
             } else {
                 let mut span = InContext(cx.span());
+                if content_on_spans != crate::genai::content::content_capture().on_spans()
+                    && crate::global::STATE.load(std::sync::atomic::Ordering::Relaxed)
+                        != crate::global::STATE_GLOBAL
+                {
+                    // Read (and removed) by the content boundary of trace-genai's provider.
+                    opentelemetry::trace::Span::set_attribute(
+                        &mut span,
+                        KeyValue::new(crate::genai::boundary::CONTENT_ON_SPANS, content_on_spans),
+                    );
+                }
                 let event = finish_span(&mut span, error, content);
                 span.0.end();
                 event

@@ -63,6 +63,10 @@ impl SpanProcessor for SharedProcessor {
             if self.first {
                 crate::genai::foreign::observe(&span, counted);
             }
+        } else {
+            // trace-genai's own span on the SDK path: whatever wrote to it, the content
+            // boundary decides what stays.
+            crate::genai::boundary::own_sdk_span(&mut span);
         }
         self.processor.on_end(span);
     }
@@ -211,6 +215,7 @@ impl Recorder {
                 attributes,
                 dropped_attributes,
                 rare: None,
+                written: None,
             }),
         });
     }
@@ -268,6 +273,10 @@ struct Recording {
     dropped_attributes: u32,
     /// Events, links and a status, which few spans have: allocated on first use.
     rare: Option<Box<Rare>>,
+    /// Set when something other than trace-genai wrote to the span (the OpenTelemetry
+    /// API, the `tracing` bridge): whether its policy puts content on spans. The content
+    /// boundary then looks at the span as it ends.
+    written: Option<bool>,
 }
 
 /// The parts of a span that most `#[trace_genai]` spans never get.
@@ -293,6 +302,7 @@ impl Recording {
             attributes,
             dropped_attributes,
             rare,
+            written,
         } = self;
         if recorder.shut_down.load(Ordering::Relaxed) {
             return;
@@ -302,7 +312,8 @@ impl Recording {
             links,
             status,
         } = rare.map(|rare| *rare).unwrap_or_default();
-        let data = || SpanData {
+        let data = || {
+            let mut data = SpanData {
             span_context,
             parent_span_id,
             parent_span_is_remote,
@@ -316,6 +327,11 @@ impl Recording {
             links,
             status,
             instrumentation_scope: crate::semconv::scope(),
+            };
+            if let Some(content) = written {
+                crate::genai::boundary::own_span(&mut data, content);
+            }
+            data
         };
         match &*recorder.processors {
             [] => {}
@@ -328,19 +344,6 @@ impl Recording {
                 last.on_end(data);
             }
         }
-    }
-}
-
-/// `exception` events carry the error's text, which may echo a prompt: it is kept only
-/// when message content goes on spans (the policy trace-genai's own errors follow).
-fn without_private_text(name: &str, attributes: &mut Vec<KeyValue>) {
-    if name == "exception" && !crate::genai::content::content_capture().on_spans() {
-        attributes.retain(|attribute| {
-            !matches!(
-                attribute.key.as_str(),
-                "exception.message" | "exception.stacktrace"
-            )
-        });
     }
 }
 
@@ -357,10 +360,15 @@ impl DirectSpan {
         }
     }
 
-    /// Applies what was written through the OpenTelemetry API while the call ran;
-    /// returns the end time the application gave (`span.end()`), if any.
-    pub(crate) fn apply(&mut self, forwarded: Vec<Forwarded>) -> Option<SystemTime> {
+    /// Applies what was written through the OpenTelemetry API while the call ran, which
+    /// the content boundary will look at with the span's policy (`content`: whether it puts
+    /// content on spans); returns the end time the application gave (`span.end()`), if
+    /// any.
+    pub(crate) fn apply(&mut self, forwarded: Vec<Forwarded>, content: bool) -> Option<SystemTime> {
         use opentelemetry::trace::Span as _;
+        if let Some(live) = &mut self.live {
+            live.written = Some(content);
+        }
         let mut end_time = None;
         for write in forwarded {
             match write {
@@ -519,7 +527,6 @@ impl opentelemetry::trace::Span for DirectSpan {
             limits.max_events_per_span,
             || {
                 let name = name.into();
-                without_private_text(&name, &mut attributes);
                 let dropped = truncate(&mut attributes, limits.max_attributes_per_event);
                 Event::new(name, timestamp, attributes, dropped)
             },
@@ -555,7 +562,15 @@ impl opentelemetry::trace::Span for DirectSpan {
             return;
         };
         let rare = live.rare.get_or_insert_default();
-        if status > rare.status {
+        // `Ok` is final and wins over `Error`, which wins over `Unset`; a later `Error`
+        // replaces an earlier one (the guard's, whose description follows the content
+        // policy, comes last). `Status`'s own order compares descriptions too.
+        let rank = |status: &Status| match status {
+            Status::Unset => 0,
+            Status::Error { .. } => 1,
+            Status::Ok => 2,
+        };
+        if rank(&status) >= rank(&rare.status) && rare.status != Status::Ok {
             rare.status = status;
         }
     }
