@@ -199,7 +199,12 @@ pub(crate) fn trace_processor(
         Destination::AzureMonitor(connection) => {
             let runtime = runtimes.runtime()?;
             let seen = delivery::Seen::default();
-            let exporter = azure::exporter(connection, settings, runtime.handle(), &seen)?;
+            let exporter = azure::Fitted(azure::exporter(
+                connection,
+                settings,
+                runtime.handle(),
+                &seen,
+            )?);
             Ok(Some(Box::new(runtimes.counted(
                 azure::name(connection),
                 seen,

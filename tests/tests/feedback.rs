@@ -81,7 +81,7 @@ fn chat_then_feedback(receiver: &OtlpReceiver, protocol: &str, capture: ContentC
 fn feedback_is_parented_to_the_chat_span_over_grpc_and_http() {
     let _serial = serial();
     for protocol in ["grpc", "http/protobuf"] {
-        for capture in [ContentCapture::NoContent, ContentCapture::SpanOnly] {
+        for capture in [ContentCapture::NoContent, ContentCapture::SpanOnly, ContentCapture::EventOnly] {
             let receiver = OtlpReceiver::start();
             chat_then_feedback(&receiver, protocol, capture);
             let spans = receiver.wait_for_spans(1, WAIT);
@@ -126,7 +126,7 @@ fn feedback_is_parented_to_the_chat_span_over_grpc_and_http() {
             );
 
             // Free text only with content recording on.
-            if capture == ContentCapture::NoContent {
+            if !capture.in_events() {
                 assert_eq!(feedback.body, None, "{protocol}");
                 assert_eq!(evaluation.attr("gen_ai.evaluation.explanation"), None);
             } else {

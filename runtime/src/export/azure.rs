@@ -16,7 +16,9 @@ pub(super) type Exporter =
 /// - the event name, which it drops, as the attribute `event.name`;
 /// - a structured body or attribute (a map or a list: message content, a feedback
 ///   comment, finish reasons) as JSON text. The exporter would flatten it into unquoted
-///   text such as `{comment:wrong city}`, which nothing can parse back.
+///   text such as `{comment:wrong city}`, which nothing can parse back;
+/// - strings within Application Insights' limits ([`limits`]), cut on a character
+///   boundary.
 #[derive(Debug)]
 pub(super) struct AzureRecords<P> {
     inner: P,
@@ -58,11 +60,27 @@ impl<P> AzureRecords<P> {
         if let Some(context) = record.trace_context() {
             copy.set_trace_context(context.trace_id, context.span_id, context.trace_flags);
         }
+        // Within Application Insights' limits, cut on a character boundary.
+        let cut = |value: AnyValue, limit: usize| match value {
+            AnyValue::String(text) if text.as_str().len() > limit => AnyValue::String(
+                crate::genai::boundary::cut_bytes(text.as_str(), limit)
+                    .to_owned()
+                    .into(),
+            ),
+            value => value,
+        };
         if let Some(body) = record.body() {
-            copy.set_body(json_text(body));
+            copy.set_body(cut(json_text(body), limits::MESSAGE));
         }
         for (key, value) in record.attributes_iter() {
-            copy.add_attribute(key.clone(), json_text(value));
+            let key = if key.as_str().len() > limits::NAME {
+                opentelemetry::Key::from(
+                    crate::genai::boundary::cut_bytes(key.as_str(), limits::NAME).to_owned(),
+                )
+            } else {
+                key.clone()
+            };
+            copy.add_attribute(key, cut(json_text(value), limits::PROPERTY));
         }
         copy
     }
@@ -90,10 +108,16 @@ impl<P: opentelemetry_sdk::logs::LogProcessor> opentelemetry_sdk::logs::LogProce
 {
     fn emit(&self, record: &mut SdkLogRecord, scope: &opentelemetry::InstrumentationScope) {
         use opentelemetry::logs::LogRecord as _;
+        let too_long = |value: &AnyValue, limit: usize| {
+            matches!(value, AnyValue::String(text) if text.as_str().len() > limit)
+        };
         let structured = record.body().is_some_and(is_structured)
-            || record
-                .attributes_iter()
-                .any(|(_, value)| is_structured(value));
+            || record.body().is_some_and(|body| too_long(body, limits::MESSAGE))
+            || record.attributes_iter().any(|(key, value)| {
+                is_structured(value)
+                    || too_long(value, limits::PROPERTY)
+                    || key.as_str().len() > limits::NAME
+            });
         let name = record.event_name();
         if !structured && name.is_none() {
             return self.inner.emit(record, scope);
@@ -122,6 +146,138 @@ impl<P: opentelemetry_sdk::logs::LogProcessor> opentelemetry_sdk::logs::LogProce
 
     fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
         self.inner.set_resource(resource);
+    }
+}
+
+/// Application Insights' limits, in bytes (what `opentelemetry-application-insights`
+/// cuts to, by byte index: a cut inside a UTF-8 character panics there, so every string
+/// is cut here first, on a character boundary).
+pub(crate) mod limits {
+    /// A property value (a span or event attribute, a status description).
+    pub(crate) const PROPERTY: usize = 8_192;
+    /// A message (an event's name, a log record's body).
+    pub(crate) const MESSAGE: usize = 32_768;
+    /// A name (a span's name, an attribute's key).
+    pub(crate) const NAME: usize = 1_024;
+    /// What one item's attribute values may add up to: the ingestion refuses an item over
+    /// 64 KB, and the envelope's own fields need room.
+    pub(crate) const ITEM_PROPERTIES: usize = 48 * 1_024;
+}
+
+/// A string value within `limit` bytes (cut on a character boundary), if it was over.
+fn over(value: &opentelemetry::Value, limit: usize) -> Option<opentelemetry::Value> {
+    match value {
+        opentelemetry::Value::String(text) if text.as_str().len() > limit => Some(
+            crate::genai::boundary::cut_bytes(text.as_str(), limit)
+                .to_owned()
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
+/// Brings `attributes` within Application Insights' limits: each value within a
+/// property, keys within a name, and all of them within an item, cutting content and
+/// error text first (largest first), so token usage, ids and models are never the ones
+/// lost.
+fn fit_attributes(attributes: &mut [opentelemetry::KeyValue]) {
+    use crate::genai::boundary::{Kind, cut_bytes, kind};
+    for kv in attributes.iter_mut() {
+        if kv.key.as_str().len() > limits::NAME {
+            kv.key = cut_bytes(kv.key.as_str(), limits::NAME).to_owned().into();
+        }
+        if let Some(cut) = over(&kv.value, limits::PROPERTY) {
+            kv.value = cut;
+        }
+    }
+    let size = |kv: &opentelemetry::KeyValue| match &kv.value {
+        opentelemetry::Value::String(text) => text.as_str().len(),
+        _ => 0,
+    };
+    let mut total: usize = attributes.iter().map(|kv| kv.key.as_str().len() + size(kv)).sum();
+    // Content first, then any other text.
+    for content_only in [true, false] {
+        while total > limits::ITEM_PROPERTIES {
+            let Some(largest) = attributes
+                .iter_mut()
+                .filter(|kv| {
+                    !content_only || matches!(kind(kv.key.as_str()), Kind::Content | Kind::ErrorText)
+                })
+                .filter(|kv| size(kv) > 0)
+                .max_by_key(|kv| size(kv))
+            else {
+                break;
+            };
+            let now = size(largest);
+            let keep = now.saturating_sub(total - limits::ITEM_PROPERTIES);
+            let marker = crate::genai::content::TRUNCATION_MARKER;
+            let text = match &largest.value {
+                opentelemetry::Value::String(text) => text.as_str(),
+                _ => break,
+            };
+            let kept = if keep > marker.len() {
+                format!("{}{marker}", cut_bytes(text, keep - marker.len()))
+            } else {
+                String::new()
+            };
+            total = total - now + kept.len();
+            largest.value = kept.into();
+        }
+    }
+}
+
+/// Brings a span within Application Insights' limits (see [`limits`]) before the exporter
+/// sees it.
+pub(crate) fn fit_span(span: &mut opentelemetry_sdk::trace::SpanData) {
+    use crate::genai::boundary::cut_bytes;
+    if span.name.len() > limits::NAME {
+        span.name = cut_bytes(&span.name, limits::NAME).to_owned().into();
+    }
+    if let opentelemetry::trace::Status::Error { description } = &mut span.status
+        && description.len() > limits::PROPERTY
+    {
+        *description = cut_bytes(description, limits::PROPERTY).to_owned().into();
+    }
+    fit_attributes(&mut span.attributes);
+    for event in &mut span.events.events {
+        if event.name.len() > limits::MESSAGE {
+            event.name = cut_bytes(&event.name, limits::MESSAGE).to_owned().into();
+        }
+        fit_attributes(&mut event.attributes);
+    }
+    for link in &mut span.links.links {
+        fit_attributes(&mut link.attributes);
+    }
+}
+
+/// Azure Monitor's span exporter, given spans within Application Insights' limits.
+#[derive(Debug)]
+pub(super) struct Fitted<E>(pub(super) E);
+
+impl<E: opentelemetry_sdk::trace::SpanExporter> opentelemetry_sdk::trace::SpanExporter
+    for Fitted<E>
+{
+    async fn export(
+        &self,
+        mut batch: Vec<opentelemetry_sdk::trace::SpanData>,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        batch.iter_mut().for_each(fit_span);
+        self.0.export(batch).await
+    }
+
+    fn shutdown_with_timeout(
+        &self,
+        timeout: std::time::Duration,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+
+    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        self.0.set_resource(resource);
     }
 }
 

@@ -432,11 +432,19 @@ pub(crate) fn own_sdk_span(span: &mut SpanData) {
     own_span(span, content);
 }
 
-/// A status description is error text.
+/// The status description of a `#[trace_genai]` span whose function panicked.
+pub(crate) const PANICKED: &str = "the instrumented function panicked";
+
+/// The status description of a `#[trace_genai]` span whose future was dropped.
+pub(crate) const CANCELLED: &str = "the future was dropped before it completed";
+
+/// A status description is error text (except trace-genai's own fixed ones).
 fn status(status: &mut Status, rules: Rules) {
     if let Status::Error { description } = status
         && !description.is_empty()
         && rules.genai
+        && description != PANICKED
+        && description != CANCELLED
     {
         if !rules.content {
             *description = Cow::Borrowed("");

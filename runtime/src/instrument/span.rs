@@ -710,8 +710,8 @@ impl opentelemetry::trace::Span for InContext<'_> {
 /// errors often echo the prompt.
 fn status_description(error_type: &str) -> &'static str {
     match error_type {
-        semconv::ERROR_TYPE_PANIC => "the instrumented function panicked",
-        semconv::ERROR_TYPE_CANCELLED => "the future was dropped before it completed",
+        semconv::ERROR_TYPE_PANIC => crate::genai::boundary::PANICKED,
+        semconv::ERROR_TYPE_CANCELLED => crate::genai::boundary::CANCELLED,
         _ => "",
     }
 }
