@@ -9,5 +9,6 @@ pub(crate) mod foreign;
 pub mod message;
 pub mod metrics;
 pub(crate) mod operation;
+pub(crate) mod redact;
 pub(crate) mod response;
 pub(crate) mod value;
