@@ -23,6 +23,14 @@
 //! time. The attribute value length limits (`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`,
 //! `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`) are not implemented by the OpenTelemetry Rust
 //! SDK and are not read; `TRACE_GENAI_CONTENT_MAX_LENGTH` bounds the large attributes.
+//!
+//! # Redaction
+//!
+//! `TRACE_GENAI_REDACT` names the classes of sensitive text replaced in recorded message
+//! content (`credentials`, `pii`, or `none`; default `credentials`), and
+//! `TRACE_GENAI_REDACT_PATTERNS` adds regular expressions of the application's own, as a
+//! JSON array of strings. Both are checked here: an unknown class or a pattern that does
+//! not compile is an [`InitError::InvalidEnv`].
 
 use std::time::Duration;
 
@@ -41,9 +49,9 @@ mod vars;
 
 pub use azure_project::{AzureProjectConfig, DEFAULT_AZURE_AI_PROJECT_TIMEOUT};
 use parse::{
-    CONTENT_LENGTH_RANGE, LIMIT_RANGE, Number, OTLP_TLS_VARS, insecure_var, invalid, parse_bool,
-    parse_exporters, parse_headers, parse_resource_attributes, read_batch_processor, read_tls,
-    sampler_ratio,
+    CONTENT_LENGTH_RANGE, LIMIT_RANGE, Number, OTLP_TLS_VARS, REDACT_CLASSES, insecure_var,
+    invalid, parse_bool, parse_exporters, parse_headers, parse_redact_patterns,
+    parse_resource_attributes, read_batch_processor, read_tls, sampler_ratio,
 };
 pub use vars::*;
 
@@ -352,6 +360,12 @@ pub struct Config {
     pub content_capture: crate::ContentCapture,
     /// `TRACE_GENAI_CONTENT_MAX_LENGTH`.
     pub content_max_length: usize,
+    /// `TRACE_GENAI_REDACT`: the built-in classes of sensitive text replaced in recorded
+    /// message content (default [`RedactClasses::CREDENTIALS`](crate::RedactClasses)).
+    pub redact: crate::RedactClasses,
+    /// `TRACE_GENAI_REDACT_PATTERNS`: regular expressions (each known to compile) whose
+    /// matches in recorded message content become `[REDACTED:pattern]` (default none).
+    pub redact_patterns: Vec<String>,
     /// `OTEL_SEMCONV_STABILITY_OPT_IN` contains `gen_ai_latest_experimental`.
     pub semconv_latest_experimental: bool,
     /// `OTEL_PROPAGATORS`.
@@ -380,6 +394,8 @@ impl Default for Config {
             console_format: ConsoleFormat::Tree,
             content_capture: crate::ContentCapture::NoContent,
             content_max_length: crate::DEFAULT_CONTENT_MAX_LENGTH,
+            redact: crate::RedactClasses::default(),
+            redact_patterns: Vec::new(),
             semconv_latest_experimental: false,
             propagators: vec![Propagator::TraceContext, Propagator::Baggage],
             warnings: Vec::new(),
@@ -662,6 +678,13 @@ impl Config {
             config.content_max_length = usize::try_from(length).map_err(|_| {
                 invalid(TRACE_GENAI_CONTENT_MAX_LENGTH, &value, CONTENT_LENGTH_RANGE)
             })?;
+        }
+        if let Some(value) = get(TRACE_GENAI_REDACT) {
+            config.redact = crate::RedactClasses::parse(&value)
+                .ok_or_else(|| invalid(TRACE_GENAI_REDACT, &value, REDACT_CLASSES))?;
+        }
+        if let Some(value) = get(TRACE_GENAI_REDACT_PATTERNS) {
+            config.redact_patterns = parse_redact_patterns(&value)?;
         }
         if let Some(value) = get(OTEL_PROPAGATORS) {
             let mut propagators = Vec::new();

@@ -9,7 +9,7 @@ pub(crate) mod event;
 pub(crate) mod foreign;
 pub mod message;
 pub mod metrics;
-pub(crate) mod redact;
 pub(crate) mod operation;
+pub(crate) mod redact;
 pub(crate) mod response;
 pub(crate) mod value;

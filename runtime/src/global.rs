@@ -133,6 +133,15 @@ pub const DEFAULT_CONTENT_MAX_LENGTH: usize = 8192;
 /// The budget of one content attribute, in characters.
 pub(crate) static MAX_LENGTH: AtomicUsize = AtomicUsize::new(DEFAULT_CONTENT_MAX_LENGTH);
 
+/// The redaction of recorded content compiled at install (`genai::redact`): global for the
+/// same reason as the content policy, which the functions' spans read with no handle on
+/// their telemetry. `REDACTING` says whether there is one, so content kept costs one load
+/// more when nothing is redacted.
+pub(crate) static REDACTION: RwLock<Option<Arc<crate::genai::redact::Redaction>>> =
+    RwLock::new(None);
+/// Whether [`REDACTION`] holds a redaction.
+pub(crate) static REDACTING: AtomicBool = AtomicBool::new(false);
+
 /// Whether `OTEL_SEMCONV_STABILITY_OPT_IN` asked for `gen_ai_latest_experimental`, which
 /// changes key and metric names for every call.
 pub(crate) static LATEST_EXPERIMENTAL: AtomicBool = AtomicBool::new(false);

@@ -348,6 +348,7 @@ pub use genai::content::{
 };
 pub use genai::message::GenAiRequest;
 pub use genai::operation::Operation;
+pub use genai::redact::{RedactClasses, Redactor};
 pub use genai::response::{GenAiResponse, Usage};
 pub use genai::value::{
     IntoAttributeValue, IntoF64Value, IntoI64Value, IntoStrArrayValue, IntoStrValue,

@@ -16,7 +16,7 @@ use super::vars::{
     OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
     OTEL_EXPORTER_OTLP_TRACES_INSECURE, OTEL_LOGS_EXPORTER, OTEL_METRIC_EXPORT_INTERVAL,
     OTEL_METRICS_EXPORTER, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_EXPORTER, OTEL_TRACES_SAMPLER_ARG,
-    TRACE_GENAI_CONTENT_MAX_LENGTH,
+    TRACE_GENAI_CONTENT_MAX_LENGTH, TRACE_GENAI_REDACT_PATTERNS,
 };
 use super::{
     BatchProcessorConfig, Config, ExporterName, MAX_CONTENT_MAX_LENGTH, MAX_MILLIS, MAX_QUEUE_SIZE,
@@ -303,6 +303,34 @@ pub(super) fn invalid(var: &'static str, value: &str, expected: &'static str) ->
         },
         expected,
     }
+}
+
+/// What `TRACE_GENAI_REDACT` accepts.
+pub(super) const REDACT_CLASSES: &str =
+    "a comma list of `credentials` and `pii`, or `none` alone (default `credentials`)";
+
+/// `TRACE_GENAI_REDACT_PATTERNS`: a JSON array of strings, each a regular expression,
+/// compiled here so that a bad one fails the install.
+pub(super) fn parse_redact_patterns(value: &str) -> Result<Vec<String>, InitError> {
+    let var = TRACE_GENAI_REDACT_PATTERNS;
+    let patterns: Vec<String> = serde_json::from_str(value).map_err(|_| {
+        invalid(
+            var,
+            value,
+            "a JSON array of strings, each a regular expression, e.g. [\"ORDER-[0-9]{6}\"] (the value is not such an array)",
+        )
+    })?;
+    if patterns
+        .iter()
+        .any(|pattern| regex::Regex::new(pattern).is_err())
+    {
+        return Err(invalid(
+            var,
+            value,
+            "a JSON array of regular expressions of the regex crate's syntax (one of them does not compile: an unclosed group or class, a bad escape, or a Unicode class such as \\p{Greek}, which is not built in)",
+        ));
+    }
+    Ok(patterns)
 }
 
 pub(super) fn parse_exporters(

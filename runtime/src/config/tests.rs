@@ -414,3 +414,67 @@ fn disabled_and_empty_values() {
     assert!(config.sdk_disabled);
     assert_eq!(config.service_name, None);
 }
+
+#[test]
+fn redaction_classes() {
+    let parse = |value: &str| {
+        Config::from_lookup(lookup(&[("TRACE_GENAI_REDACT", value)])).map(|config| config.redact)
+    };
+    assert_eq!(Config::default().redact, crate::RedactClasses::CREDENTIALS);
+    assert_eq!(parse("").unwrap(), crate::RedactClasses::CREDENTIALS);
+    assert_eq!(parse("  ").unwrap(), crate::RedactClasses::CREDENTIALS);
+    assert_eq!(parse("pii").unwrap(), crate::RedactClasses::PII);
+    assert_eq!(
+        parse(" Credentials , PII ").unwrap(),
+        crate::RedactClasses::ALL
+    );
+    assert_eq!(parse("NONE").unwrap(), crate::RedactClasses::NONE);
+    for bad in ["none,pii", "secrets", "credentials;pii", ","] {
+        let err = parse(bad).unwrap_err();
+        let InitError::InvalidEnv {
+            var,
+            value,
+            expected,
+        } = &err
+        else {
+            panic!("expected InvalidEnv for {bad:?}, got {err:?}");
+        };
+        assert_eq!(*var, TRACE_GENAI_REDACT);
+        assert_eq!(value, bad);
+        assert!(expected.contains("`credentials`"), "{err}");
+        assert!(expected.contains("`none`"), "{err}");
+    }
+}
+
+#[test]
+fn redaction_patterns() {
+    let parse = |value: &str| {
+        Config::from_lookup(lookup(&[("TRACE_GENAI_REDACT_PATTERNS", value)]))
+            .map(|config| config.redact_patterns)
+    };
+    assert!(Config::default().redact_patterns.is_empty());
+    assert_eq!(
+        parse(r#"["ORDER-[0-9]{6}", "(?i)project\\s+falcon"]"#).unwrap(),
+        ["ORDER-[0-9]{6}", r"(?i)project\s+falcon"]
+    );
+    assert!(parse("[]").unwrap().is_empty());
+    for (bad, reason) in [
+        ("ORDER-[0-9]{6}", "not such an array"),
+        (r#"{"pattern": "x"}"#, "not such an array"),
+        ("[1, 2]", "not such an array"),
+        (r#"["ok", "ORDER-("]"#, "does not compile"),
+    ] {
+        let err = parse(bad).unwrap_err();
+        let InitError::InvalidEnv {
+            var,
+            value,
+            expected,
+        } = &err
+        else {
+            panic!("expected InvalidEnv for {bad:?}, got {err:?}");
+        };
+        assert_eq!(*var, TRACE_GENAI_REDACT_PATTERNS);
+        assert_eq!(value, bad);
+        assert!(expected.contains(reason), "{bad}: {err}");
+    }
+}

@@ -87,6 +87,12 @@ pub const OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: &str =
 pub const OTEL_PROPAGATORS: &str = "OTEL_PROPAGATORS";
 /// `TRACE_GENAI_CONTENT_MAX_LENGTH`.
 pub const TRACE_GENAI_CONTENT_MAX_LENGTH: &str = "TRACE_GENAI_CONTENT_MAX_LENGTH";
+/// `TRACE_GENAI_REDACT`: the classes of sensitive text replaced in recorded message content,
+/// a comma list of `credentials` and `pii`, or `none` (default `credentials`).
+pub const TRACE_GENAI_REDACT: &str = "TRACE_GENAI_REDACT";
+/// `TRACE_GENAI_REDACT_PATTERNS`: a JSON array of regular expressions whose matches in
+/// recorded message content are replaced by `[REDACTED:pattern]`.
+pub const TRACE_GENAI_REDACT_PATTERNS: &str = "TRACE_GENAI_REDACT_PATTERNS";
 /// `OTEL_SEMCONV_STABILITY_OPT_IN`.
 pub const OTEL_SEMCONV_STABILITY_OPT_IN: &str = "OTEL_SEMCONV_STABILITY_OPT_IN";
 /// `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED`.

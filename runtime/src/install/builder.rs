@@ -82,6 +82,9 @@ pub struct TelemetryBuilder {
     processors: Vec<(MakeProcessor, bool)>,
     content_capture: Option<crate::ContentCapture>,
     content_max_length: Option<usize>,
+    redact: Option<crate::RedactClasses>,
+    redact_patterns: Vec<String>,
+    redactor: Option<std::sync::Arc<dyn crate::Redactor>>,
     log_processors: Vec<Box<dyn FnOnce(LoggerProviderBuilder) -> LoggerProviderBuilder>>,
     metric_readers: Vec<AddReader>,
     root_certificates: Vec<String>,
@@ -341,6 +344,37 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Sets the classes of sensitive text replaced in recorded content (prompts, answers,
+    /// tool arguments and results, feedback comments, error text), whoever produced it:
+    /// [`RedactClasses::CREDENTIALS`](crate::RedactClasses::CREDENTIALS) by default,
+    /// [`RedactClasses::PII`](crate::RedactClasses::PII) too, or
+    /// [`RedactClasses::NONE`](crate::RedactClasses::NONE). Wins over `TRACE_GENAI_REDACT`.
+    /// Applies only when content is recorded: with content off nothing is left to redact.
+    pub fn with_redaction(mut self, classes: crate::RedactClasses) -> Self {
+        self.redact = Some(classes);
+        self
+    }
+
+    /// Adds regular expressions (the `regex` crate's syntax) whose matches in recorded
+    /// content become `[REDACTED:pattern]`, besides those of
+    /// `TRACE_GENAI_REDACT_PATTERNS`. A pattern that does not compile fails the install.
+    pub fn with_redact_patterns<I, S>(mut self, patterns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.redact_patterns
+            .extend(patterns.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds your own [`Redactor`](crate::Redactor), applied to recorded content after the
+    /// built-in classes and the patterns.
+    pub fn with_redactor(mut self, redactor: impl crate::Redactor + 'static) -> Self {
+        self.redactor = Some(std::sync::Arc::new(redactor));
+        self
+    }
+
     /// Uses this configuration instead of reading the environment.
     pub fn with_config(mut self, config: Config) -> Self {
         self.config = Some(config);
@@ -363,10 +397,19 @@ impl TelemetryBuilder {
             None => Config::from_env()?,
         };
         report_warnings(&config.warnings);
+        let mut patterns = config.redact_patterns.clone();
+        patterns.extend(self.redact_patterns);
+        let redaction = crate::genai::redact::Redaction::new(
+            self.redact.unwrap_or(config.redact),
+            &patterns,
+            self.redactor,
+        )
+        .map_err(|error| InitError::InvalidConfig(format!("{error}: fix the pattern given to `with_redact_patterns`")))?;
         // Applied only once everything below succeeded: a failed install changes nothing.
         let policy = Policy {
             content_capture: self.content_capture.unwrap_or(config.content_capture),
             content_max_length: self.content_max_length.unwrap_or(config.content_max_length),
+            redaction: std::sync::Arc::new(redaction),
             semconv_latest_experimental: config.semconv_latest_experimental,
             propagators: config.propagators.clone(),
         };
@@ -523,6 +566,7 @@ impl TelemetryBuilder {
 struct Policy {
     content_capture: crate::ContentCapture,
     content_max_length: usize,
+    redaction: std::sync::Arc<crate::genai::redact::Redaction>,
     semconv_latest_experimental: bool,
     propagators: Vec<crate::config::Propagator>,
 }
@@ -545,6 +589,7 @@ fn commit(policy: &Policy, pipeline: Option<Pipeline<'_>>) -> u64 {
     use opentelemetry::trace::TracerProvider as _;
     crate::genai::content::set_content_capture(policy.content_capture);
     crate::genai::content::set_content_max_length(policy.content_max_length);
+    crate::genai::redact::set(Some(std::sync::Arc::clone(&policy.redaction)));
     crate::semconv::set_latest_experimental(policy.semconv_latest_experimental);
     // Also when disabled: incoming trace context still flows through to outgoing calls.
     crate::propagation::install(&policy.propagators);
