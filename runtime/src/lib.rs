@@ -343,8 +343,8 @@ pub use config::error::{ExportFailure, InitError, ShutdownError};
 pub use config::{ConsoleFormat, SamplerConfig};
 pub use feedback::record_user_feedback;
 pub use genai::content::{
-    ContentCapture, DEFAULT_CONTENT_MAX_LENGTH, TRUNCATION_MARKER, content_capture,
-    content_max_length, set_content_capture,
+    ContentCapture, DEFAULT_CONTENT_MAX_LENGTH, SHORT_TRUNCATION_MARKER, TRUNCATION_MARKER,
+    content_capture, content_max_length, set_content_capture,
 };
 pub use genai::message::GenAiRequest;
 pub use genai::operation::Operation;
