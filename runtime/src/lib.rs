@@ -261,7 +261,8 @@ pub mod __private;
 /// body runs. When the policy in force records no content, nothing is converted or
 /// serialized. On spans, content is JSON text in the conventions' schema, cut to
 /// [`content_max_length`] characters (default 8,192, `TRACE_GENAI_CONTENT_MAX_LENGTH`)
-/// on character boundaries, kept valid JSON and marked with [`TRUNCATION_MARKER`]; in
+/// on character boundaries, kept valid JSON in the conventions' schema (longest texts
+/// cut first) and marked with [`TRUNCATION_MARKER`] (or [`SHORT_TRUNCATION_MARKER`]); in
 /// event mode the `gen_ai.client.inference.operation.details` log event carries it
 /// structured, in the span's context, for inference operations (`chat`,
 /// `text_completion`, `generate_content`) only, as the conventions define it. With
@@ -343,8 +344,8 @@ pub use config::error::{ExportFailure, InitError, ShutdownError};
 pub use config::{ConsoleFormat, SamplerConfig};
 pub use feedback::record_user_feedback;
 pub use genai::content::{
-    ContentCapture, DEFAULT_CONTENT_MAX_LENGTH, TRUNCATION_MARKER, content_capture,
-    content_max_length, set_content_capture,
+    ContentCapture, DEFAULT_CONTENT_MAX_LENGTH, SHORT_TRUNCATION_MARKER, TRUNCATION_MARKER,
+    content_capture, content_max_length, set_content_capture,
 };
 pub use genai::message::GenAiRequest;
 pub use genai::operation::Operation;

@@ -17,7 +17,7 @@ use opentelemetry::{Key, KeyValue};
 use serde::Serialize;
 use serde_json::Value as Json;
 
-pub use truncate::TRUNCATION_MARKER;
+pub use truncate::{SHORT_TRUNCATION_MARKER, TRUNCATION_MARKER};
 
 use crate::genai::message::{
     GenAiRequest, InputMessages, OutputMessages, SystemInstructions, ToolDefinitions,
