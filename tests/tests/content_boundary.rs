@@ -51,7 +51,7 @@ fn agent() -> Result<(), ProviderError> {
     tracing::info_span!("step", step.number = 1).in_scope(|| {
         tracing::info!(gen_ai.prompt = "PLANT-01", "prompt sent");
         tracing::info!(gen_ai.tool.call.arguments = "PLANT-02", tokens = 12_i64, "tool");
-        tracing::info!(gen_ai.completion.0.content = "PLANT-03", "completion");
+        tracing::info!({ "gen_ai.completion.0.content" } = "PLANT-03", "completion");
         tracing::info!(name: "gen_ai.user.message", content = "PLANT-04", "PLANT-04 as message");
         tracing::info!(prompt = "PLANT-05", attempt = 2_i64, "calling model");
         let error = ProviderError("PLANT-06", Some(Box::new(ProviderError("PLANT-21", None))));
@@ -230,7 +230,7 @@ fn assert_nothing_planted_and_the_rest_arrives(receiver: &OtlpReceiver, spans: &
     );
     assert_eq!(
         agent.attr("error.type").and_then(|v| v.as_str()),
-        Some("ProviderError")
+        Some("content_boundary::ProviderError")
     );
     assert!(
         agent
@@ -278,9 +278,12 @@ fn nothing_planted_reaches_an_otlp_grpc_collector_under_the_default_policy() {
 fn api_writes_without_a_tracing_layer_meet_the_same_rules() {
     let _serial = serial();
     let receiver = OtlpReceiver::start();
-    let telemetry = builder(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.http_endpoint())])
-        .install()
-        .unwrap();
+    let telemetry = builder(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.http_endpoint()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+    ])
+    .install()
+    .unwrap();
     let _ = agent();
     telemetry.shutdown().unwrap();
     let all = exported(&receiver);
