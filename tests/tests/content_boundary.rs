@@ -299,3 +299,72 @@ fn api_writes_without_a_tracing_layer_meet_the_same_rules() {
         Some("Paris")
     );
 }
+
+mod overrides {
+    //! A function's `content = …` decides for everything written to its span, whoever
+    //! wrote it (the OpenTelemetry API, `tracing` through the bridge), on both span paths.
+
+    use opentelemetry::KeyValue;
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor, SpanData};
+    use trace_genai::config::Config;
+    use trace_genai::{ContentCapture, SamplerConfig, Telemetry, current_span, trace_genai};
+    use trace_genai_tests::harness::serial;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    fn writes() {
+        current_span::set_attribute(KeyValue::new("gen_ai.prompt", "OVERRIDE-1"));
+        tracing::info!("third-party text OVERRIDE-2");
+    }
+
+    #[trace_genai(chat, model = "m", content = "span_only")]
+    fn content_on() {
+        writes();
+    }
+
+    #[trace_genai(chat, model = "m", content = "no_content")]
+    fn content_off() {
+        writes();
+    }
+
+    fn run(global: ContentCapture, sdk_path: bool, f: fn()) -> SpanData {
+        let exporter = InMemorySpanExporter::default();
+        let builder = Telemetry::builder()
+            .with_config(Config::default())
+            .with_sampler(SamplerConfig::AlwaysOn)
+            .with_content_capture(global);
+        let builder = if sdk_path {
+            builder
+                .with_no_exporter()
+                .with_span_processor(SimpleSpanProcessor::new(exporter.clone()))
+        } else {
+            builder.with_span_exporter(exporter.clone())
+        };
+        let telemetry = builder.install().unwrap();
+        let subscriber = tracing_subscriber::registry().with(telemetry.tracing_layer());
+        tracing::subscriber::with_default(subscriber, f);
+        telemetry.force_flush().unwrap();
+        let spans = exporter.get_finished_spans().unwrap();
+        telemetry.shutdown().unwrap();
+        assert_eq!(spans.len(), 1, "{spans:#?}");
+        spans.into_iter().next().unwrap()
+    }
+
+    fn text(span: &SpanData) -> String {
+        format!("{:?} {:?}", span.attributes, span.events)
+    }
+
+    #[test]
+    fn a_functions_content_argument_governs_every_write_on_both_paths() {
+        let _serial = serial();
+        for sdk_path in [false, true] {
+            let on = run(ContentCapture::NoContent, sdk_path, content_on);
+            let on = text(&on);
+            assert!(on.contains("OVERRIDE-1"), "sdk path {sdk_path}: {on}");
+            assert!(on.contains("OVERRIDE-2"), "sdk path {sdk_path}: {on}");
+            let off = run(ContentCapture::SpanOnly, sdk_path, content_off);
+            let off = text(&off);
+            assert!(!off.contains("OVERRIDE"), "sdk path {sdk_path}: {off}");
+            assert!(off.contains("[text omitted]"), "sdk path {sdk_path}: {off}");
+        }
+    }
+}
