@@ -511,6 +511,31 @@ pub(crate) fn not_a_function(item: &TokenStream, parse_error: syn::Error) -> syn
     syn::Error::new(span, message)
 }
 
+/// Whether a `fields(...)` key is one the conventions (or their older and neighbouring
+/// spellings) use for message content: such values follow the content policy, so they
+/// are recorded with `capture(...)`.
+fn is_content_key(key: &str) -> bool {
+    matches!(
+        key,
+        "gen_ai.input.messages"
+            | "gen_ai.output.messages"
+            | "gen_ai.system_instructions"
+            | "gen_ai.tool.definitions"
+            | "gen_ai.tool.call.arguments"
+            | "gen_ai.tool.call.result"
+            | "gen_ai.retrieval.query.text"
+            | "gen_ai.retrieval.documents"
+            | "gen_ai.evaluation.explanation"
+            | "gen_ai.prompt"
+            | "gen_ai.completion"
+            | "input.value"
+            | "output.value"
+    ) || key.starts_with("gen_ai.prompt.")
+        || key.starts_with("gen_ai.completion.")
+        || key.starts_with("llm.input_messages")
+        || key.starts_with("llm.output_messages")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -598,29 +623,4 @@ mod tests {
         );
         assert_eq!(messages, ["expected `,` between arguments"]);
     }
-}
-
-/// Whether a `fields(...)` key is one the conventions (or their older and neighbouring
-/// spellings) use for message content: such values follow the content policy, so they
-/// are recorded with `capture(...)`.
-fn is_content_key(key: &str) -> bool {
-    matches!(
-        key,
-        "gen_ai.input.messages"
-            | "gen_ai.output.messages"
-            | "gen_ai.system_instructions"
-            | "gen_ai.tool.definitions"
-            | "gen_ai.tool.call.arguments"
-            | "gen_ai.tool.call.result"
-            | "gen_ai.retrieval.query.text"
-            | "gen_ai.retrieval.documents"
-            | "gen_ai.evaluation.explanation"
-            | "gen_ai.prompt"
-            | "gen_ai.completion"
-            | "input.value"
-            | "output.value"
-    ) || key.starts_with("gen_ai.prompt.")
-        || key.starts_with("gen_ai.completion.")
-        || key.starts_with("llm.input_messages")
-        || key.starts_with("llm.output_messages")
 }

@@ -14,7 +14,7 @@ use opentelemetry::trace::{Span as _, Status, TraceContextExt as _, Tracer as _}
 use opentelemetry::{KeyValue, global};
 use trace_genai::{current_span, trace_genai};
 use trace_genai_tests::harness::{builder, serial};
-use trace_genai_tests::receiver::{OtlpReceiver, ReceivedSpan};
+use trace_genai_tests::receiver::{AttrValue, OtlpReceiver, ReceivedSpan};
 use tracing_subscriber::layer::SubscriberExt as _;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -37,10 +37,9 @@ impl Error for ProviderError {
 
 /// The planted strings: none may be exported under the default policy.
 const PLANTED: [&str; 24] = [
-    "PLANT-01", "PLANT-02", "PLANT-03", "PLANT-04", "PLANT-05", "PLANT-06", "PLANT-07",
-    "PLANT-08", "PLANT-09", "PLANT-10", "PLANT-11", "PLANT-12", "PLANT-13", "PLANT-14",
-    "PLANT-15", "PLANT-16", "PLANT-17", "PLANT-18", "PLANT-19", "PLANT-20", "PLANT-21",
-    "PLANT-22", "PLANT-23", "PLANT-24",
+    "PLANT-01", "PLANT-02", "PLANT-03", "PLANT-04", "PLANT-05", "PLANT-06", "PLANT-07", "PLANT-08",
+    "PLANT-09", "PLANT-10", "PLANT-11", "PLANT-12", "PLANT-13", "PLANT-14", "PLANT-15", "PLANT-16",
+    "PLANT-17", "PLANT-18", "PLANT-19", "PLANT-20", "PLANT-21", "PLANT-22", "PLANT-23", "PLANT-24",
 ];
 
 /// What a model call of a framework records through `tracing` inside the application's
@@ -50,7 +49,11 @@ fn agent() -> Result<(), ProviderError> {
     // A plain `tracing` span (no `gen_ai.*` attribute) inside GenAI work.
     tracing::info_span!("step", step.number = 1).in_scope(|| {
         tracing::info!(gen_ai.prompt = "PLANT-01", "prompt sent");
-        tracing::info!(gen_ai.tool.call.arguments = "PLANT-02", tokens = 12_i64, "tool");
+        tracing::info!(
+            gen_ai.tool.call.arguments = "PLANT-02",
+            tokens = 12_i64,
+            "tool"
+        );
         tracing::info!({ "gen_ai.completion.0.content" } = "PLANT-03", "completion");
         tracing::info!(name: "gen_ai.user.message", content = "PLANT-04", "PLANT-04 as message");
         tracing::info!(prompt = "PLANT-05", attempt = 2_i64, "calling model");
@@ -182,7 +185,7 @@ fn run_default_policy(receiver: &OtlpReceiver, protocol: &str) -> Vec<ReceivedSp
         trace_genai::record_user_feedback("resp-boundary", 1.0, Some("PLANT-17")).unwrap();
     });
     telemetry.shutdown().unwrap();
-    receiver.wait_for_logs(1, WAIT);
+    let _ = receiver.wait_for_logs(1, WAIT);
     receiver.spans()
 }
 
@@ -194,29 +197,29 @@ fn assert_nothing_planted_and_the_rest_arrives(receiver: &OtlpReceiver, spans: &
     // The spans, their names, levels and numbers still arrive.
     let step = named(spans, "step");
     assert_eq!(
-        step.attr("step.number").and_then(|v| v.as_i64()),
+        step.attr("step.number").and_then(AttrValue::as_i64),
         Some(1),
         "{step:#?}"
     );
     let calling = step
         .events
         .iter()
-        .find(|e| e.attributes.get("attempt").and_then(|v| v.as_i64()) == Some(2))
+        .find(|e| e.attributes.get("attempt").and_then(AttrValue::as_i64) == Some(2))
         .unwrap_or_else(|| panic!("the event's numeric field: {step:#?}"));
     assert_eq!(calling.name, "[text omitted]");
     assert_eq!(
-        calling.attributes.get("level").and_then(|v| v.as_str()),
+        calling.attributes.get("level").and_then(AttrValue::as_str),
         Some("INFO")
     );
     assert!(
         step.events.iter().any(|e| e.name == "prompt sent"
-            || e.attributes.get("tokens").and_then(|v| v.as_i64()) == Some(12)),
+            || e.attributes.get("tokens").and_then(AttrValue::as_i64) == Some(12)),
         "{step:#?}"
     );
     assert!(
         step.events
             .iter()
-            .any(|e| e.attributes.get("level").and_then(|v| v.as_str()) == Some("ERROR")),
+            .any(|e| e.attributes.get("level").and_then(AttrValue::as_str) == Some("ERROR")),
         "the error events keep their level: {step:#?}"
     );
     named(spans, "llm.generate");
@@ -224,19 +227,19 @@ fn assert_nothing_planted_and_the_rest_arrives(receiver: &OtlpReceiver, spans: &
     named(spans, "cache.lookup");
     let agent = named(spans, "invoke_agent planner");
     assert_eq!(
-        agent.attr("app.city").and_then(|v| v.as_str()),
+        agent.attr("app.city").and_then(AttrValue::as_str),
         Some("Paris"),
         "the application's own attribute stays: {agent:#?}"
     );
     assert_eq!(
-        agent.attr("error.type").and_then(|v| v.as_str()),
+        agent.attr("error.type").and_then(AttrValue::as_str),
         Some("content_boundary::ProviderError")
     );
     assert!(
         agent
             .events
             .iter()
-            .any(|e| e.attributes.get("level").and_then(|v| v.as_str()) == Some("WARN")),
+            .any(|e| e.attributes.get("level").and_then(AttrValue::as_str) == Some("WARN")),
         "{agent:#?}"
     );
     let framework_chat = spans
@@ -246,7 +249,7 @@ fn assert_nothing_planted_and_the_rest_arrives(receiver: &OtlpReceiver, spans: &
     assert_eq!(
         framework_chat
             .attr("gen_ai.usage.input_tokens")
-            .and_then(|v| v.as_i64()),
+            .and_then(AttrValue::as_i64),
         Some(5)
     );
     // Feedback arrives, without its comment.
@@ -287,7 +290,9 @@ fn api_writes_without_a_tracing_layer_meet_the_same_rules() {
     let _ = agent();
     telemetry.shutdown().unwrap();
     let all = exported(&receiver);
-    for planted in ["PLANT-14", "PLANT-15", "PLANT-16", "PLANT-18", "PLANT-19", "PLANT-22"] {
+    for planted in [
+        "PLANT-14", "PLANT-15", "PLANT-16", "PLANT-18", "PLANT-19", "PLANT-22",
+    ] {
         assert!(!all.contains(planted), "{planted} was exported: {all}");
     }
     let spans = receiver.spans();
@@ -295,7 +300,7 @@ fn api_writes_without_a_tracing_layer_meet_the_same_rules() {
     // The guard's text-free error status replaced the one written through the API.
     assert_eq!(agent.status_message, "", "{agent:#?}");
     assert_eq!(
-        agent.attr("app.city").and_then(|v| v.as_str()),
+        agent.attr("app.city").and_then(AttrValue::as_str),
         Some("Paris")
     );
 }

@@ -65,7 +65,10 @@ fn planted() -> String {
               capture(messages, system = instructions, output))]
 fn chat(messages: &[ChatMessage], instructions: &str) -> Vec<OutputMessage> {
     let _ = messages;
-    vec![OutputMessage::assistant(format!("echo: {instructions}"), "stop")]
+    vec![OutputMessage::assistant(
+        format!("echo: {instructions}"),
+        "stop",
+    )]
 }
 
 #[trace_genai(execute_tool, tool = "lookup", capture(arguments(query), result))]
@@ -98,7 +101,10 @@ fn run(vars: &[(&str, &str)]) -> (String, Vec<Json>) {
     let mut all = vec![
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
-        ("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "SPAN_AND_EVENT"),
+        (
+            "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+            "SPAN_AND_EVENT",
+        ),
     ];
     all.extend_from_slice(vars);
     let telemetry = builder(&all).install().unwrap();
@@ -107,7 +113,7 @@ fn run(vars: &[(&str, &str)]) -> (String, Vec<Json>) {
     tracing::subscriber::with_default(subscriber, || agent(&text));
     trace_genai::record_user_feedback("resp-unknown", -1.0, Some(&text)).unwrap();
     telemetry.shutdown().unwrap();
-    receiver.wait_for_logs(2, WAIT);
+    let _ = receiver.wait_for_logs(2, WAIT);
     let spans = receiver.spans();
     let mut json = Vec::new();
     for span in &spans {
@@ -157,7 +163,10 @@ fn credentials_are_replaced_by_default_and_the_rest_is_kept() {
     let _serial = serial();
     let (exported, json) = run(&[]);
     for secret in SECRETS {
-        assert!(!exported.contains(secret), "{secret} was exported: {exported}");
+        assert!(
+            !exported.contains(secret),
+            "{secret} was exported: {exported}"
+        );
     }
     assert!(exported.contains("[REDACTED:credential]"));
     for kept in PII.iter().chain([&CONTROL, &ORDER]) {
@@ -171,7 +180,10 @@ fn personal_data_goes_too_when_asked() {
     let _serial = serial();
     let (exported, json) = run(&[("TRACE_GENAI_REDACT", "credentials,pii")]);
     for secret in SECRETS.iter().chain(PII.iter()) {
-        assert!(!exported.contains(secret), "{secret} was exported: {exported}");
+        assert!(
+            !exported.contains(secret),
+            "{secret} was exported: {exported}"
+        );
     }
     assert!(exported.contains("[REDACTED:pii]"));
     assert!(exported.contains(CONTROL));
@@ -185,7 +197,10 @@ fn patterns_of_the_application_are_replaced() {
     assert!(!exported.contains(ORDER), "{exported}");
     assert!(exported.contains("[REDACTED:pattern]"));
     for secret in SECRETS {
-        assert!(!exported.contains(secret), "{secret} was exported: {exported}");
+        assert!(
+            !exported.contains(secret),
+            "{secret} was exported: {exported}"
+        );
     }
     assert!(exported.contains(CONTROL));
     assert_schema(&json);
@@ -205,9 +220,10 @@ fn none_keeps_everything() {
 #[test]
 fn a_pattern_that_does_not_compile_fails_the_install_naming_the_variable() {
     let _serial = serial();
-    let error = trace_genai_tests::harness::config(&[("TRACE_GENAI_REDACT_PATTERNS", r#"["(unclosed"]"#)])
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let error =
+        trace_genai_tests::harness::config(&[("TRACE_GENAI_REDACT_PATTERNS", r#"["(unclosed"]"#)])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
     assert!(error.contains("TRACE_GENAI_REDACT_PATTERNS"), "{error}");
 }

@@ -108,11 +108,11 @@ impl<P: opentelemetry_sdk::logs::LogProcessor> opentelemetry_sdk::logs::LogProce
 {
     fn emit(&self, record: &mut SdkLogRecord, scope: &opentelemetry::InstrumentationScope) {
         use opentelemetry::logs::LogRecord as _;
-        let too_long = |value: &AnyValue, limit: usize| {
-            matches!(value, AnyValue::String(text) if text.as_str().len() > limit)
-        };
+        let too_long = |value: &AnyValue, limit: usize| matches!(value, AnyValue::String(text) if text.as_str().len() > limit);
         let structured = record.body().is_some_and(is_structured)
-            || record.body().is_some_and(|body| too_long(body, limits::MESSAGE))
+            || record
+                .body()
+                .is_some_and(|body| too_long(body, limits::MESSAGE))
             || record.attributes_iter().any(|(key, value)| {
                 is_structured(value)
                     || too_long(value, limits::PROPERTY)
@@ -194,14 +194,18 @@ fn fit_attributes(attributes: &mut [opentelemetry::KeyValue]) {
         opentelemetry::Value::String(text) => text.as_str().len(),
         _ => 0,
     };
-    let mut total: usize = attributes.iter().map(|kv| kv.key.as_str().len() + size(kv)).sum();
+    let mut total: usize = attributes
+        .iter()
+        .map(|kv| kv.key.as_str().len() + size(kv))
+        .sum();
     // Content first, then any other text.
     for content_only in [true, false] {
         while total > limits::ITEM_PROPERTIES {
             let Some(largest) = attributes
                 .iter_mut()
                 .filter(|kv| {
-                    !content_only || matches!(kind(kv.key.as_str()), Kind::Content | Kind::ErrorText)
+                    !content_only
+                        || matches!(kind(kv.key.as_str()), Kind::Content | Kind::ErrorText)
                 })
                 .filter(|kv| size(kv) > 0)
                 .max_by_key(|kv| size(kv))

@@ -17,7 +17,7 @@
 //!
 //! | what | examples | without content on | with content on |
 //! |---|---|---|---|
-//! | content attributes | `gen_ai.input.messages`, `gen_ai.output.messages`, `gen_ai.system_instructions`, `gen_ai.tool.definitions`, `gen_ai.tool.call.arguments`, `gen_ai.tool.call.result`, `gen_ai.retrieval.*` text, `gen_ai.prompt*`, `gen_ai.completion*`, `gen_ai.evaluation.explanation`, OpenInference `input.value`/`output.value`/`llm.input_messages*`/`llm.output_messages*` | removed | cut to the budget, redacted |
+//! | content attributes | `gen_ai.input.messages`, `gen_ai.output.messages`, `gen_ai.system_instructions`, `gen_ai.tool.definitions`, `gen_ai.tool.call.arguments`, `gen_ai.tool.call.result`, `gen_ai.retrieval.*` text, `gen_ai.prompt*`, `gen_ai.completion*`, `gen_ai.evaluation.explanation`, `OpenInference` `input.value`/`output.value`/`llm.input_messages*`/`llm.output_messages*` | removed | cut to the budget, redacted |
 //! | per-message events of older conventions | `gen_ai.user.message`, `gen_ai.choice`, … | removed | attributes cut, redacted |
 //! | error text | `exception.message`, `exception.stacktrace`, `error`, `*.chain`, `error.message`, the status description | removed on GenAI spans | cut, redacted |
 //! | third-party log text in GenAI work | a `tracing` event's message (its name) and string fields; any event of another crate's span inside GenAI work | name replaced by `[text omitted]`, strings removed; level, numbers, booleans, code location kept | cut, redacted |
@@ -136,7 +136,13 @@ pub(crate) fn kind(key: &str) -> Kind {
             // `gen_ai.prompt.0.content`, `llm.input_messages.0.message.content`, …
             Kind::Content
         }
-        _ if key.ends_with(".chain") => Kind::ErrorText,
+        _ if key
+            .rsplit_once('.')
+            .is_some_and(|(_, last)| last == "chain") =>
+        {
+            // `error.chain`: the text of an error's sources.
+            Kind::ErrorText
+        }
         _ if key.starts_with("gen_ai.")
             || key.starts_with("code.")
             || key.starts_with("server.")
@@ -391,11 +397,11 @@ pub(crate) fn foreign_span(span: &mut SpanData) -> bool {
         genai,
     };
     span.attributes.retain_mut(|kv| {
-        kv.key.as_str() != IN_GENAI_WORK && kv.key.as_str() != TRUSTED && attribute(kv, rules, false)
+        kv.key.as_str() != IN_GENAI_WORK
+            && kv.key.as_str() != TRUSTED
+            && attribute(kv, rules, false)
     });
-    span.events
-        .events
-        .retain_mut(|e| event(e, rules, genai));
+    span.events.events.retain_mut(|e| event(e, rules, genai));
     status(&mut span.status, rules);
     genai
 }
@@ -453,7 +459,6 @@ fn status(status: &mut Status, rules: Rules) {
         }
     }
 }
-
 
 /// The content boundary of the logs: the first log processor of trace-genai's logger
 /// provider, so every processor after it (the destinations' and the application's) sees

@@ -157,4 +157,3 @@ pub(crate) fn observe(span: &SpanData, counted: bool) {
         error_type,
     );
 }
-

@@ -404,7 +404,11 @@ impl TelemetryBuilder {
             &patterns,
             self.redactor,
         )
-        .map_err(|error| InitError::InvalidConfig(format!("{error}: fix the pattern given to `with_redact_patterns`")))?;
+        .map_err(|error| {
+            InitError::InvalidConfig(format!(
+                "{error}: fix the pattern given to `with_redact_patterns`"
+            ))
+        })?;
         // Applied only once everything below succeeded: a failed install changes nothing.
         let policy = Policy {
             content_capture: self.content_capture.unwrap_or(config.content_capture),

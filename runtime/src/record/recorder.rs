@@ -314,19 +314,19 @@ impl Recording {
         } = rare.map(|rare| *rare).unwrap_or_default();
         let data = || {
             let mut data = SpanData {
-            span_context,
-            parent_span_id,
-            parent_span_is_remote,
-            span_kind: kind,
-            name,
-            start_time,
-            end_time,
-            attributes,
-            dropped_attributes_count: dropped_attributes,
-            events,
-            links,
-            status,
-            instrumentation_scope: crate::semconv::scope(),
+                span_context,
+                parent_span_id,
+                parent_span_is_remote,
+                span_kind: kind,
+                name,
+                start_time,
+                end_time,
+                attributes,
+                dropped_attributes_count: dropped_attributes,
+                events,
+                links,
+                status,
+                instrumentation_scope: crate::semconv::scope(),
             };
             if let Some(content) = written {
                 crate::genai::boundary::own_span(&mut data, content);
