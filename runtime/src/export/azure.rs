@@ -60,27 +60,42 @@ impl<P> AzureRecords<P> {
         if let Some(context) = record.trace_context() {
             copy.set_trace_context(context.trace_id, context.span_id, context.trace_flags);
         }
-        // Within Application Insights' limits, cut on a character boundary.
-        let cut = |value: AnyValue, limit: usize| match value {
-            AnyValue::String(text) if text.as_str().len() > limit => AnyValue::String(
-                crate::genai::boundary::cut_bytes(text.as_str(), limit)
-                    .to_owned()
-                    .into(),
-            ),
-            value => value,
-        };
+        // Within Application Insights' limits, cut on a character boundary: the body within
+        // a message (and a share of the item), the attributes within the rest.
+        let mut body_size = 0;
         if let Some(body) = record.body() {
-            copy.set_body(cut(json_text(body), limits::MESSAGE));
-        }
-        for (key, value) in record.attributes_iter() {
-            let key = if key.as_str().len() > limits::NAME {
-                opentelemetry::Key::from(
-                    crate::genai::boundary::cut_bytes(key.as_str(), limits::NAME).to_owned(),
-                )
-            } else {
-                key.clone()
+            let body = match json_text(body) {
+                AnyValue::String(text) => {
+                    let text = crate::genai::boundary::cut_bytes(text.as_str(), limits::MESSAGE);
+                    let text = if escaped_len(text) > limits::BODY {
+                        cut_escaped(text, limits::BODY, crate::genai::content::TRUNCATION_MARKER)
+                    } else {
+                        text.to_owned()
+                    };
+                    body_size = escaped_len(&text);
+                    AnyValue::String(text.into())
+                }
+                other => other,
             };
-            copy.add_attribute(key, cut(json_text(value), limits::PROPERTY));
+            copy.set_body(body);
+        }
+        let mut texts = Vec::new();
+        for (key, value) in record.attributes_iter() {
+            match json_text(value) {
+                AnyValue::String(text) => {
+                    texts.push(opentelemetry::KeyValue::new(key.clone(), text));
+                }
+                other => copy.add_attribute(key.clone(), other),
+            }
+        }
+        fit_attributes(
+            &mut texts,
+            limits::ITEM_PROPERTIES.saturating_sub(body_size),
+        );
+        for kv in texts {
+            if let opentelemetry::Value::String(text) = kv.value {
+                copy.add_attribute(kv.key, AnyValue::String(text));
+            }
         }
         copy
     }
@@ -109,14 +124,24 @@ impl<P: opentelemetry_sdk::logs::LogProcessor> opentelemetry_sdk::logs::LogProce
     fn emit(&self, record: &mut SdkLogRecord, scope: &opentelemetry::InstrumentationScope) {
         use opentelemetry::logs::LogRecord as _;
         let too_long = |value: &AnyValue, limit: usize| matches!(value, AnyValue::String(text) if text.as_str().len() > limit);
+        let text_size = |value: &AnyValue| match value {
+            AnyValue::String(text) => escaped_len(text.as_str()),
+            _ => 0,
+        };
         let structured = record.body().is_some_and(is_structured)
             || record
                 .body()
                 .is_some_and(|body| too_long(body, limits::MESSAGE))
+            || record.body().map_or(0, text_size)
+                + record
+                    .attributes_iter()
+                    .map(|(key, value)| key.as_str().len() + text_size(value))
+                    .sum::<usize>()
+                > limits::ITEM_PROPERTIES
             || record.attributes_iter().any(|(key, value)| {
                 is_structured(value)
-                    || too_long(value, limits::PROPERTY)
-                    || key.as_str().len() > limits::NAME
+                    || too_long(value, value_limit(key.as_str()))
+                    || key.as_str().len() > limits::KEY
             });
         let name = record.event_name();
         if !structured && name.is_none() {
@@ -157,8 +182,12 @@ pub(crate) mod limits {
     pub(crate) const PROPERTY: usize = 8_192;
     /// A message (an event's name, a log record's body).
     pub(crate) const MESSAGE: usize = 32_768;
-    /// A name (a span's name, an attribute's key).
+    /// A name (a span's name, a dependency's target, a user id).
     pub(crate) const NAME: usize = 1_024;
+    /// A property's key.
+    pub(crate) const KEY: usize = 150;
+    /// What a log record's body may take of an item, as serialized.
+    pub(crate) const BODY: usize = 16 * 1_024;
     /// What one item's attribute values may add up to: the ingestion refuses an item over
     /// 64 KB, and the envelope's own fields need room.
     pub(crate) const ITEM_PROPERTIES: usize = 48 * 1_024;
@@ -176,31 +205,88 @@ fn over(value: &opentelemetry::Value, limit: usize) -> Option<opentelemetry::Val
     }
 }
 
-/// Brings `attributes` within Application Insights' limits: each value within a
-/// property, keys within a name, and all of them within an item, cutting content and
-/// error text first (largest first), so token usage, ids and models are never the ones
-/// lost.
-fn fit_attributes(attributes: &mut [opentelemetry::KeyValue]) {
+/// Bytes of `text` once escaped in a JSON string (the envelope's serialization).
+fn escaped_len(text: &str) -> usize {
+    text.len()
+        + text
+            .bytes()
+            .map(|b| match b {
+                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+                0..=0x1f => 5,
+                _ => 0,
+            })
+            .sum::<usize>()
+}
+
+/// The longest head of `text` (on a character boundary) whose escaped length, with
+/// `marker`, is at most `limit` bytes.
+fn cut_escaped(text: &str, limit: usize, marker: &str) -> String {
+    use crate::genai::boundary::cut_bytes;
+    let room = limit.saturating_sub(marker.len());
+    let mut raw = room.min(text.len());
+    loop {
+        let head = cut_bytes(text, raw);
+        let size = escaped_len(head);
+        if head.is_empty() {
+            return String::new();
+        }
+        if size <= room {
+            return format!("{head}{marker}");
+        }
+        raw = head.len().saturating_sub((size - room).max(1));
+    }
+}
+
+/// The byte limit of a value the exporter copies into a field shorter than a property
+/// (`opentelemetry-application-insights` 0.46 cuts those by byte index too).
+fn value_limit(key: &str) -> usize {
+    match key {
+        "ai.session.id" => 64,
+        "ai.user.id" | "ai.operation.id" => 128,
+        "ai.location.ip" => 46,
+        "user.id"
+        | "enduser.id"
+        | "ai.user.authUserId"
+        | "server.address"
+        | "http.route"
+        | "exception.type"
+        | "http.response.status_code"
+        | "url.full"
+        | "peer.service"
+        | "net.peer.name"
+        | "db.system"
+        | "db.system.name"
+        | "rpc.system"
+        | "messaging.system" => limits::NAME,
+        _ => limits::PROPERTY,
+    }
+}
+
+/// Brings `attributes` within Application Insights' limits: each key within a property
+/// key, each value within its field, and all of them, as the envelope serializes them,
+/// within `budget` bytes, cutting content and error text first (largest first), so token
+/// usage, ids and models are never the ones lost.
+fn fit_attributes(attributes: &mut [opentelemetry::KeyValue], budget: usize) {
     use crate::genai::boundary::{Kind, cut_bytes, kind};
     for kv in attributes.iter_mut() {
-        if kv.key.as_str().len() > limits::NAME {
-            kv.key = cut_bytes(kv.key.as_str(), limits::NAME).to_owned().into();
+        if kv.key.as_str().len() > limits::KEY {
+            kv.key = cut_bytes(kv.key.as_str(), limits::KEY).to_owned().into();
         }
-        if let Some(cut) = over(&kv.value, limits::PROPERTY) {
+        if let Some(cut) = over(&kv.value, value_limit(kv.key.as_str())) {
             kv.value = cut;
         }
     }
     let size = |kv: &opentelemetry::KeyValue| match &kv.value {
-        opentelemetry::Value::String(text) => text.as_str().len(),
+        opentelemetry::Value::String(text) => escaped_len(text.as_str()),
         _ => 0,
     };
     let mut total: usize = attributes
         .iter()
-        .map(|kv| kv.key.as_str().len() + size(kv))
+        .map(|kv| escaped_len(kv.key.as_str()) + size(kv))
         .sum();
     // Content first, then any other text.
     for content_only in [true, false] {
-        while total > limits::ITEM_PROPERTIES {
+        while total > budget {
             let Some(largest) = attributes
                 .iter_mut()
                 .filter(|kv| {
@@ -213,18 +299,13 @@ fn fit_attributes(attributes: &mut [opentelemetry::KeyValue]) {
                 break;
             };
             let now = size(largest);
-            let keep = now.saturating_sub(total - limits::ITEM_PROPERTIES);
-            let marker = crate::genai::content::TRUNCATION_MARKER;
+            let keep = now.saturating_sub(total - budget);
             let text = match &largest.value {
                 opentelemetry::Value::String(text) => text.as_str(),
                 _ => break,
             };
-            let kept = if keep > marker.len() {
-                format!("{}{marker}", cut_bytes(text, keep - marker.len()))
-            } else {
-                String::new()
-            };
-            total = total - now + kept.len();
+            let kept = cut_escaped(text, keep, crate::genai::content::TRUNCATION_MARKER);
+            total = total - now + escaped_len(&kept);
             largest.value = kept.into();
         }
     }
@@ -242,15 +323,15 @@ pub(crate) fn fit_span(span: &mut opentelemetry_sdk::trace::SpanData) {
     {
         *description = cut_bytes(description, limits::PROPERTY).to_owned().into();
     }
-    fit_attributes(&mut span.attributes);
+    fit_attributes(&mut span.attributes, limits::ITEM_PROPERTIES);
     for event in &mut span.events.events {
         if event.name.len() > limits::MESSAGE {
             event.name = cut_bytes(&event.name, limits::MESSAGE).to_owned().into();
         }
-        fit_attributes(&mut event.attributes);
+        fit_attributes(&mut event.attributes, limits::ITEM_PROPERTIES);
     }
     for link in &mut span.links.links {
-        fit_attributes(&mut link.attributes);
+        fit_attributes(&mut link.attributes, limits::ITEM_PROPERTIES);
     }
 }
 

@@ -242,9 +242,9 @@ fn user_patterns() {
     let message = error.to_string();
     assert!(message.contains("\"ORDER-(\""), "{message}");
     assert!(message.contains("unclosed group"), "{message}");
-    // Only the Perl classes and case folding of Unicode are built in.
+    // The Perl classes and case folding of Unicode are there whatever other crates of the
+    // build ask of `regex`.
     assert!(Redaction::new(RedactClasses::NONE, &[r"(?i)\w+\d\s".to_owned()], None).is_ok());
-    assert!(Redaction::new(RedactClasses::NONE, &[r"\p{Greek}".to_owned()], None).is_err());
 }
 
 #[test]
