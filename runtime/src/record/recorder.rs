@@ -312,27 +312,34 @@ impl Recording {
             links,
             status,
         } = rare.map(|rare| *rare).unwrap_or_default();
-        let data = || {
-            let mut data = SpanData {
-                span_context,
-                parent_span_id,
-                parent_span_is_remote,
-                span_kind: kind,
-                name,
-                start_time,
-                end_time,
-                attributes,
-                dropped_attributes_count: dropped_attributes,
-                events,
-                links,
-                status,
-                instrumentation_scope: crate::semconv::scope(),
-            };
-            if let Some(content) = written {
-                crate::genai::boundary::own_span(&mut data, content);
-            }
-            data
+        let data = || SpanData {
+            span_context,
+            parent_span_id,
+            parent_span_is_remote,
+            span_kind: kind,
+            name,
+            start_time,
+            end_time,
+            attributes,
+            dropped_attributes_count: dropped_attributes,
+            events,
+            links,
+            status,
+            instrumentation_scope: crate::semconv::scope(),
         };
+        if let Some(content) = written {
+            // Something other than trace-genai wrote to the span: the content boundary
+            // judges it before any processor sees it.
+            let mut data = data();
+            crate::genai::boundary::own_span(&mut data, content);
+            if let [all @ .., last] = &*recorder.processors {
+                for processor in all {
+                    processor.on_end(data.clone());
+                }
+                last.on_end(data);
+            }
+            return;
+        }
         match &*recorder.processors {
             [] => {}
             [processor] => processor.on_end(data()),
