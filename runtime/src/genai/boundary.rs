@@ -414,14 +414,16 @@ pub(crate) fn own_span(span: &mut SpanData, content: bool) {
         genai: true,
     };
     span.attributes.retain_mut(|kv| attribute(kv, rules, false));
-    // Events on a `#[trace_genai]` span: the application's own through the OpenTelemetry
-    // API, or `tracing` events through the bridge (they carry a `level`), which are
-    // third-party text.
-    span.events.events.retain_mut(|e| {
-        let from_tracing = e.attributes.iter().any(|kv| kv.key.as_str() == "level");
-        event(e, rules, from_tracing)
-    });
+    span.events.events.retain_mut(|e| own_event(e, rules));
     status(&mut span.status, rules);
+}
+
+/// Applies the rules to an event written to a `#[trace_genai]` span: the application's
+/// own through the OpenTelemetry API, or a `tracing` event through the bridge (it carries
+/// a `level`), which is third-party text.
+pub(crate) fn own_event(e: &mut Event, rules: Rules) -> bool {
+    let from_tracing = e.attributes.iter().any(|kv| kv.key.as_str() == "level");
+    event(e, rules, from_tracing)
 }
 
 /// An own span of the SDK path: its policy marker read and removed, then [`own_span`].
@@ -445,7 +447,7 @@ pub(crate) const PANICKED: &str = "the instrumented function panicked";
 pub(crate) const CANCELLED: &str = "the future was dropped before it completed";
 
 /// A status description is error text (except trace-genai's own fixed ones).
-fn status(status: &mut Status, rules: Rules) {
+pub(crate) fn status(status: &mut Status, rules: Rules) {
     if let Status::Error { description } = status
         && !description.is_empty()
         && rules.genai

@@ -594,16 +594,7 @@ impl Active {
                 event
             } else {
                 let mut span = InContext(cx.span());
-                if content_on_spans != crate::genai::content::content_capture().on_spans()
-                    && crate::global::STATE.load(std::sync::atomic::Ordering::Relaxed)
-                        != crate::global::STATE_GLOBAL
-                {
-                    // Read (and removed) by the content boundary of trace-genai's provider.
-                    opentelemetry::trace::Span::set_attribute(
-                        &mut span,
-                        KeyValue::new(crate::genai::boundary::CONTENT_ON_SPANS, content_on_spans),
-                    );
-                }
+                mark_policy(&mut span, content_on_spans);
                 let event = finish_span(&mut span, error, content);
                 span.0.end();
                 event
@@ -648,6 +639,22 @@ fn finish_span(
         span.set_attribute(KeyValue::new(semconv::ERROR_TYPE, error_type));
     }
     content.and_then(|content| (*content).finish(span))
+}
+
+/// Tells the content boundary of trace-genai's provider (the SDK path) the policy of a
+/// span whose function's `content = …` differs from the one in force; the boundary reads
+/// the marker and removes it.
+#[cold]
+fn mark_policy(span: &mut InContext<'_>, content_on_spans: bool) {
+    if content_on_spans != crate::genai::content::content_capture().on_spans()
+        && crate::global::STATE.load(std::sync::atomic::Ordering::Relaxed)
+            != crate::global::STATE_GLOBAL
+    {
+        opentelemetry::trace::Span::set_attribute(
+            span,
+            KeyValue::new(crate::genai::boundary::CONTENT_ON_SPANS, content_on_spans),
+        );
+    }
 }
 
 /// The span a context holds, as a [`Span`](opentelemetry::trace::Span) (each write takes

@@ -215,7 +215,6 @@ impl Recorder {
                 attributes,
                 dropped_attributes,
                 rare: None,
-                written: None,
             }),
         });
     }
@@ -273,10 +272,6 @@ struct Recording {
     dropped_attributes: u32,
     /// Events, links and a status, which few spans have: allocated on first use.
     rare: Option<Box<Rare>>,
-    /// Set when something other than trace-genai wrote to the span (the OpenTelemetry
-    /// API, the `tracing` bridge): whether its policy puts content on spans. The content
-    /// boundary then looks at the span as it ends.
-    written: Option<bool>,
 }
 
 /// The parts of a span that most `#[trace_genai]` spans never get.
@@ -302,7 +297,6 @@ impl Recording {
             attributes,
             dropped_attributes,
             rare,
-            written,
         } = self;
         if recorder.shut_down.load(Ordering::Relaxed) {
             return;
@@ -327,19 +321,6 @@ impl Recording {
             status,
             instrumentation_scope: crate::semconv::scope(),
         };
-        if let Some(content) = written {
-            // Something other than trace-genai wrote to the span: the content boundary
-            // judges it before any processor sees it.
-            let mut data = data();
-            crate::genai::boundary::own_span(&mut data, content);
-            if let [all @ .., last] = &*recorder.processors {
-                for processor in all {
-                    processor.on_end(data.clone());
-                }
-                last.on_end(data);
-            }
-            return;
-        }
         match &*recorder.processors {
             [] => {}
             [processor] => processor.on_end(data()),
@@ -367,23 +348,41 @@ impl DirectSpan {
         }
     }
 
-    /// Applies what was written through the OpenTelemetry API while the call ran, which
-    /// the content boundary will look at with the span's policy (`content`: whether it puts
-    /// content on spans); returns the end time the application gave (`span.end()`), if
-    /// any.
+    /// Applies what was written through the OpenTelemetry API (and the `tracing` bridge's
+    /// stand-in) while the call ran, through the content boundary with the span's policy
+    /// (`content`: whether it puts content on spans); returns the end time the
+    /// application gave (`span.end()`), if any. What trace-genai writes itself afterwards
+    /// (outcome, captured content) is already within the rules.
+    #[cold]
     pub(crate) fn apply(&mut self, forwarded: Vec<Forwarded>, content: bool) -> Option<SystemTime> {
+        use crate::genai::boundary;
         use opentelemetry::trace::Span as _;
-        if let Some(live) = &mut self.live {
-            live.written = Some(content);
-        }
+        let rules = boundary::Rules {
+            content,
+            genai: true,
+        };
         let mut end_time = None;
         for write in forwarded {
             match write {
-                Forwarded::Attribute(attribute) => self.set_attribute(attribute),
-                Forwarded::Event(name, timestamp, attributes) => {
-                    self.add_event_with_timestamp(name, timestamp, attributes);
+                Forwarded::Attribute(mut attribute) => {
+                    if boundary::attribute(&mut attribute, rules, false) {
+                        self.set_attribute(attribute);
+                    }
                 }
-                Forwarded::Status(status) => self.set_status(status),
+                Forwarded::Event(name, timestamp, attributes) => {
+                    let mut event = Event::new(name, timestamp, attributes, 0);
+                    if boundary::own_event(&mut event, rules) {
+                        self.add_event_with_timestamp(
+                            event.name,
+                            event.timestamp,
+                            event.attributes,
+                        );
+                    }
+                }
+                Forwarded::Status(mut status) => {
+                    boundary::status(&mut status, rules);
+                    self.set_status(status);
+                }
                 Forwarded::Name(name) => self.update_name(name),
                 Forwarded::Link(span_context, attributes) => {
                     self.add_link(span_context, attributes);
