@@ -137,7 +137,7 @@ pub(crate) static MAX_LENGTH: AtomicUsize = AtomicUsize::new(DEFAULT_CONTENT_MAX
 /// same reason as the content policy, which the functions' spans read with no handle on
 /// their telemetry. `REDACTING` says whether there is one, so content kept costs one load
 /// more when nothing is redacted.
-pub(crate) static REDACTION: RwLock<Option<Arc<crate::genai::redact::Redaction>>> =
+pub(crate) static REDACTION: RwLock<Option<Arc<crate::genai::redact::Settings>>> =
     RwLock::new(None);
 /// Whether [`REDACTION`] holds a redaction.
 pub(crate) static REDACTING: AtomicBool = AtomicBool::new(false);

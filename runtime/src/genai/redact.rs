@@ -568,6 +568,53 @@ impl Redaction {
     }
 }
 
+/// The redaction an install asked for, compiled the first time content is redacted (an
+/// install with content off, as most are, never compiles the built-in rules).
+#[derive(Debug)]
+pub(crate) struct Settings {
+    classes: RedactClasses,
+    patterns: Vec<String>,
+    custom: Option<Arc<dyn Redactor>>,
+    compiled: std::sync::OnceLock<Option<Arc<Redaction>>>,
+}
+
+impl Settings {
+    /// The settings of an install; the application's `patterns` are checked now, so that
+    /// a pattern that does not compile fails the install.
+    pub(crate) fn new(
+        classes: RedactClasses,
+        patterns: Vec<String>,
+        custom: Option<Arc<dyn Redactor>>,
+    ) -> Result<Self, RedactError> {
+        for pattern in &patterns {
+            Regex::new(pattern).map_err(|error| RedactError::Pattern {
+                pattern: pattern.clone(),
+                message: error.to_string(),
+            })?;
+        }
+        Ok(Settings {
+            classes,
+            patterns,
+            custom,
+            compiled: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn is_noop(&self) -> bool {
+        self.classes.is_empty() && self.patterns.is_empty() && self.custom.is_none()
+    }
+
+    fn compiled(&self) -> Option<Arc<Redaction>> {
+        self.compiled
+            .get_or_init(|| {
+                Redaction::new(self.classes, &self.patterns, self.custom.clone())
+                    .ok()
+                    .map(Arc::new)
+            })
+            .clone()
+    }
+}
+
 /// The redaction in force: `None` when nothing is redacted (no class, pattern or
 /// redactor), so content that stays costs nothing more. Read once per content value kept.
 #[must_use]
@@ -575,19 +622,20 @@ pub(crate) fn current() -> Option<Arc<Redaction>> {
     if !crate::global::REDACTING.load(std::sync::atomic::Ordering::Relaxed) {
         return None;
     }
-    crate::global::REDACTION
+    let settings = crate::global::REDACTION
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone()
+        .clone()?;
+    settings.compiled()
 }
 
-/// Makes `redaction` the one in force (at install).
-pub(crate) fn set(redaction: Option<Arc<Redaction>>) {
-    let redaction = redaction.filter(|redaction| !redaction.is_noop());
-    crate::global::REDACTING.store(redaction.is_some(), std::sync::atomic::Ordering::Relaxed);
+/// Makes `settings` the redaction in force (at install).
+pub(crate) fn set(settings: Option<Arc<Settings>>) {
+    let settings = settings.filter(|settings| !settings.is_noop());
+    crate::global::REDACTING.store(settings.is_some(), std::sync::atomic::Ordering::Relaxed);
     *crate::global::REDACTION
         .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = redaction;
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = settings;
 }
 
 #[cfg(test)]

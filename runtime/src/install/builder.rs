@@ -399,9 +399,9 @@ impl TelemetryBuilder {
         report_warnings(&config.warnings);
         let mut patterns = config.redact_patterns.clone();
         patterns.extend(self.redact_patterns);
-        let redaction = crate::genai::redact::Redaction::new(
+        let redaction = crate::genai::redact::Settings::new(
             self.redact.unwrap_or(config.redact),
-            &patterns,
+            patterns,
             self.redactor,
         )
         .map_err(|error| {
@@ -570,7 +570,7 @@ impl TelemetryBuilder {
 struct Policy {
     content_capture: crate::ContentCapture,
     content_max_length: usize,
-    redaction: std::sync::Arc<crate::genai::redact::Redaction>,
+    redaction: std::sync::Arc<crate::genai::redact::Settings>,
     semconv_latest_experimental: bool,
     propagators: Vec<crate::config::Propagator>,
 }
