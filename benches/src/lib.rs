@@ -372,6 +372,23 @@ impl fastrace::collector::Reporter for DiscardReporter {
 }
 
 /// trace-genai installed with the discarding exporter behind the batch processor.
+/// trace-genai sampled, with the span exporter dropping spans, redacting `classes` (and
+/// `patterns`) in recorded content.
+pub fn install_genai_redacting(
+    classes: trace_genai::RedactClasses,
+    patterns: &[&str],
+) -> Telemetry {
+    Telemetry::builder()
+        .with_config(Config::default())
+        .with_no_exporter()
+        .with_sampler(SamplerConfig::ParentBasedAlwaysOn)
+        .with_span_exporter(Discard::default())
+        .with_redaction(classes)
+        .with_redact_patterns(patterns.iter().copied())
+        .install()
+        .unwrap_or_else(|error| panic!("install: {error}"))
+}
+
 pub fn install_genai(sampled: bool) -> Telemetry {
     Telemetry::builder()
         .with_config(Config::default())

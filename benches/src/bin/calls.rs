@@ -197,6 +197,31 @@ fn run(case: &str, n: u64) {
             calls(n, |a, b| genai_with_content(&prompt, a, b));
             drop(telemetry.shutdown());
         }
+        "trace_genai-content-1k-redact-none"
+        | "trace_genai-content-1k-redact-all"
+        | "trace_genai-content-1k-prose-redact-none"
+        | "trace_genai-content-1k-prose-redact-all" => {
+            // The 1 KiB case with redaction off, or with every class and a pattern, over
+            // a prompt of `a`s or of prose with a key and an e-mail address in it: the
+            // difference is redaction's cost per KiB. One call before the measured ones
+            // compiles the rules (once per install), in the run without calls too.
+            let prompt = if case.contains("prose") {
+                let prose = "The capital of France is Paris; mail jane.doe@example.com, key sk-proj-abc123DEF456ghi789JKL012mno. ";
+                prose.repeat(1024 / prose.len() + 1)[..1024].to_owned()
+            } else {
+                "a".repeat(1024)
+            };
+            let (classes, patterns): (_, &[&str]) = if case.ends_with("all") {
+                (trace_genai::RedactClasses::ALL, &["ORDER-[0-9]{6}"])
+            } else {
+                (trace_genai::RedactClasses::NONE, &[])
+            };
+            let telemetry = trace_genai_benches::install_genai_redacting(classes, patterns);
+            trace_genai::set_content_capture(trace_genai::ContentCapture::SpanOnly);
+            genai_with_content(&prompt, 1, 2);
+            calls(n, |a, b| genai_with_content(&prompt, a, b));
+            drop(telemetry.shutdown());
+        }
         "otel-no-provider" => {
             let tracer = otel_tracer();
             calls(n, |a, b| otel(&tracer, a, b));
