@@ -57,6 +57,7 @@ fn agent() -> Result<(), ProviderError> {
         tracing::info!({ "gen_ai.completion.0.content" } = "PLANT-03", "completion");
         tracing::info!(name: "gen_ai.user.message", content = "PLANT-04", "PLANT-04 as message");
         tracing::info!(prompt = "PLANT-05", attempt = 2_i64, "calling model");
+        tracing::warn!(name: "retry.scheduled", attempt = 3_i64, "retrying with {}", "PLANT-23");
         let error = ProviderError("PLANT-06", Some(Box::new(ProviderError("PLANT-21", None))));
         tracing::error!(error = &error as &dyn Error, "call failed");
         // async-openai (src/error.rs) when a reply does not parse.
@@ -222,6 +223,16 @@ fn assert_nothing_planted_and_the_rest_arrives(receiver: &OtlpReceiver, spans: &
             .any(|e| e.attributes.get("level").and_then(AttrValue::as_str) == Some("ERROR")),
         "the error events keep their level: {step:#?}"
     );
+    // An event whose callsite has a name of its own keeps it, with its numbers.
+    let retry = step
+        .events
+        .iter()
+        .find(|e| e.name == "retry.scheduled")
+        .unwrap_or_else(|| panic!("the callsite's name: {step:#?}"));
+    assert_eq!(
+        retry.attributes.get("attempt").and_then(AttrValue::as_i64),
+        Some(3)
+    );
     named(spans, "llm.generate");
     named(spans, "tool.call");
     named(spans, "cache.lookup");
@@ -371,5 +382,58 @@ mod overrides {
             assert!(!off.contains("OVERRIDE"), "sdk path {sdk_path}: {off}");
             assert!(off.contains("[text omitted]"), "sdk path {sdk_path}: {off}");
         }
+    }
+}
+
+mod smallest_budget {
+    //! The smallest content budget keeps the conventions' message schema and uses at least
+    //! 90% of the budget.
+
+    use opentelemetry::Value;
+    use opentelemetry_sdk::trace::InMemorySpanExporter;
+    use trace_genai::config::Config;
+    use trace_genai::message::ChatMessage;
+    use trace_genai::{ContentCapture, SamplerConfig, Telemetry, trace_genai};
+    use trace_genai_tests::harness::serial;
+
+    #[trace_genai(chat, model = "m", capture(messages))]
+    fn chat(messages: &[ChatMessage]) {
+        let _ = messages;
+    }
+
+    #[test]
+    fn a_message_keeps_its_schema_and_the_budget_at_the_smallest_budget() {
+        let _serial = serial();
+        let exporter = InMemorySpanExporter::default();
+        let telemetry = Telemetry::builder()
+            .with_config(Config::default())
+            .with_no_exporter()
+            .with_sampler(SamplerConfig::AlwaysOn)
+            .with_content_capture(ContentCapture::SpanOnly)
+            // Clamped to the smallest budget, 64 characters.
+            .with_content_max_length(1)
+            .with_span_exporter(exporter.clone())
+            .install()
+            .unwrap();
+        chat(&[ChatMessage::user("x".repeat(10_000))]);
+        telemetry.force_flush().unwrap();
+        let spans = exporter.get_finished_spans().unwrap();
+        telemetry.shutdown().unwrap();
+        let value = spans[0]
+            .attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == "gen_ai.input.messages")
+            .map(|kv| kv.value.clone());
+        let Some(Value::String(text)) = value else {
+            panic!("{spans:#?}");
+        };
+        let text = text.as_str();
+        let length = text.chars().count();
+        assert!(length <= 64 && length * 10 >= 64 * 9, "{length}: {text}");
+        let json: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(json[0]["role"], "user", "{text}");
+        assert_eq!(json[0]["parts"][0]["type"], "text", "{text}");
+        let content = json[0]["parts"][0]["content"].as_str().unwrap();
+        assert!(content.starts_with("xxxx"), "{text}");
     }
 }

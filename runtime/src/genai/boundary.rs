@@ -20,7 +20,7 @@
 //! | content attributes | `gen_ai.input.messages`, `gen_ai.output.messages`, `gen_ai.system_instructions`, `gen_ai.tool.definitions`, `gen_ai.tool.call.arguments`, `gen_ai.tool.call.result`, `gen_ai.retrieval.*` text, `gen_ai.prompt*`, `gen_ai.completion*`, `gen_ai.evaluation.explanation`, `OpenInference` `input.value`/`output.value`/`llm.input_messages*`/`llm.output_messages*` | removed | cut to the budget, redacted |
 //! | per-message events of older conventions | `gen_ai.user.message`, `gen_ai.choice`, … | removed | attributes cut, redacted |
 //! | error text | `exception.message`, `exception.stacktrace`, `error`, `*.chain`, `error.message`, the status description | removed on GenAI spans | cut, redacted |
-//! | third-party log text in GenAI work | a `tracing` event's message (its name) and string fields; any event of another crate's span inside GenAI work | name replaced by `[text omitted]`, strings removed; level, numbers, booleans, code location kept | cut, redacted |
+//! | third-party log text in GenAI work | a `tracing` event's message (its name) and string fields; any event of another crate's span inside GenAI work | name replaced by the callsite's own name (`name: "…"`) or `[text omitted]`, strings removed; level, numbers, booleans, code location kept | cut, redacted |
 //! | ids | `gen_ai.response.id`, `gen_ai.conversation.id`, `gen_ai.tool.call.id` | kept, cut to 256 bytes | the same |
 //! | never content | model and operation names, token counts, numbers, booleans, `error.type`, the application's own span attributes | kept | kept |
 //!
@@ -44,6 +44,12 @@ pub(crate) const IN_GENAI_WORK: &str = "trace_genai.in_genai_work";
 /// ([`TracingOptions::with_trusted_targets`](crate::TracingOptions::with_trusted_targets)):
 /// its text is not third-party text. Removed here, never exported.
 pub(crate) const TRUSTED: &str = "trace_genai.trusted";
+
+/// Set by the `tracing` bridge on an event whose callsite has a name of its own
+/// (`tracing::info!(name: "gen_ai.user.message", …)`; `tracing-opentelemetry` names the
+/// event by its message): the name the rules judge the event by, and the one it keeps
+/// when its message is omitted. Removed here, never exported.
+pub(crate) const EVENT_NAME: &str = "trace_genai.event_name";
 
 /// Set on a `#[trace_genai]` span of the SDK path: whether its own policy (the function's
 /// `content = …`, or the one in force) puts content on spans. Removed here.
@@ -348,8 +354,19 @@ fn is_identifier(name: &str) -> bool {
 /// Applies the rules to one span event; says whether it stays. `third` marks events of
 /// other producers inside GenAI work.
 pub(crate) fn event(event: &mut Event, rules: Rules, third: bool) -> bool {
-    let name = event.name.as_ref();
-    let legacy = semconv::LEGACY_CONTENT_EVENTS.contains(&name);
+    // The name of a `tracing` event's callsite, when it has one of its own.
+    let callsite = event
+        .attributes
+        .iter()
+        .position(|kv| kv.key.as_str() == EVENT_NAME)
+        .map(|at| event.attributes.remove(at).value);
+    let callsite = match &callsite {
+        Some(Value::String(name)) => Some(name.as_str()),
+        _ => None,
+    };
+    let name = callsite.unwrap_or(event.name.as_ref());
+    let legacy = semconv::LEGACY_CONTENT_EVENTS.contains(&name)
+        || semconv::LEGACY_CONTENT_EVENTS.contains(&event.name.as_ref());
     if legacy && !rules.content {
         return false;
     }
@@ -360,7 +377,7 @@ pub(crate) fn event(event: &mut Event, rules: Rules, third: bool) -> bool {
         .iter()
         .position(|kv| kv.key.as_str() == TRUSTED)
     {
-        event.attributes.swap_remove(at);
+        event.attributes.remove(at);
         third = false;
     }
     // The older per-message events are content as a whole.
@@ -371,7 +388,10 @@ pub(crate) fn event(event: &mut Event, rules: Rules, third: bool) -> bool {
                 event.name = Cow::Owned(kept);
             }
         } else {
-            event.name = Cow::Borrowed(TEXT_OMITTED);
+            event.name = match callsite {
+                Some(name) if is_identifier(name) => Cow::Owned(name.to_owned()),
+                _ => Cow::Borrowed(TEXT_OMITTED),
+            };
         }
     }
     event

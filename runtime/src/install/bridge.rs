@@ -33,7 +33,7 @@ use tracing_subscriber::filter::{Filtered, LevelFilter};
 use tracing_subscriber::layer::{Context as LayerContext, Filter};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::genai::boundary::{IN_GENAI_WORK, TRUSTED};
+use crate::genai::boundary::{EVENT_NAME, IN_GENAI_WORK, TRUSTED};
 use crate::genai::foreign::COUNTED_BY_PARENT;
 use crate::genai::operation::Operation;
 
@@ -175,6 +175,33 @@ impl<S> Filter<S> for BridgeFilter {
     fn max_level_hint(&self) -> Option<LevelFilter> {
         Some(self.spans.max(self.events))
     }
+
+    fn event_enabled(&self, event: &tracing::Event<'_>, _cx: &LayerContext<'_, S>) -> bool {
+        // `tracing-opentelemetry` names an event by its message; its callsite's name is
+        // kept here for the span the event lands on (see `BridgeSpan`).
+        CALLSITE.with(|callsite| callsite.set(Some(event.metadata())));
+        true
+    }
+}
+
+thread_local! {
+    /// The metadata of the `tracing` event being recorded on this thread, taken by the
+    /// span it lands on.
+    static CALLSITE: std::cell::Cell<Option<&'static tracing::Metadata<'static>>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// The explicit name of the event being recorded (`tracing::info!(name: "…", …)`), when
+/// it has one: an event that `level` says is this one (not an OpenTelemetry API write).
+fn callsite_name(attributes: &[KeyValue]) -> Option<&'static str> {
+    let metadata = CALLSITE.with(std::cell::Cell::take)?;
+    let level = attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == "level")?
+        .value
+        .as_str();
+    (level == metadata.level().as_str() && !metadata.name().starts_with("event "))
+        .then(|| metadata.name())
 }
 
 /// Marks the context a stand-in is parented to, so that the [`BridgeTracer`] knows it,
@@ -344,6 +371,9 @@ impl opentelemetry::trace::Span for BridgeSpan {
     ) where
         T: Into<Cow<'static, str>>,
     {
+        if let Some(name) = callsite_name(&attributes) {
+            attributes.push(KeyValue::new(EVENT_NAME, name));
+        }
         if !self.trusted.is_empty()
             && attributes.iter().any(|kv| {
                 kv.key.as_str() == "target" && is_trusted(&kv.value.as_str(), self.trusted)
