@@ -101,6 +101,8 @@ fn agent() -> Result<(), ProviderError> {
     api_writes("PLANT-14", "PLANT-15", "PLANT-16");
     // Another crate's OpenTelemetry spans inside the agent.
     other_crate("PLANT-18", "PLANT-19", "PLANT-22");
+    // A log appender wired to trace-genai's logger provider.
+    appender("PLANT-24");
     Err(ProviderError("PLANT-20", None))
 }
 
@@ -142,6 +144,19 @@ impl trace_genai::GenAiResponse for Answer {
     fn response_id(&self) -> Option<&str> {
         Some("resp-boundary")
     }
+}
+
+/// What a log appender wired to trace-genai's logger provider emits, inside the call.
+fn appender(body: &'static str) {
+    use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _};
+    let Some(provider) = trace_genai::logger_provider() else {
+        return;
+    };
+    let logger = provider.logger("appender");
+    let mut record = logger.create_log_record();
+    record.set_body(body.into());
+    record.add_attribute("attempt", 4_i64);
+    logger.emit(record);
 }
 
 #[trace_genai(chat, model = "m")]
@@ -186,7 +201,7 @@ fn run_default_policy(receiver: &OtlpReceiver, protocol: &str) -> Vec<ReceivedSp
         trace_genai::record_user_feedback("resp-boundary", 1.0, Some("PLANT-17")).unwrap();
     });
     telemetry.shutdown().unwrap();
-    let _ = receiver.wait_for_logs(1, WAIT);
+    let _ = receiver.wait_for_logs(2, WAIT);
     receiver.spans()
 }
 
@@ -263,8 +278,18 @@ fn assert_nothing_planted_and_the_rest_arrives(receiver: &OtlpReceiver, spans: &
             .and_then(AttrValue::as_i64),
         Some(5)
     );
-    // Feedback arrives, without its comment.
     let logs = receiver.log_records();
+    // The appender's record arrives with its numbers, without its text.
+    let appended = logs
+        .iter()
+        .find(|log| log.scope_name == "appender")
+        .unwrap_or_else(|| panic!("{logs:#?}"));
+    assert_eq!(appended.body, None);
+    assert_eq!(
+        appended.attr("attempt").and_then(AttrValue::as_i64),
+        Some(4)
+    );
+    // Feedback arrives, without its comment.
     assert!(
         logs.iter()
             .any(|log| log.event_name == "gen_ai.evaluation.user_feedback" && log.body.is_none()),
@@ -435,5 +460,44 @@ mod smallest_budget {
         assert_eq!(json[0]["parts"][0]["type"], "text", "{text}");
         let content = json[0]["parts"][0]["content"].as_str().unwrap();
         assert!(content.starts_with("xxxx"), "{text}");
+    }
+}
+
+mod trusted {
+    //! The application's own `tracing` targets can be trusted: their events keep their
+    //! text inside GenAI work whatever the policy; other targets' do not.
+
+    use opentelemetry_sdk::trace::InMemorySpanExporter;
+    use trace_genai::config::Config;
+    use trace_genai::{SamplerConfig, Telemetry, TracingOptions, trace_genai};
+    use trace_genai_tests::harness::serial;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    #[trace_genai(invoke_agent, agent = "trusting")]
+    fn agent() {
+        tracing::info!("own words {}", "kept");
+        tracing::info!(target: "some_framework", "payload {}", "omitted");
+    }
+
+    #[test]
+    fn trusted_targets_keep_their_text_and_others_do_not() {
+        let _serial = serial();
+        let exporter = InMemorySpanExporter::default();
+        let telemetry = Telemetry::builder()
+            .with_config(Config::default())
+            .with_no_exporter()
+            .with_sampler(SamplerConfig::AlwaysOn)
+            .with_span_exporter(exporter.clone())
+            .install()
+            .unwrap();
+        let layer = telemetry.tracing_layer_with(
+            TracingOptions::default().with_trusted_targets(&["content_boundary"]),
+        );
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), agent);
+        telemetry.force_flush().unwrap();
+        let spans = exporter.get_finished_spans().unwrap();
+        telemetry.shutdown().unwrap();
+        let names: Vec<&str> = spans[0].events.iter().map(|e| e.name.as_ref()).collect();
+        assert_eq!(names, ["own words kept", "[text omitted]"], "{spans:#?}");
     }
 }
