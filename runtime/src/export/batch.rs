@@ -405,7 +405,15 @@ impl<X: Export> Worker<X> {
                 return result;
             }
             let full = batch.len() == self.max_export_batch_size;
-            result = self.exporter.export(batch);
+            // An exporter that panics fails its batch; the worker goes on with the next.
+            result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.exporter.export(batch)
+            }))
+            .unwrap_or_else(|payload| {
+                Err(super::wrapper::panicked(&super::wrapper::panic_message(
+                    payload.as_ref(),
+                )))
+            });
             if !full {
                 return result;
             }
