@@ -265,3 +265,18 @@ fn defect_11_a_zero_otlp_timeout_means_no_limit() {
         receiver.clear();
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Errors a person reads: `fn main() -> Result<(), Box<dyn Error>>` prints `Debug`.
+
+#[test]
+fn errors_print_their_sentence_in_debug_too() {
+    let error = config(&[("OTEL_TRACES_SAMPLER", "sometimes")]).unwrap_err();
+    let boxed: Box<dyn std::error::Error> = Box::new(error);
+    let shown = format!("Error: {boxed:?}");
+    assert!(
+        shown.contains("OTEL_TRACES_SAMPLER") && !shown.contains("InvalidEnv {"),
+        "{shown}"
+    );
+    assert_eq!(shown, format!("Error: {boxed}"));
+}

@@ -10,7 +10,11 @@ use opentelemetry_sdk::error::OTelSdkError;
 use crate::config::destination::Signal;
 
 /// Why telemetry could not be installed. Each variant says what to fix.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints the same sentence as `Display` (as `anyhow` and `eyre` errors do), so
+/// `fn main() -> Result<(), Box<dyn Error>>` shows words; match on the variants for the
+/// details.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum InitError {
     /// An environment variable has a value trace-genai does not understand.
@@ -78,7 +82,10 @@ pub enum InitError {
 ///
 /// Each destination and signal that lost something is reported on its own, with what was
 /// lost, why (as an [`ExportFailure`]) and, where one exists, a hint at the fix.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints the same sentences and hints as `Display`, so
+/// `fn main() -> Result<(), Box<dyn Error>>` shows words.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum ShutdownError {
     /// A provider failed to flush or shut down.
@@ -124,6 +131,18 @@ pub enum ShutdownError {
     /// Several destinations or signals lost telemetry: one error for each.
     #[error("{}", several_text(.0))]
     Several(Vec<ShutdownError>),
+}
+
+impl std::fmt::Debug for InitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::fmt::Debug for ShutdownError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 impl ShutdownError {
