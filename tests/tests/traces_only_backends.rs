@@ -247,7 +247,7 @@ fn a_500_to_traces_is_still_undelivered() {
     receiver.refuse(Signal::Traces, 500);
     let outcome = run_scenario(&receiver.http_endpoint(), "http/protobuf", &[]);
     assert!(
-        outcome.stdout.contains("shutdown: Err(") && outcome.stdout.contains("Undelivered"),
+        outcome.stdout.contains("shutdown: Err(") && outcome.stdout.contains("not delivered"),
         "{outcome}"
     );
     assert_eq!(outcome.warnings("traces"), 0, "{outcome}");
@@ -260,7 +260,7 @@ fn a_404_to_traces_is_undelivered_and_not_sent_again() {
     receiver.refuse(Signal::Traces, 404);
     let outcome = run_scenario(&receiver.http_endpoint(), "http/protobuf", &[]);
     assert!(
-        outcome.stdout.contains("shutdown: Err(") && outcome.stdout.contains("Undelivered"),
+        outcome.stdout.contains("shutdown: Err(") && outcome.stdout.contains("not delivered"),
         "{outcome}"
     );
     assert_eq!(outcome.warnings("traces"), 1, "{outcome}");
@@ -282,7 +282,7 @@ fn a_collector_that_is_down_is_still_a_failure() {
         &[(ROUNDS, "1"), ("OTEL_EXPORTER_OTLP_TIMEOUT", "2000")],
     );
     assert!(
-        outcome.stdout.contains("shutdown: Err(") && outcome.stdout.contains("Undelivered"),
+        outcome.stdout.contains("shutdown: Err(") && outcome.stdout.contains("not delivered"),
         "{outcome}"
     );
     for signal in ["traces", "logs", "metrics"] {
