@@ -53,7 +53,22 @@ pub enum Project {
     Status(u16),
     /// As `Connected`, but the connection list answers after this delay.
     Slow(String, Duration),
+    /// Two Application Insights connections: first `other` (not the default), then
+    /// [`CONNECTION`], the default one, holding `default`'s connection string.
+    Several {
+        /// The default connection's connection string.
+        default: String,
+        /// The other connection's connection string.
+        other: String,
+    },
+    /// As `Connected`, but the connection is on the list's second page (`nextLink`).
+    Paged(String),
+    /// As `Connected`, but the first this many data-plane requests answer 500.
+    Flaky(String, u32),
 }
+
+/// The name of the connection that is not the default in [`Project::Several`].
+pub const OTHER_CONNECTION: &str = "other-appinsights";
 
 /// One request as it arrived.
 #[derive(Debug, Clone)]
@@ -68,12 +83,18 @@ pub struct Received {
     pub authorization: Option<String>,
     /// A form body's pairs, decoded (the token request).
     pub form: BTreeMap<String, String>,
+    /// The `x-ms-client-request-id` header.
+    pub client_request_id: Option<String>,
 }
 
 #[derive(Debug)]
 struct State {
     project: Project,
     requests: Vec<Received>,
+    /// `https://127.0.0.1:PORT`, for absolute `nextLink`s.
+    endpoint: String,
+    /// Data-plane requests answered so far.
+    data_plane: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +123,8 @@ impl FoundryStandIn {
         let shared = Shared(Arc::new(Mutex::new(State {
             project,
             requests: Vec::new(),
+            endpoint: String::new(),
+            data_plane: 0,
         })));
         let server_shared = shared.clone();
         let (runtime, addr) = crate::tls::serve_https(
@@ -109,6 +132,7 @@ impl FoundryStandIn {
             "foundry-stand-in",
             move |request| handle(request, server_shared.clone()),
         );
+        shared.lock().endpoint = format!("https://{addr}");
         FoundryStandIn {
             runtime: Some(runtime),
             addr,
@@ -189,11 +213,15 @@ async fn handle(request: Request<Incoming>, shared: Shared) -> Result<HttpRespon
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
     let query = pairs(request.uri().query().unwrap_or_default());
-    let authorization = request
-        .headers()
-        .get("authorization")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let authorization = header("authorization");
+    let client_request_id = header("x-ms-client-request-id");
     let body = request
         .into_body()
         .collect()
@@ -206,25 +234,65 @@ async fn handle(request: Request<Incoming>, shared: Shared) -> Result<HttpRespon
         query,
         authorization: authorization.clone(),
         form: url_pairs(&body),
+        client_request_id,
     };
-    let project = {
+    let (project, endpoint, data_plane) = {
         let mut state = shared.lock();
         state.requests.push(received.clone());
-        state.project.clone()
+        if path != FoundryStandIn::token_path() {
+            state.data_plane += 1;
+        }
+        (
+            state.project.clone(),
+            state.endpoint.clone(),
+            state.data_plane,
+        )
     };
 
     if path == FoundryStandIn::token_path() {
         return Ok(token_answer(&method, &received.form));
     }
 
-    let base = format!("/api/projects/{PROJECT}/connections");
     if authorization.as_deref() != Some(&format!("Bearer {TOKEN}")) {
         return Ok(respond(
             401,
             &json!({"error": {"code": "Unauthorized", "message": "no valid bearer token"}}),
         ));
     }
-    let answer = match (&project, method.as_str(), path.as_str()) {
+    let first_page = !received.query.contains_key("page");
+    Ok(data_plane_answer(&project, &method, &path, first_page, &endpoint, data_plane).await)
+}
+
+/// The project's answer to an authorized data-plane request (`data_plane`: its number).
+async fn data_plane_answer(
+    project: &Project,
+    method: &str,
+    path: &str,
+    first_page: bool,
+    endpoint: &str,
+    data_plane: u32,
+) -> HttpResponse {
+    let base = format!("/api/projects/{PROJECT}/connections");
+    let credentials_path = |name: &str| format!("{base}/{name}/getConnectionWithCredentials");
+    match (project, method, path) {
+        (Project::Flaky(_, failures), _, _) if data_plane <= *failures => respond(
+            500,
+            &json!({"error": {"code": "InternalServerError", "message": "a transient fault"}}),
+        ),
+        (Project::Several { .. }, "GET", p) if p == base => respond(
+            200,
+            &json!({"value": [named_connection(OTHER_CONNECTION, false, None), connection(None)]}),
+        ),
+        (Project::Several { default, .. }, "POST", p) if p == credentials_path(CONNECTION) => {
+            respond(200, &connection(Some(default)))
+        }
+        (Project::Several { other, .. }, "POST", p) if p == credentials_path(OTHER_CONNECTION) => {
+            respond(200, &named_connection(OTHER_CONNECTION, false, Some(other)))
+        }
+        (Project::Paged(_), "GET", p) if p == base && first_page => respond(
+            200,
+            &json!({"value": [], "nextLink": format!("{endpoint}{base}?connectionType=AppInsights&api-version=v1&page=2")}),
+        ),
         (Project::Status(status), _, _) => respond(
             *status,
             &json!({"error": {"code": "Refused", "message": "refused by the stand-in"}}),
@@ -235,9 +303,14 @@ async fn handle(request: Request<Incoming>, shared: Shared) -> Result<HttpRespon
         }
         (Project::NoConnection, "GET", p) if p == base => respond(200, &json!({"value": []})),
         (_, "GET", p) if p == base => respond(200, &json!({"value": [connection(None)]})),
-        (Project::Connected(key) | Project::Slow(key, _), "POST", p)
-            if p == format!("{base}/{CONNECTION}/getConnectionWithCredentials") =>
-        {
+        (
+            Project::Connected(key)
+            | Project::Slow(key, _)
+            | Project::Paged(key)
+            | Project::Flaky(key, _),
+            "POST",
+            p,
+        ) if p == format!("{base}/{CONNECTION}/getConnectionWithCredentials") => {
             respond(200, &connection(Some(key)))
         }
         (Project::EmptyCredentials, "POST", p)
@@ -249,8 +322,7 @@ async fn handle(request: Request<Incoming>, shared: Shared) -> Result<HttpRespon
             404,
             &json!({"error": {"code": "NotFound", "message": "no such resource"}}),
         ),
-    };
-    Ok(answer)
+    }
 }
 
 /// The token endpoint's answer: a token for the stand-in's client id with its secret or
@@ -284,16 +356,21 @@ fn token_answer(method: &str, form: &BTreeMap<String, String>) -> HttpResponse {
 
 /// The project's Application Insights connection, with `key` in its credentials when given.
 fn connection(key: Option<&str>) -> serde_json::Value {
+    named_connection(CONNECTION, true, key)
+}
+
+/// An Application Insights connection named `name`.
+fn named_connection(name: &str, default: bool, key: Option<&str>) -> serde_json::Value {
     let mut credentials = json!({"type": "ApiKey"});
     if let Some(key) = key {
         credentials["key"] = json!(key);
     }
     json!({
-        "name": CONNECTION,
-        "id": format!("/subscriptions/x/resourceGroups/y/providers/Microsoft.CognitiveServices/accounts/z/projects/{PROJECT}/connections/{CONNECTION}"),
+        "name": name,
+        "id": format!("/subscriptions/x/resourceGroups/y/providers/Microsoft.CognitiveServices/accounts/z/projects/{PROJECT}/connections/{name}"),
         "type": "AppInsights",
         "target": "/subscriptions/x/resourceGroups/y/providers/microsoft.insights/components/demo",
-        "isDefault": true,
+        "isDefault": default,
         "credentials": credentials,
         "metadata": {},
     })

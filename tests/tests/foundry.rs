@@ -499,3 +499,108 @@ fn the_example_sends_to_the_projects_application_insights_or_says_what_to_set() 
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// As the SDKs do it: the default connection, every page, retries, request ids.
+
+#[test]
+fn spans_reach_the_default_connections_resource_when_a_project_has_two() {
+    let _serial = serial();
+    let default = AzureStandIn::start();
+    let other = AzureStandIn::start();
+    let project = FoundryStandIn::start(Project::Several {
+        default: default.connection_string(),
+        other: other.connection_string(),
+    });
+    let telemetry = against(&project, Some(&default), &[])
+        .with_root_certificate(other.ca_certificate_pem())
+        .install()
+        .unwrap();
+    let requests = project.requests();
+    let credentials = data_plane(&requests)
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap_or_else(|| panic!("{requests:#?}"));
+    assert!(
+        credentials.path.contains(foundry::CONNECTION),
+        "the default connection's credentials: {credentials:#?}"
+    );
+    chat("hello").unwrap();
+    telemetry.shutdown().unwrap();
+    assert_delivered(&default);
+    assert!(
+        other.envelopes().is_empty(),
+        "nothing to the other resource"
+    );
+}
+
+#[test]
+fn a_connection_on_the_second_page_is_found() {
+    let _serial = serial();
+    let insights = AzureStandIn::start();
+    let project = FoundryStandIn::start(Project::Paged(insights.connection_string()));
+    let telemetry = against(&project, Some(&insights), &[]).install().unwrap();
+    let requests = project.requests();
+    let lists: Vec<_> = data_plane(&requests)
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .collect();
+    assert_eq!(lists.len(), 2, "both pages: {requests:#?}");
+    assert_eq!(lists[1].query.get("page").map(String::as_str), Some("2"));
+    chat("hello").unwrap();
+    telemetry.shutdown().unwrap();
+    assert_delivered(&insights);
+}
+
+#[test]
+fn a_transient_fault_is_retried_and_every_request_carries_an_id() {
+    let _serial = serial();
+    let insights = AzureStandIn::start();
+    let project = FoundryStandIn::start(Project::Flaky(insights.connection_string(), 1));
+    let telemetry = against(&project, Some(&insights), &[]).install().unwrap();
+    let requests = project.requests();
+    let calls = data_plane(&requests);
+    assert_eq!(
+        calls.len(),
+        3,
+        "the list twice (a 500, then the answer), the credentials: {requests:#?}"
+    );
+    let ids: std::collections::HashSet<&str> = calls
+        .iter()
+        .map(|r| {
+            let id = r
+                .client_request_id
+                .as_deref()
+                .unwrap_or_else(|| panic!("{r:#?}"));
+            assert_eq!(id.len(), 36, "a UUID: {id}");
+            id
+        })
+        .collect();
+    assert_eq!(ids.len(), 3, "one id per attempt");
+    chat("hello").unwrap();
+    telemetry.shutdown().unwrap();
+    assert_delivered(&insights);
+}
+
+#[test]
+fn a_fault_that_lasts_is_told_as_it_is_within_the_time_limit() {
+    let _serial = serial();
+    let project = FoundryStandIn::start(Project::Status(503));
+    let started = Instant::now();
+    let (step, failure, text) = lookup_failure(
+        against(
+            &project,
+            None,
+            &[("TRACE_GENAI_AZURE_AI_PROJECT_TIMEOUT", "3000")],
+        )
+        .install(),
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(step, AzureProjectStep::ListConnections);
+    assert!(text.contains("503"), "{failure:?} {text}");
+    assert!(data_plane(&project.requests()).len() >= 2, "retried");
+}

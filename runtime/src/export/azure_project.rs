@@ -14,9 +14,14 @@
 //!    (`https://ai.azure.com/.default`), from the credential given, else from
 //!    [`default_credential`].
 //! 2. `GET {endpoint}/connections?connectionType=AppInsights&api-version=v1`: the project's
-//!    Application Insights connection (there is at most one).
+//!    Application Insights connections, every page (`nextLink`, on the project's own host);
+//!    the default one (`isDefault`) is chosen, else the first, as the SDKs do.
 //! 3. `POST {endpoint}/connections/{name}/getConnectionWithCredentials?api-version=v1`: its
 //!    credentials, of type `ApiKey`, whose `key` is the connection string.
+//!
+//! Each data-plane request carries an `x-ms-client-request-id`, and a connection failure
+//! or an answer the Azure SDKs retry (408, 429, 500, 502, 503, 504) is retried up to three
+//! times with exponential backoff (0.8 s, 1.6 s, 3.2 s, or the answer's `Retry-After`).
 //!
 //! The whole lookup has one time limit (default
 //! [`DEFAULT_AZURE_AI_PROJECT_TIMEOUT`](crate::config::DEFAULT_AZURE_AI_PROJECT_TIMEOUT),
@@ -320,22 +325,19 @@ async fn calls(
         &[("connectionType", "AppInsights")],
     )
     .map_err(|failure| (step, failure))?;
-    let list = steps
-        .run(step, answer(client.get(list_url), bearer))
+    let connections = steps
+        .run(
+            step,
+            list_connections(client, list_url, bearer, steps.deadline),
+        )
         .await?;
-    let name = list
-        .get("value")
-        .and_then(Value::as_array)
-        .ok_or_else(|| {
-            (
-                step,
-                AzureProjectFailure::UnexpectedAnswer(
-                    "the answer has no list of connections (`value`)".to_owned(),
-                ),
-            )
-        })?
+    // The default connection, as the SDKs choose it (JavaScript asks for
+    // `defaultConnection=true`, .NET takes the first `isDefault`), else the first.
+    let name = connections
         .iter()
-        .find_map(|connection| connection.get("name").and_then(Value::as_str))
+        .find(|connection| connection.get("isDefault").and_then(Value::as_bool) == Some(true))
+        .or_else(|| connections.first())
+        .and_then(|connection| connection.get("name").and_then(Value::as_str))
         .ok_or((step, AzureProjectFailure::NoApplicationInsights))?
         .to_owned();
 
@@ -350,14 +352,56 @@ async fn calls(
         .run(
             step,
             answer(
-                client
-                    .post(credentials_url)
-                    .header(http::header::CONTENT_LENGTH, "0"),
+                || {
+                    client
+                        .post(credentials_url.clone())
+                        .header(http::header::CONTENT_LENGTH, "0")
+                },
                 bearer,
+                steps.deadline,
             ),
         )
         .await?;
     connection_string(&name, &connection).map_err(|failure| (step, failure))
+}
+
+/// The most pages of connections followed.
+const MAX_PAGES: usize = 50;
+
+/// Every connection of the list, following `nextLink` pages on the project's own host (the
+/// token is sent nowhere else).
+async fn list_connections(
+    client: &reqwest::Client,
+    first: reqwest::Url,
+    bearer: &str,
+    deadline: Instant,
+) -> Result<Vec<Value>, AzureProjectFailure> {
+    let mut connections = Vec::new();
+    let mut next = Some(first.clone());
+    for _ in 0..MAX_PAGES {
+        let Some(page_url) = next.take() else {
+            break;
+        };
+        let page = answer(|| client.get(page_url.clone()), bearer, deadline).await?;
+        let items = page.get("value").and_then(Value::as_array).ok_or_else(|| {
+            AzureProjectFailure::UnexpectedAnswer(
+                "the answer has no list of connections (`value`)".to_owned(),
+            )
+        })?;
+        connections.extend(items.iter().cloned());
+        if let Some(link) = page.get("nextLink").and_then(Value::as_str) {
+            let link = first.join(link).map_err(|_| {
+                AzureProjectFailure::UnexpectedAnswer("a `nextLink` that is not a URL".to_owned())
+            })?;
+            if link.origin() != first.origin() {
+                return Err(AzureProjectFailure::UnexpectedAnswer(
+                    "a `nextLink` to another host than the project's".to_owned(),
+                ));
+            }
+            next = Some(link);
+        }
+    }
+    Ok(connections)
 }
 
 /// `{endpoint}/{segments…}?{query…}&api-version=v1`, each segment encoded.
@@ -378,34 +422,117 @@ fn url(
     Ok(url)
 }
 
-/// Sends a data-plane request and reads its JSON answer.
+/// Retries after the first attempt of a data-plane request, as the Azure SDKs' pipelines.
+const RETRIES: u32 = 3;
+
+/// The first retry's delay; each retry waits twice the one before (0.8 s, 1.6 s, 3.2 s),
+/// unless the answer says how long (`Retry-After`). The lookup's time limit bounds it all.
+const RETRY_DELAY: Duration = Duration::from_millis(800);
+
+/// The longest `Retry-After` honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// Sends a data-plane request made by `request` and reads its JSON answer, retrying a
+/// connection failure and the statuses the Azure SDKs retry (408, 429, 500, 502, 503,
+/// 504) up to [`RETRIES`] times while the lookup's `deadline` leaves time for the wait
+/// (else the failure is told as it is). Each attempt carries its own
+/// `x-ms-client-request-id`.
 async fn answer(
+    request: impl Fn() -> reqwest::RequestBuilder,
+    bearer: &str,
+    deadline: Instant,
+) -> Result<Value, AzureProjectFailure> {
+    let mut attempt = 0;
+    loop {
+        match answer_once(request(), bearer).await {
+            Ok(value) => return Ok(value),
+            Err((failure, Some(retry_after))) if attempt < RETRIES => {
+                let delay = retry_after
+                    .unwrap_or_else(|| RETRY_DELAY.saturating_mul(2_u32.saturating_pow(attempt)))
+                    .min(MAX_RETRY_AFTER);
+                if Instant::now() + delay >= deadline {
+                    return Err(failure);
+                }
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+            }
+            Err((failure, _)) => return Err(failure),
+        }
+    }
+}
+
+/// A new `x-ms-client-request-id`: a random UUID (version 4 form).
+fn client_request_id() -> String {
+    use opentelemetry_sdk::trace::IdGenerator as _;
+    let mut bytes = opentelemetry_sdk::trace::RandomIdGenerator::default()
+        .new_trace_id()
+        .to_bytes();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = opentelemetry::trace::TraceId::from_bytes(bytes).to_string();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// One attempt: the answer, or the failure with, when it may be retried, the delay the
+/// answer asked for (`Some(None)`: none given).
+async fn answer_once(
     request: reqwest::RequestBuilder,
     bearer: &str,
-) -> Result<Value, AzureProjectFailure> {
+) -> Result<Value, (AzureProjectFailure, Option<Option<Duration>>)> {
+    let unreachable = |error: &reqwest::Error| {
+        (
+            AzureProjectFailure::Unreachable(ExportFailure::from_transport(error).to_string()),
+            Some(None),
+        )
+    };
     let response = request
         .bearer_auth(bearer)
         .header(http::header::ACCEPT, "application/json")
+        .header("x-ms-client-request-id", client_request_id())
         .send()
         .await
-        .map_err(|error| {
-            AzureProjectFailure::Unreachable(ExportFailure::from_transport(&error).to_string())
-        })?;
+        .map_err(|error| unreachable(&error))?;
     let status = response.status().as_u16();
-    let body = response.bytes().await.map_err(|error| {
-        AzureProjectFailure::Unreachable(ExportFailure::from_transport(&error).to_string())
-    })?;
+    let retry_after = response
+        .headers()
+        .get(http::header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = response
+        .bytes()
+        .await
+        .map_err(|error| unreachable(&error))?;
     match status {
         200..=299 => serde_json::from_slice(&body).map_err(|_| {
             // Not repeated: the body may hold the connection string.
-            AzureProjectFailure::UnexpectedAnswer(format!(
-                "HTTP {status} with a body that is not JSON"
-            ))
+            (
+                AzureProjectFailure::UnexpectedAnswer(format!(
+                    "HTTP {status} with a body that is not JSON"
+                )),
+                None,
+            )
         }),
-        404 => Err(AzureProjectFailure::ProjectNotFound),
-        401 | 403 => Err(AzureProjectFailure::AccessDenied { status }),
-        _ => Err(AzureProjectFailure::UnexpectedAnswer(
-            ExportFailure::from_http_answer(status, &body).to_string(),
+        404 => Err((AzureProjectFailure::ProjectNotFound, None)),
+        401 | 403 => Err((AzureProjectFailure::AccessDenied { status }, None)),
+        408 | 429 | 500 | 502 | 503 | 504 => Err((
+            AzureProjectFailure::UnexpectedAnswer(
+                ExportFailure::from_http_answer(status, &body).to_string(),
+            ),
+            Some(retry_after),
+        )),
+        _ => Err((
+            AzureProjectFailure::UnexpectedAnswer(
+                ExportFailure::from_http_answer(status, &body).to_string(),
+            ),
+            None,
         )),
     }
 }
