@@ -38,28 +38,7 @@ impl<P> AzureRecords<P> {
     /// `record` with every structured value as JSON text.
     fn with_json_values(&self, record: &SdkLogRecord) -> SdkLogRecord {
         use opentelemetry::logs::LogRecord as _;
-        let mut copy = self.blank.clone();
-        if let Some(name) = record.event_name() {
-            copy.set_event_name(name);
-        }
-        if let Some(target) = record.target() {
-            copy.set_target(target.clone());
-        }
-        if let Some(timestamp) = record.timestamp() {
-            copy.set_timestamp(timestamp);
-        }
-        if let Some(timestamp) = record.observed_timestamp() {
-            copy.set_observed_timestamp(timestamp);
-        }
-        if let Some(text) = record.severity_text() {
-            copy.set_severity_text(text);
-        }
-        if let Some(number) = record.severity_number() {
-            copy.set_severity_number(number);
-        }
-        if let Some(context) = record.trace_context() {
-            copy.set_trace_context(context.trace_id, context.span_id, context.trace_flags);
-        }
+        let mut copy = crate::genai::event::copy_without_values(record, self.blank.clone());
         // Within Application Insights' limits, cut on a character boundary: the body within
         // a message (and a share of the item), the attributes within the rest.
         let mut body_size = 0;

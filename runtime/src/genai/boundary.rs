@@ -586,28 +586,7 @@ fn log_record(
     if !changed {
         return;
     }
-    let mut clean = blank.create_log_record();
-    if let Some(name) = record.event_name() {
-        clean.set_event_name(name);
-    }
-    if let Some(target) = record.target() {
-        clean.set_target(target.clone());
-    }
-    if let Some(timestamp) = record.timestamp() {
-        clean.set_timestamp(timestamp);
-    }
-    if let Some(timestamp) = record.observed_timestamp() {
-        clean.set_observed_timestamp(timestamp);
-    }
-    if let Some(text) = record.severity_text() {
-        clean.set_severity_text(text);
-    }
-    if let Some(number) = record.severity_number() {
-        clean.set_severity_number(number);
-    }
-    if let Some(trace) = record.trace_context() {
-        clean.set_trace_context(trace.trace_id, trace.span_id, trace.trace_flags);
-    }
+    let mut clean = crate::genai::event::copy_without_values(record, blank.create_log_record());
     if let Some(body) = body {
         clean.set_body(body);
     }

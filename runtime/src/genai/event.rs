@@ -54,3 +54,35 @@ pub(crate) fn emit(
         logger.emit(record);
     }));
 }
+
+/// A copy of `record` without its body and attributes, made from `blank` (an empty record
+/// of a logger without processors: the SDK's records cannot lose attributes in place, so
+/// those that must are copied with what is kept).
+pub(crate) fn copy_without_values(
+    record: &opentelemetry_sdk::logs::SdkLogRecord,
+    blank: opentelemetry_sdk::logs::SdkLogRecord,
+) -> opentelemetry_sdk::logs::SdkLogRecord {
+    let mut copy = blank;
+    if let Some(name) = record.event_name() {
+        copy.set_event_name(name);
+    }
+    if let Some(target) = record.target() {
+        copy.set_target(target.clone());
+    }
+    if let Some(timestamp) = record.timestamp() {
+        copy.set_timestamp(timestamp);
+    }
+    if let Some(timestamp) = record.observed_timestamp() {
+        copy.set_observed_timestamp(timestamp);
+    }
+    if let Some(text) = record.severity_text() {
+        copy.set_severity_text(text);
+    }
+    if let Some(number) = record.severity_number() {
+        copy.set_severity_number(number);
+    }
+    if let Some(trace) = record.trace_context() {
+        copy.set_trace_context(trace.trace_id, trace.span_id, trace.trace_flags);
+    }
+    copy
+}
