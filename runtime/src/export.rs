@@ -218,6 +218,25 @@ pub(crate) fn trace_processor(
     }
 }
 
+/// The resource every provider gets: `resource`, within the limits of every destination
+/// that has some (Application Insights copies it into every item, cutting by byte index).
+pub(crate) fn fit_resource(
+    destinations: &[Vec<Destination>; 3],
+    resource: opentelemetry_sdk::Resource,
+) -> opentelemetry_sdk::Resource {
+    #[cfg(feature = "azure-monitor")]
+    if destinations
+        .iter()
+        .flatten()
+        .any(|destination| matches!(destination, Destination::AzureMonitor(_)))
+        && let Some(fitted) = azure::fit_resource(&resource)
+    {
+        return fitted;
+    }
+    let _ = destinations;
+    resource
+}
+
 /// Adds a log exporter for `destination`.
 pub(crate) fn add_logs(
     builder: LoggerProviderBuilder,

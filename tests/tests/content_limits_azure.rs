@@ -46,6 +46,18 @@ fn install(
     capture: Option<ContentCapture>,
     max_length: Option<usize>,
 ) -> Telemetry {
+    install_as(stand_in, capture, max_length, "limits", None)
+}
+
+/// As [`install`], with the service named `service` and, when given, one more resource
+/// attribute.
+fn install_as(
+    stand_in: &AzureStandIn,
+    capture: Option<ContentCapture>,
+    max_length: Option<usize>,
+    service: &str,
+    resource: Option<KeyValue>,
+) -> Telemetry {
     let config = Config::from_lookup(|name| {
         (name == "APPLICATIONINSIGHTS_CONNECTION_STRING").then(|| stand_in.connection_string())
     })
@@ -53,7 +65,10 @@ fn install(
     let mut builder = Telemetry::builder()
         .with_config(config)
         .with_root_certificate(stand_in.ca_certificate_pem())
-        .with_service_name("limits");
+        .with_service_name(service);
+    if let Some(attribute) = resource {
+        builder = builder.with_resource_attribute(attribute);
+    }
     if let Some(capture) = capture {
         builder = builder.with_content_capture(capture);
     }
@@ -320,6 +335,33 @@ fn cjk_and_emoji_content_cut_anywhere_panics_nothing_and_later_spans_arrive() {
     assert_within_limits(&envelopes);
 }
 
+/// Logs `text` through the bridge inside an agent, then makes two later spans, with
+/// telemetry installed against a fresh stand-in under `capture` and `budget`; returns the
+/// envelopes (at least `expected`) once both later spans arrived.
+fn log_then_two_later_spans(
+    text: &str,
+    capture: Option<ContentCapture>,
+    budget: Option<usize>,
+    expected: usize,
+) -> Vec<Value> {
+    let stand_in = AzureStandIn::start();
+    let telemetry = install(&stand_in, capture, budget);
+    let subscriber = tracing_subscriber::registry().with(telemetry.tracing_layer());
+    tracing::subscriber::with_default(subscriber, || {
+        assert_eq!(agent_logging(text), 1);
+    });
+    later();
+    later();
+    telemetry.shutdown().unwrap();
+    let envelopes = stand_in.wait_for_envelopes(expected, WAIT);
+    let tools = envelopes
+        .iter()
+        .filter(|e| e["name"] == DEPENDENCY && base_name(e) == "execute_tool later")
+        .count();
+    assert_eq!(tools, 2, "later spans: {:?}", names(&envelopes));
+    envelopes
+}
+
 #[test]
 fn a_huge_cjk_tracing_event_is_omitted_by_default_and_cut_with_content_on() {
     let _serial = serial();
@@ -327,21 +369,7 @@ fn a_huge_cjk_tracing_event_is_omitted_by_default_and_cut_with_content_on() {
     let start: String = text.chars().take(20).collect();
 
     // Default policy: no content.
-    let stand_in = AzureStandIn::start();
-    let telemetry = install(&stand_in, None, None);
-    let subscriber = tracing_subscriber::registry().with(telemetry.tracing_layer());
-    tracing::subscriber::with_default(subscriber, || {
-        assert_eq!(agent_logging(&text), 1);
-    });
-    later();
-    later();
-    telemetry.shutdown().unwrap();
-    let envelopes = stand_in.wait_for_envelopes(3, WAIT);
-    let tools = envelopes
-        .iter()
-        .filter(|e| e["name"] == DEPENDENCY && base_name(e) == "execute_tool later")
-        .count();
-    assert_eq!(tools, 2, "later spans: {:?}", names(&envelopes));
+    let envelopes = log_then_two_later_spans(&text, None, None, 3);
     assert!(dependency(&envelopes, "invoke_agent a").is_some());
     for envelope in &envelopes {
         assert!(
@@ -361,25 +389,12 @@ fn a_huge_cjk_tracing_event_is_omitted_by_default_and_cut_with_content_on() {
 
     // Content on, with a budget over the 32,768-byte message limit (12,000 characters of
     // 3 and 4 bytes each are ~37 KB).
-    let stand_in = AzureStandIn::start();
-    let telemetry = install(
-        &stand_in,
+    let envelopes = log_then_two_later_spans(
+        &text,
         Some(ContentCapture::SpanAndEvent),
         Some(1_048_576),
+        4,
     );
-    let subscriber = tracing_subscriber::registry().with(telemetry.tracing_layer());
-    tracing::subscriber::with_default(subscriber, || {
-        assert_eq!(agent_logging(&text), 1);
-    });
-    later();
-    later();
-    telemetry.shutdown().unwrap();
-    let envelopes = stand_in.wait_for_envelopes(4, WAIT);
-    let tools = envelopes
-        .iter()
-        .filter(|e| e["name"] == DEPENDENCY && base_name(e) == "execute_tool later")
-        .count();
-    assert_eq!(tools, 2, "later spans: {:?}", names(&envelopes));
     let event = envelopes
         .iter()
         .find(|e| {
@@ -474,4 +489,34 @@ fn a_long_non_ascii_user_id_does_not_kill_the_worker() {
     assert_later_spans_arrive(|| {
         chat_setting(KeyValue::new("user.id", id));
     });
+}
+
+/// The exporter copies the resource into every item (the service name into the 256-byte
+/// `ai.cloud.role`, the attributes into properties), cut by byte index.
+#[test]
+fn a_long_non_ascii_resource_does_not_kill_the_worker() {
+    let _serial = serial();
+    let service = format!("{}日本", "s".repeat(126));
+    let key = format!("app.{}日本", "k".repeat(145));
+    let value = format!("{}日本", "v".repeat(8_191));
+    let stand_in = AzureStandIn::start();
+    let telemetry = install_as(
+        &stand_in,
+        None,
+        None,
+        &service,
+        Some(KeyValue::new(key, value)),
+    );
+    later();
+    telemetry.force_flush().ok();
+    later();
+    let shutdown = telemetry.shutdown();
+    let envelopes = stand_in.wait_for_envelopes(2, WAIT);
+    let tools = envelopes
+        .iter()
+        .filter(|e| e["name"] == DEPENDENCY && base_name(e) == "execute_tool later")
+        .count();
+    assert_eq!(tools, 2, "{:?} (shutdown: {shutdown:?})", names(&envelopes));
+    shutdown.unwrap();
+    assert_within_limits(&envelopes);
 }

@@ -223,6 +223,9 @@ fn value_limit(key: &str) -> usize {
         "ai.session.id" => 64,
         "ai.user.id" | "ai.operation.id" => 128,
         "ai.location.ip" => 46,
+        // `ai.cloud.role` is `{service.namespace}.{service.name}`, at most 256 bytes.
+        "service.name" | "service.namespace" => 127,
+        "service.instance.id" => 256,
         "user.id"
         | "enduser.id"
         | "ai.user.authUserId"
@@ -343,6 +346,33 @@ impl<E: opentelemetry_sdk::trace::SpanExporter> opentelemetry_sdk::trace::SpanEx
     fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
         self.0.set_resource(resource);
     }
+}
+
+/// `resource` within Application Insights' limits, when it is not: the exporter copies it
+/// into every item of every signal (the service name into the 256-byte `ai.cloud.role`,
+/// the attributes into properties), cut by byte index.
+pub(super) fn fit_resource(
+    resource: &opentelemetry_sdk::Resource,
+) -> Option<opentelemetry_sdk::Resource> {
+    let fits = resource.iter().all(|(key, value)| {
+        key.as_str().len() <= limits::KEY && over(value, value_limit(key.as_str())).is_none()
+    });
+    if fits {
+        return None;
+    }
+    let mut attributes: Vec<opentelemetry::KeyValue> = resource
+        .iter()
+        .map(|(key, value)| opentelemetry::KeyValue::new(key.clone(), value.clone()))
+        .collect();
+    fit_attributes(&mut attributes, limits::ITEM_PROPERTIES);
+    Some(
+        match resource.schema_url() {
+            Some(url) => opentelemetry_sdk::Resource::builder_empty()
+                .with_schema_url(attributes, url.to_owned()),
+            None => opentelemetry_sdk::Resource::builder_empty().with_attributes(attributes),
+        }
+        .build(),
+    )
 }
 
 fn error(error: impl std::error::Error + Send + Sync + 'static) -> InitError {

@@ -301,20 +301,26 @@ pub(crate) fn content_text(text: &str) -> Option<String> {
 }
 
 /// Redacts the text leaves of a structured content value in place (its JSON stays in the
-/// conventions' schema).
-pub(crate) fn redact_json(value: &mut serde_json::Value) {
-    let Some(redaction) = crate::genai::redact::current() else {
-        return;
-    };
+/// conventions' schema); says whether anything changed.
+pub(crate) fn redact_json(
+    redaction: &crate::genai::redact::Redaction,
+    value: &mut serde_json::Value,
+) -> bool {
     match value {
-        serde_json::Value::String(text) => {
-            if let Cow::Owned(redacted) = redaction.text(text) {
+        serde_json::Value::String(text) => match redaction.text(text) {
+            Cow::Owned(redacted) => {
                 *text = redacted;
+                true
             }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_json),
-        serde_json::Value::Object(map) => map.values_mut().for_each(redact_json),
-        _ => {}
+            Cow::Borrowed(_) => false,
+        },
+        serde_json::Value::Array(items) => items.iter_mut().fold(false, |changed, item| {
+            redact_json(redaction, item) | changed
+        }),
+        serde_json::Value::Object(map) => map.values_mut().fold(false, |changed, item| {
+            redact_json(redaction, item) | changed
+        }),
+        _ => false,
     }
 }
 
@@ -491,18 +497,19 @@ pub(crate) fn status(status: &mut Status, rules: Rules) {
 /// a trace (GenAI work) the body and string attributes as third-party text.
 #[derive(Debug)]
 pub(crate) struct LogBoundary {
-    /// Makes the empty records that cleaned ones are copied into (an SDK record's
-    /// attributes cannot be removed in place). Has no processor.
-    blank: opentelemetry_sdk::logs::SdkLogger,
+    /// The empty record cleaned ones are copied into (an SDK record's attributes cannot be
+    /// removed in place; the SDK makes records only through a logger).
+    blank: opentelemetry_sdk::logs::SdkLogRecord,
 }
 
 impl LogBoundary {
     pub(crate) fn new() -> Self {
-        use opentelemetry::logs::LoggerProvider as _;
+        use opentelemetry::logs::{Logger as _, LoggerProvider as _};
         LogBoundary {
             blank: opentelemetry_sdk::logs::SdkLoggerProvider::builder()
                 .build()
-                .logger("trace-genai.boundary"),
+                .logger("trace-genai")
+                .create_log_record(),
         }
     }
 }
@@ -534,9 +541,9 @@ impl opentelemetry_sdk::logs::LogProcessor for LogBoundary {
 /// Applies the rules to a log record of another producer.
 fn log_record(
     record: &mut opentelemetry_sdk::logs::SdkLogRecord,
-    blank: &opentelemetry_sdk::logs::SdkLogger,
+    blank: &opentelemetry_sdk::logs::SdkLogRecord,
 ) {
-    use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _};
+    use opentelemetry::logs::{AnyValue, LogRecord as _};
     let content = content_capture().in_events();
     let legacy = record
         .event_name()
@@ -547,26 +554,27 @@ fn log_record(
     };
     // Third-party text: inside a trace, or one of the older per-message events.
     let third = legacy || record.trace_context().is_some();
-    let judge = |key: &opentelemetry::Key, value: &AnyValue| -> Option<AnyValue> {
-        let mut kv = KeyValue::new(key.clone(), any_to_value(value)?);
-        if !attribute(&mut kv, rules, third) {
-            return None;
-        }
-        Some(crate::genai::content::any_from_value(kv.value))
-    };
     let mut changed = false;
     let mut attributes = Vec::new();
     for (key, value) in record.attributes_iter() {
-        match (any_to_value(value), judge(key, value)) {
-            // Structured values (maps, lists of mixed values) are text when third.
-            (None, _) if third && !content => changed = true,
-            (None, _) => attributes.push((key.clone(), value.clone())),
-            (Some(_), None) => changed = true,
-            (Some(before), Some(after)) => {
-                changed |= crate::genai::content::any_from_value(before) != after;
-                attributes.push((key.clone(), after));
+        let Some(before) = any_to_value(value) else {
+            // A structured value (a map, a list of mixed values): text when it is content
+            // or third-party, kept only with content on (whole: no rule cuts inside it).
+            if content || (!third && !matches!(kind(key.as_str()), Kind::Content | Kind::ErrorText))
+            {
+                attributes.push((key.clone(), value.clone()));
+            } else {
+                changed = true;
             }
+            continue;
+        };
+        let mut kv = KeyValue::new(key.clone(), before.clone());
+        if !attribute(&mut kv, rules, third) {
+            changed = true;
+            continue;
         }
+        changed |= kv.value != before;
+        attributes.push((key.clone(), crate::genai::content::any_from_value(kv.value)));
     }
     let body = match record.body() {
         Some(_) if third && !content => {
@@ -586,7 +594,7 @@ fn log_record(
     if !changed {
         return;
     }
-    let mut clean = crate::genai::event::copy_without_values(record, blank.create_log_record());
+    let mut clean = crate::genai::event::copy_without_values(record, blank.clone());
     if let Some(body) = body {
         clean.set_body(body);
     }

@@ -293,7 +293,9 @@ impl Captured {
     pub(crate) fn take_error(&mut self) -> Option<String> {
         let mut text = Json::String(self.error.take()?);
         truncate::fit(&mut text, content_max_length());
-        crate::genai::boundary::redact_json(&mut text);
+        if let Some(redaction) = crate::genai::redact::current() {
+            crate::genai::boundary::redact_json(&redaction, &mut text);
+        }
         match text {
             Json::String(text) => Some(text),
             _ => None,
@@ -323,17 +325,18 @@ impl Captured {
             ..
         } = self;
         let limit = content_max_length();
+        let redaction = crate::genai::redact::current();
         let mut span_attributes = Vec::with_capacity(values.len());
         for (key, value) in &mut values {
             // The content boundary's rules, applied here for the content trace-genai
             // captured itself: within the budget, then redacted (the event gets the same
             // values).
             let mut text = truncate::fit(value, limit);
-            if crate::genai::redact::current().is_some() {
-                crate::genai::boundary::redact_json(value);
-                if !matches!(value, Json::String(_)) {
-                    text = value.to_string();
-                }
+            if let Some(redaction) = &redaction
+                && crate::genai::boundary::redact_json(redaction, value)
+                && !matches!(value, Json::String(_))
+            {
+                text = value.to_string();
             }
             if policy.on_spans() {
                 // Plain strings (a query, a tool's text result) stay plain; structured

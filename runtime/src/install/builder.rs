@@ -476,6 +476,7 @@ impl TelemetryBuilder {
             .with_attributes(self.resource_attributes)
             .with_service_name(service_name)
             .build();
+        let resource = crate::export::fit_resource(&destinations, resource);
         let sampler = self.sampler.unwrap_or(config.sampler);
         let mut tracer_builder = SdkTracerProvider::builder()
             .with_resource(resource.clone())
