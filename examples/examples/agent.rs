@@ -350,7 +350,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // or APPLICATIONINSIGHTS_CONNECTION_STRING send the same trace to a collector or to
     // Azure Monitor, and OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT records the
     // content, without touching the code.
-    let telemetry = trace_genai::init()?;
+    // Telemetry that cannot start (a bad variable, say) is a warning: the app runs without it.
+    let telemetry = trace_genai::init()
+        .inspect_err(|error| eprintln!("warning: telemetry is off: {error}"))
+        .ok();
 
     let mut agent = Agent {
         name: "travel-planner".to_owned(),
@@ -366,6 +369,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     trace_genai::record_user_feedback(&answer.response_id, 1.0, Some("just what I needed"))?;
 
     // Flushes every span: the trace tree is printed here.
-    telemetry.shutdown()?;
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown()?;
+    }
     Ok(())
 }

@@ -50,7 +50,10 @@ async fn answer(question: &str) -> Answer {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Everything from the environment: the console by default.
-    let telemetry = trace_genai::init()?;
+    // Telemetry that cannot start (a bad variable, say) is a warning: the app runs without it.
+    let telemetry = trace_genai::init()
+        .inspect_err(|error| eprintln!("warning: telemetry is off: {error}"))
+        .ok();
 
     let reply = answer("Weather in Paris?").await;
     println!("answer {}: {}", reply.response_id, reply.text);
@@ -67,6 +70,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
     .await??;
 
-    telemetry.shutdown()?; // prints the tree, with the feedback under the chat span
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown()?; // prints the tree, with the feedback under the chat span
+    }
     Ok(())
 }

@@ -47,18 +47,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("looking up the Application Insights connection string of {endpoint}");
     // The project endpoint is the only destination set: init() looks its connection string
     // up (once, within TRACE_GENAI_AZURE_AI_PROJECT_TIMEOUT) and sends to Azure Monitor.
-    let telemetry = match trace_genai::init() {
-        Ok(telemetry) => telemetry,
-        Err(error) => {
-            // The step that failed and a hint, e.g. where to connect Application Insights.
-            eprintln!("{error}");
-            std::process::exit(1);
-        }
-    };
+    // When the lookup fails, the step that failed and a hint (e.g. where to connect
+    // Application Insights) are a warning: the app's own work runs all the same.
+    let telemetry = trace_genai::init()
+        .inspect_err(|error| eprintln!("warning: telemetry is off: {error}"))
+        .ok();
 
     println!("{}", plan("Paris").await?);
 
-    telemetry.shutdown()?; // flushes every span
-    println!("sent to the project's Application Insights resource: see the project's Tracing page");
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown()?; // flushes every span
+        println!(
+            "sent to the project's Application Insights resource: see the project's Tracing page"
+        );
+    }
     Ok(())
 }

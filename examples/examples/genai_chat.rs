@@ -105,9 +105,16 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     // Everything from the environment, as in the `agent` example, plus the `tracing`
     // layer that exports genai's spans with trace-genai's.
-    let telemetry = trace_genai::init()?;
+    // Telemetry that cannot start (a bad variable, say) is a warning: the app runs without it.
+    let telemetry = trace_genai::init()
+        .inspect_err(|error| eprintln!("warning: telemetry is off: {error}"))
+        .ok();
     tracing_subscriber::registry()
-        .with(telemetry.tracing_layer())
+        .with(
+            telemetry
+                .as_ref()
+                .and_then(trace_genai::Telemetry::tracing_layer),
+        )
         .init();
 
     let client = client(server.base_url())?;
@@ -116,6 +123,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     ask_streaming(&client, "And now, streamed?").await?;
 
     // Flushes every span: the trace tree is printed here.
-    telemetry.shutdown()?;
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown()?;
+    }
     Ok(())
 }

@@ -120,11 +120,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Destinations from the environment (the console when nothing is set); content
     // recording on in code, because this example is about content: the message spans,
     // and the details events of the chat calls.
+    // Telemetry that cannot start (a bad variable, say) is a warning: the app runs without it.
     let telemetry = Telemetry::builder()
         .with_content_capture(ContentCapture::SpanAndEvent)
-        .install()?;
+        .install()
+        .inspect_err(|error| eprintln!("warning: telemetry is off: {error}"))
+        .ok();
     let answer = travel_agent("What's the weather in Paris?").await?;
     println!("answer: {answer}\n");
-    telemetry.shutdown()?; // prints the trace tree, the events and the metrics
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown()?; // prints the trace tree, the events and the metrics
+    }
     Ok(())
 }

@@ -124,9 +124,16 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     // Everything from the environment, as in the `agent` example, plus the `tracing`
     // layer that exports rig's spans with trace-genai's.
-    let telemetry = trace_genai::init()?;
+    // Telemetry that cannot start (a bad variable, say) is a warning: the app runs without it.
+    let telemetry = trace_genai::init()
+        .inspect_err(|error| eprintln!("warning: telemetry is off: {error}"))
+        .ok();
     tracing_subscriber::registry()
-        .with(telemetry.tracing_layer())
+        .with(
+            telemetry
+                .as_ref()
+                .and_then(trace_genai::Telemetry::tracing_layer),
+        )
         .init();
 
     // rig-core's OpenAI provider, on the Chat Completions API (`chat`; `completion`
@@ -155,6 +162,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     trace_genai::record_user_feedback(&response_id, 1.0, Some("just what I needed"))?;
 
     // Flushes every span: the trace tree is printed here.
-    telemetry.shutdown()?;
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown()?;
+    }
     Ok(())
 }

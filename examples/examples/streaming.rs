@@ -70,7 +70,10 @@ async fn stream_answer(
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Everything from the environment: the console by default.
-    let telemetry = trace_genai::init()?;
+    // Telemetry that cannot start (a bad variable, say) is a warning: the app runs without it.
+    let telemetry = trace_genai::init()
+        .inspect_err(|error| eprintln!("warning: telemetry is off: {error}"))
+        .ok();
 
     let mut answer = Box::pin(
         stream_answer("Weather in Paris?")
@@ -84,6 +87,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n");
     drop(answer);
 
-    telemetry.shutdown()?; // prints the trace: one span for the whole stream
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown()?; // prints the trace: one span for the whole stream
+    }
     Ok(())
 }

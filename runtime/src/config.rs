@@ -93,6 +93,16 @@ const MAX_MILLIS: u64 = 2_147_483_647;
 /// but a million spans already hold gigabytes while a collector is away.
 pub(crate) const MAX_QUEUE_SIZE: usize = 1_000_000;
 
+/// The smallest byte budget or request limit: 64 KiB.
+pub(crate) const MIN_BYTES: usize = 64 << 10;
+
+/// The largest byte budget or request limit: 4 GiB.
+pub(crate) const MAX_BYTES: usize = 4 << 30;
+
+/// The default limit of one export request to a network destination: 4 MiB, gRPC's
+/// default receive limit (the OpenTelemetry Collector's included).
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = 4 << 20;
+
 /// The shortest metric export interval: every export collects every metric and makes a
 /// network request.
 pub(crate) const MIN_METRIC_EXPORT_INTERVAL: Duration =
@@ -186,11 +196,19 @@ pub struct BatchProcessorConfig {
     /// `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BLRP_EXPORT_TIMEOUT`: time limit of one export by
     /// a network exporter, on top of the exporter's own ([`NO_TIMEOUT`]: no limit).
     pub export_timeout: Duration,
+    /// `TRACE_GENAI_BSP_MAX_QUEUE_BYTES`, `TRACE_GENAI_BLRP_MAX_QUEUE_BYTES`: the bytes
+    /// the queue and the batch being exported may hold, by each item's estimated weight
+    /// (default [`DEFAULT_MAX_QUEUE_BYTES`](Self::DEFAULT_MAX_QUEUE_BYTES)); an item that
+    /// does not fit is dropped and reported.
+    pub max_queue_bytes: usize,
 }
 
 impl BatchProcessorConfig {
     /// The largest queue (and batch) accepted.
     pub const MAX_QUEUE_SIZE: usize = MAX_QUEUE_SIZE;
+
+    /// The default byte budget of a queue: 32 MiB.
+    pub const DEFAULT_MAX_QUEUE_BYTES: usize = 32 << 20;
 
     /// The span processor's defaults: 5 s, 2048 spans, 512 per export, 30 s.
     #[must_use]
@@ -200,6 +218,7 @@ impl BatchProcessorConfig {
             max_queue_size: 2048,
             max_export_batch_size: 512,
             export_timeout: Duration::from_secs(30),
+            max_queue_bytes: Self::DEFAULT_MAX_QUEUE_BYTES,
         }
     }
 
@@ -223,6 +242,7 @@ impl BatchProcessorConfig {
             max_queue_size,
             max_export_batch_size: self.max_export_batch_size.clamp(1, max_queue_size),
             export_timeout: time_limit(self.export_timeout),
+            max_queue_bytes: self.max_queue_bytes.clamp(MIN_BYTES, MAX_BYTES),
         }
     }
 }
@@ -350,6 +370,15 @@ pub struct Config {
     pub batch: BatchConfig,
     /// `OTEL_METRIC_EXPORT_INTERVAL`.
     pub metric_export_interval: Duration,
+    /// `TRACE_GENAI_MAX_REQUEST_BYTES`: the heaviest export request to a network
+    /// destination, by the items' estimated weight (default
+    /// [`DEFAULT_MAX_REQUEST_BYTES`]). Batches are split to stay within it; a span
+    /// heavier on its own is cut to fit, content first.
+    pub max_request_bytes: usize,
+    /// `TRACE_GENAI_SHUTDOWN_TIMEOUT`: the deadline of `force_flush` and `shutdown`
+    /// (`None`: the longest export time limit of the destinations plus one second, or
+    /// 5 s without a network destination).
+    pub shutdown_timeout: Option<Duration>,
     /// `OTEL_SPAN_*_COUNT_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`,
     /// `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`.
     pub span_limits: SpanLimitsConfig,
@@ -390,6 +419,8 @@ impl Default for Config {
             azure_ai_project: AzureProjectConfig::default(),
             batch: BatchConfig::default(),
             metric_export_interval: Duration::from_mins(1),
+            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
+            shutdown_timeout: None,
             span_limits: SpanLimitsConfig::default(),
             console_format: ConsoleFormat::Tree,
             content_capture: crate::ContentCapture::NoContent,
@@ -617,6 +648,24 @@ impl Config {
             ),
         ] {
             read_batch_processor(processor, vars, &get, warnings)?;
+        }
+        for (processor, var) in [
+            (&mut config.batch.spans, TRACE_GENAI_BSP_MAX_QUEUE_BYTES),
+            (&mut config.batch.logs, TRACE_GENAI_BLRP_MAX_QUEUE_BYTES),
+        ] {
+            if let Some(value) = get(var) {
+                processor.max_queue_bytes = Number::bytes(var).count(&value)?;
+            }
+        }
+        if let Some(value) = get(TRACE_GENAI_MAX_REQUEST_BYTES) {
+            config.max_request_bytes =
+                Number::bytes(TRACE_GENAI_MAX_REQUEST_BYTES).count(&value)?;
+        }
+        if let Some(value) = get(TRACE_GENAI_SHUTDOWN_TIMEOUT)
+            && let Some(timeout) =
+                Number::timeout(TRACE_GENAI_SHUTDOWN_TIMEOUT).millis(&value, warnings)?
+        {
+            config.shutdown_timeout = Some(timeout);
         }
         if let Some(value) = get(OTEL_METRIC_EXPORT_INTERVAL)
             && let Some(interval) = Number::METRIC_EXPORT_INTERVAL.millis(&value, warnings)?

@@ -55,6 +55,8 @@ pub(crate) struct ExportSettings {
         crate::config::destination::Pem,
         crate::config::destination::Pem,
     )>,
+    /// The heaviest export request to a network destination.
+    pub(crate) max_request_bytes: usize,
 }
 
 /// The tokio runtime the network exporters run on; created on first use.
@@ -74,26 +76,74 @@ impl std::fmt::Debug for Runtimes {
 }
 
 impl Runtimes {
-    /// One error per destination and signal that lost telemetry.
-    pub(crate) fn undelivered(&self) -> Vec<crate::config::error::ShutdownError> {
-        self.deliveries.iter().filter_map(|d| d.report()).collect()
+    /// The deadline of `force_flush` and `shutdown` when none is configured: the longest
+    /// time limit of one export among the network destinations, plus one second for the
+    /// rest; [`LOCAL_DEADLINE`] without a network destination.
+    pub(crate) fn deadline(&self) -> Duration {
+        self.deliveries
+            .iter()
+            .map(|delivery| delivery.limit())
+            .max()
+            .map_or(LOCAL_DEADLINE, |limit| {
+                limit
+                    .saturating_add(DEADLINE_MARGIN)
+                    .min(crate::config::NO_TIMEOUT)
+            })
     }
 
-    /// How many exports have failed so far, per destination and signal: the mark that
-    /// [`Runtimes::failed_since`] compares with.
-    pub(crate) fn failures(&self) -> Vec<u64> {
-        self.deliveries.iter().map(|d| d.failures()).collect()
+    /// Each destination and signal's counts so far.
+    pub(crate) fn counts(
+        &self,
+    ) -> Vec<(
+        String,
+        crate::config::destination::Signal,
+        crate::config::error::DeliveryCounts,
+    )> {
+        self.deliveries
+            .iter()
+            .map(|d| (d.name().to_owned(), d.signal(), d.counts()))
+            .collect()
     }
 
-    /// One error per destination and signal with an export that failed after `mark` (from
-    /// [`Runtimes::failures`]), with its losses so far.
-    pub(crate) fn failed_since(&self, mark: &[u64]) -> Vec<crate::config::error::ShutdownError> {
+    /// One error per destination and signal that did not deliver everything, at
+    /// `deadline`.
+    pub(crate) fn undelivered(
+        &self,
+        deadline: crate::config::error::Deadline,
+    ) -> Vec<crate::config::error::ShutdownError> {
+        self.deliveries
+            .iter()
+            .filter_map(|d| d.report(deadline, None))
+            .collect()
+    }
+
+    /// The problems (failed, timed out, dropped) so far, per destination and signal: the
+    /// mark that [`Runtimes::flush_report`] compares with.
+    pub(crate) fn marks(&self) -> Vec<delivery::Mark> {
+        self.deliveries.iter().map(|d| d.problems()).collect()
+    }
+
+    /// The what the flush with `deadline` left: one error per destination and signal with
+    /// a problem after `marks` or items still queued.
+    pub(crate) fn flush_report(
+        &self,
+        deadline: crate::config::error::Deadline,
+        marks: &[delivery::Mark],
+    ) -> Vec<crate::config::error::ShutdownError> {
         self.deliveries
             .iter()
             .enumerate()
-            .filter(|(i, d)| d.failures() > mark.get(*i).copied().unwrap_or(0))
-            .filter_map(|(_, d)| d.report())
+            .filter_map(|(i, d)| d.report(deadline, Some(marks.get(i).copied().unwrap_or(0))))
             .collect()
+    }
+
+    /// Waits, until `until` at the latest, for the exports still running (a metric
+    /// reader gives up on its export before the deadline) to settle.
+    pub(crate) fn settle(&self, until: std::time::Instant) {
+        while self.deliveries.iter().any(|d| d.in_flight() > 0) && std::time::Instant::now() < until
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     /// Lets the export runtime go: it stops, in the background, once no export runs on it
@@ -118,15 +168,16 @@ fn span_processor<E: opentelemetry_sdk::trace::SpanExporter + 'static>(
     exporter: E,
     settings: &ExportSettings,
 ) -> Result<batch::BatchProcessor<opentelemetry_sdk::trace::SpanData>, InitError> {
-    batch::BatchProcessor::for_spans(exporter, settings.batch.spans.clamped())
+    batch::BatchProcessor::for_spans(exporter, settings.batch.spans.clamped(), None)
 }
 
-/// A batch log record processor.
+/// A batch log record processor, whose requests weigh at most `request_limit`.
 fn log_processor<E: opentelemetry_sdk::logs::LogExporter + 'static>(
     exporter: E,
     settings: &BatchProcessorConfig,
+    request_limit: Option<usize>,
 ) -> Result<batch::BatchProcessor<batch::LogItem>, InitError> {
-    batch::BatchProcessor::for_logs(exporter, settings.clamped())
+    batch::BatchProcessor::for_logs(exporter, settings.clamped(), request_limit)
 }
 
 /// A periodic metric reader. The interval is always given, so the SDK never falls back to
@@ -143,6 +194,12 @@ pub(crate) fn metric_reader<E: opentelemetry_sdk::metrics::exporter::PushMetricE
         )
         .build()
 }
+
+/// The deadline of `force_flush` and `shutdown` without a network destination.
+pub(crate) const LOCAL_DEADLINE: Duration = Duration::from_secs(5);
+
+/// What the deadline adds to the longest export time limit.
+pub(crate) const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
 
 /// The exporter features, and whether each is compiled in.
 const COMPILED_FEATURES: &[(&str, bool)] = &[
@@ -191,9 +248,14 @@ pub(crate) fn trace_processor(
                 crate::config::destination::Signal::Traces,
                 name.clone(),
             );
-            Ok(Some(Box::new(
-                runtimes.counted(name, seen, exporter, &runtime, settings)?,
-            )))
+            Ok(Some(Box::new(runtimes.counted(
+                name,
+                seen,
+                exporter,
+                &runtime,
+                settings,
+                Some(otlp.timeout_for(crate::config::destination::Signal::Traces)),
+            )?)))
         }
         #[cfg(feature = "azure-monitor")]
         Destination::AzureMonitor(connection) => {
@@ -211,6 +273,7 @@ pub(crate) fn trace_processor(
                 exporter,
                 &runtime,
                 settings,
+                None,
             )?)))
         }
         #[allow(unreachable_patterns, reason = "reachable when a feature is off")]
@@ -254,6 +317,7 @@ pub(crate) fn add_logs(
         Destination::Console(format) => Ok(builder.with_log_processor(log_processor(
             crate::console::ConsoleLogExporter::new(*format).bridged(),
             logs,
+            None,
         )?)),
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
         Destination::Otlp(otlp) => {
@@ -269,10 +333,15 @@ pub(crate) fn add_logs(
                 exporter,
                 &runtime,
                 logs.clamped().export_timeout,
-                (name, crate::config::destination::Signal::Logs, seen),
+                (
+                    name,
+                    crate::config::destination::Signal::Logs,
+                    seen,
+                    Some(otlp.timeout_for(crate::config::destination::Signal::Logs)),
+                ),
             );
-            Ok(builder.with_log_processor(delivery::Counted::new(
-                log_processor(exporter, logs)?,
+            Ok(builder.with_log_processor(delivery::Counted::watching(
+                log_processor(exporter, logs, Some(settings.max_request_bytes))?,
                 delivery,
             )))
         }
@@ -289,11 +358,12 @@ pub(crate) fn add_logs(
                     azure::name(connection),
                     crate::config::destination::Signal::Logs,
                     seen,
+                    None,
                 ),
             );
             Ok(
-                builder.with_log_processor(azure::AzureRecords::new(delivery::Counted::new(
-                    log_processor(exporter, logs)?,
+                builder.with_log_processor(azure::AzureRecords::new(delivery::Counted::watching(
+                    log_processor(exporter, logs, Some(settings.max_request_bytes))?,
                     delivery,
                 ))),
             )
@@ -336,7 +406,12 @@ pub(crate) fn add_metrics(
                 exporter,
                 &runtime,
                 metric_export_timeout(settings),
-                (name, crate::config::destination::Signal::Metrics, seen),
+                (
+                    name,
+                    crate::config::destination::Signal::Metrics,
+                    seen,
+                    Some(otlp.timeout_for(crate::config::destination::Signal::Metrics)),
+                ),
             );
             Ok(builder.with_reader(metric_reader(exporter, settings)))
         }
@@ -353,6 +428,7 @@ pub(crate) fn add_metrics(
                     azure::name(connection),
                     crate::config::destination::Signal::Metrics,
                     seen,
+                    None,
                 ),
             );
             Ok(builder.with_reader(metric_reader(exporter, settings)))
@@ -385,6 +461,8 @@ pub(crate) mod batch;
 mod delivery;
 
 mod wrapper;
+
+mod weight;
 
 #[cfg(any(feature = "otlp-http", feature = "azure-monitor"))]
 mod observed;

@@ -340,7 +340,9 @@ pub use config::destination::{
     ConnectionString, Destination, OtlpCompression, OtlpConfig, OtlpProtocol, OtlpTls, Pem, Secret,
     Signal,
 };
-pub use config::error::{ExportFailure, InitError, ShutdownError};
+pub use config::error::{
+    Deadline, DeliveryCounts, DeliveryReport, ExportFailure, InitError, ShutdownError,
+};
 pub use config::{ConsoleFormat, SamplerConfig};
 pub use feedback::record_user_feedback;
 pub use genai::content::{

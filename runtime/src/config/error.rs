@@ -91,24 +91,29 @@ pub enum ShutdownError {
     /// A provider failed to flush or shut down.
     #[error("telemetry shutdown failed: {}", sdk_text(.0))]
     Sdk(#[from] OTelSdkError),
-    /// Spans or log records were lost on the way to a destination, counted once for the
-    /// whole run.
-    #[error("{}", undelivered_text(*.signal, .destination, *.ended, *.failed, *.dropped, .cause.as_ref()))]
+    /// Spans or log records of a destination were not (or not surely) delivered,
+    /// counted once for the whole run (at shutdown) or up to now (at `force_flush`).
+    #[error("{}", undelivered_text(*.signal, .destination, &.report.counts, .report.deadline, .cause.as_ref()))]
     #[non_exhaustive]
     Undelivered {
         /// The destination, e.g. `OTLP grpc http://collector:4317`.
         destination: String,
-        /// What was lost: [`Signal::Traces`] (spans) or [`Signal::Logs`] (log records).
+        /// [`Signal::Traces`] (spans) or [`Signal::Logs`] (log records).
         signal: Signal,
         /// Spans (or log records) emitted while telemetry was installed.
         ended: u64,
-        /// Spans (or log records) not delivered: `failed + dropped`.
+        /// Those surely not delivered: in failed exports, dropped by a bound, or still
+        /// queued when shutdown's deadline passed (not those that timed out, which may
+        /// have arrived, nor, at `force_flush`, those still queued).
         lost: u64,
-        /// Those in exports that failed (collector down, rejected, timed out).
+        /// Those in exports that failed (refused, connection failed).
         failed: u64,
-        /// Those never exported: dropped because the queue was full, or still queued or
-        /// in flight when shutdown gave up.
+        /// Those never exported: dropped by a bound, or still queued when shutdown's
+        /// deadline passed.
         dropped: u64,
+        /// Every category, adding up to `ended`, and the deadline of the flush or
+        /// shutdown that made this report.
+        report: Box<DeliveryReport>,
         /// Why the last export failed (or, for exports still retrying at shutdown, what
         /// their last attempt met), when known.
         cause: Option<ExportFailure>,
@@ -131,6 +136,64 @@ pub enum ShutdownError {
     /// Several destinations or signals lost telemetry: one error for each.
     #[error("{}", several_text(.0))]
     Several(Vec<ShutdownError>),
+}
+
+/// What became of one destination's spans or log records: every category, adding up to
+/// [`produced`](Self::produced).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveryCounts {
+    /// Spans ended (or log records emitted) while telemetry was installed.
+    pub produced: u64,
+    /// Exported, and accepted by the destination.
+    pub delivered: u64,
+    /// In exports the destination refused or that failed to connect (see the cause).
+    pub failed: u64,
+    /// In exports that ran out of time: they may have arrived.
+    pub timed_out: u64,
+    /// Dropped because the queue held its most items (`OTEL_BSP_MAX_QUEUE_SIZE`,
+    /// `OTEL_BLRP_MAX_QUEUE_SIZE`).
+    pub dropped_queue_full: u64,
+    /// Dropped because the queue's byte budget was spent
+    /// (`TRACE_GENAI_BSP_MAX_QUEUE_BYTES`, `TRACE_GENAI_BLRP_MAX_QUEUE_BYTES`).
+    pub dropped_queue_bytes: u64,
+    /// Dropped alone because it weighed more than one request may
+    /// (`TRACE_GENAI_MAX_REQUEST_BYTES`) and could not be cut to fit.
+    pub dropped_too_large: u64,
+    /// Still queued, or being exported, when the report was made.
+    pub queued: u64,
+    /// Of those delivered (or queued), how many were cut to fit the request limit (their
+    /// longest values end with the truncation marker).
+    pub cut: u64,
+}
+
+impl DeliveryCounts {
+    /// Dropped by a bound: `dropped_queue_full + dropped_queue_bytes + dropped_too_large`.
+    #[must_use]
+    pub fn dropped_by_bounds(&self) -> u64 {
+        self.dropped_queue_full + self.dropped_queue_bytes + self.dropped_too_large
+    }
+}
+
+/// One destination and signal's counts, at the deadline of a flush or shutdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveryReport {
+    /// Every category, adding up to [`produced`](DeliveryCounts::produced).
+    pub counts: DeliveryCounts,
+    /// The flush or shutdown, with its deadline.
+    pub deadline: Deadline,
+}
+
+/// When a delivery report was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Deadline {
+    /// At `force_flush`, whose deadline was this long: what is still queued is exported
+    /// later.
+    Flush(std::time::Duration),
+    /// At shutdown, whose deadline was this long: what is still queued is lost.
+    Shutdown(std::time::Duration),
 }
 
 impl std::fmt::Debug for InitError {
@@ -471,29 +534,115 @@ fn items(signal: Signal) -> &'static str {
 fn undelivered_text(
     signal: Signal,
     destination: &str,
-    ended: u64,
-    failed: u64,
-    dropped: u64,
+    counts: &DeliveryCounts,
+    deadline: Deadline,
     cause: Option<&ExportFailure>,
 ) -> String {
     let items = items(signal);
-    let lost = failed + dropped;
-    let mut text = format!("{items} to {destination}: {lost} of {ended} not delivered (");
+    let (queue_var, bytes_var) = match signal {
+        Signal::Logs => (
+            "OTEL_BLRP_MAX_QUEUE_SIZE",
+            "TRACE_GENAI_BLRP_MAX_QUEUE_BYTES",
+        ),
+        _ => ("OTEL_BSP_MAX_QUEUE_SIZE", "TRACE_GENAI_BSP_MAX_QUEUE_BYTES"),
+    };
+    let (flushing, limit) = match deadline {
+        Deadline::Flush(limit) => (true, limit),
+        Deadline::Shutdown(limit) => (false, limit),
+    };
     let mut parts = Vec::new();
-    if failed > 0 {
-        parts.push(format!("{failed} in failed exports"));
+    let mut hint = None;
+    if counts.failed > 0 {
+        parts.push(format!("{} in failed exports", counts.failed));
     }
-    if dropped > 0 {
+    if counts.timed_out > 0 {
         parts.push(format!(
-            "{dropped} dropped: the export queue was full, or their export had not finished at shutdown"
+            "{} in exports that timed out (they may have arrived)",
+            counts.timed_out
         ));
     }
-    text.push_str(&parts.join(", "));
-    text.push(')');
-    if let Some(cause) = cause {
+    if counts.dropped_queue_full > 0 {
+        parts.push(format!(
+            "{} dropped: the queue was full ({queue_var})",
+            counts.dropped_queue_full
+        ));
+        hint.get_or_insert_with(|| {
+            format!("the destination could not keep up: raise {queue_var}, or check its speed")
+        });
+    }
+    if counts.dropped_queue_bytes > 0 {
+        parts.push(format!(
+            "{} dropped: the queue's byte budget was spent ({bytes_var})",
+            counts.dropped_queue_bytes
+        ));
+        hint.get_or_insert_with(|| {
+            format!("the destination could not keep up with large items: raise {bytes_var}, or lower TRACE_GENAI_CONTENT_MAX_LENGTH")
+        });
+    }
+    if counts.dropped_too_large > 0 {
+        parts.push(format!(
+            "{} dropped: each alone heavier than one request may be (TRACE_GENAI_MAX_REQUEST_BYTES)",
+            counts.dropped_too_large
+        ));
+    }
+    if counts.queued > 0 {
+        let deadline = humantime(limit);
+        if flushing {
+            parts.push(format!(
+                "{} still queued when the flush deadline ({deadline}) passed: not lost, they are exported later",
+                counts.queued
+            ));
+        } else {
+            parts.push(format!(
+                "{} still queued when the shutdown deadline ({deadline}) passed",
+                counts.queued
+            ));
+            hint.get_or_insert_with(|| {
+                "the destination was too slow for the deadline: raise TRACE_GENAI_SHUTDOWN_TIMEOUT, or check the destination".to_owned()
+            });
+        }
+    }
+    let pending = if flushing { 0 } else { counts.queued };
+    let undelivered = counts.failed + counts.timed_out + counts.dropped_by_bounds() + pending;
+    let mut text = format!("{items} to {destination}: ");
+    if undelivered > 0 {
+        let _ = write!(
+            text,
+            "{undelivered} of {} not delivered ({})",
+            counts.produced,
+            parts.join(", ")
+        );
+    } else {
+        // Only a flush's queue: nothing is lost.
+        let _ = write!(
+            text,
+            "{} of {} {} ({} delivered so far)",
+            counts.queued,
+            counts.produced,
+            parts
+                .join(", ")
+                .trim_start_matches(|c: char| c.is_ascii_digit() || c == ' '),
+            counts.delivered
+        );
+    }
+    if counts.cut > 0 {
+        let _ = write!(
+            text,
+            "; {} cut to fit one request (TRACE_GENAI_MAX_REQUEST_BYTES)",
+            counts.cut
+        );
+    }
+    let failed = counts.failed + counts.timed_out > 0;
+    if let Some(cause) = cause.filter(|_| failed) {
         let _ = write!(text, ": {cause}");
     }
-    with_hint(text, cause.and_then(|cause| cause.hint(destination)))
+    with_hint(
+        text,
+        cause
+            .filter(|_| failed)
+            .and_then(|cause| cause.hint(destination))
+            .or(hint),
+    )
 }
 
 fn failed_exports_text(

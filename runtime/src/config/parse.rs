@@ -19,8 +19,9 @@ use super::vars::{
     TRACE_GENAI_CONTENT_MAX_LENGTH, TRACE_GENAI_REDACT_PATTERNS,
 };
 use super::{
-    BatchProcessorConfig, Config, ExporterName, MAX_CONTENT_MAX_LENGTH, MAX_MILLIS, MAX_QUEUE_SIZE,
-    MIN_CONTENT_MAX_LENGTH, MIN_METRIC_EXPORT_INTERVAL_MS, NO_TIMEOUT, SECRET_VARS,
+    BatchProcessorConfig, Config, ExporterName, MAX_BYTES, MAX_CONTENT_MAX_LENGTH, MAX_MILLIS,
+    MAX_QUEUE_SIZE, MIN_BYTES, MIN_CONTENT_MAX_LENGTH, MIN_METRIC_EXPORT_INTERVAL_MS, NO_TIMEOUT,
+    SECRET_VARS,
 };
 
 /// Reads one batch processor's variables (`[delay, timeout, queue size, batch size]`)
@@ -110,6 +111,7 @@ pub(super) const QUEUE_RANGE: &str = "a whole number from 1 to 1000000";
 pub(super) const LIMIT_RANGE: &str = "a whole number from 0 to 2147483647";
 pub(super) const METRIC_INTERVAL_RANGE: &str =
     "a whole number of milliseconds from 100 to 2147483647";
+pub(super) const BYTES_RANGE: &str = "a whole number of bytes from 65536 to 4294967296";
 pub(super) const CONTENT_LENGTH_RANGE: &str = "a whole number of characters from 64 to 1048576";
 
 impl Number {
@@ -156,6 +158,16 @@ impl Number {
             min: 1,
             max: MAX_QUEUE_SIZE as u64,
             expected: QUEUE_RANGE,
+        }
+    }
+
+    pub(super) const fn bytes(var: &'static str) -> Number {
+        Number {
+            var,
+            unit: Unit::Count,
+            min: MIN_BYTES as u64,
+            max: MAX_BYTES as u64,
+            expected: BYTES_RANGE,
         }
     }
 

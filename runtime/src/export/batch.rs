@@ -12,10 +12,22 @@
 //! batch's schedule delay, a full batch asks for an export at once, and flush and
 //! shutdown export everything sent before them. With nothing queued, the worker waits
 //! without a timeout.
+//!
+//! The queue is bounded in bytes as well as in items: each item's
+//! [weight](super::weight) is added when it is queued and taken off once its export has
+//! settled, so the budget covers the batch being exported too. A span heavier than the
+//! destination's request limit is cut to fit (content first, marked); a log record is
+//! dropped alone. Batches are split so that their weight stays within the request limit.
+//! Every item dropped is counted, by the bound that dropped it, for the delivery report.
+//!
+//! Flush and shutdown have a deadline (the install's, see
+//! [`with_flush_deadline`]): the worker starts no batch after it, and what is still queued
+//! is reported as queued, not as lost.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -30,15 +42,59 @@ use opentelemetry_sdk::trace::{SpanData, SpanExporter, SpanProcessor};
 use crate::config::BatchProcessorConfig;
 use crate::config::error::InitError;
 
-/// How long `force_flush` waits for the worker (the SDK processors' value).
+/// How long `force_flush` waits for the worker when called outside
+/// [`with_flush_deadline`] (the SDK processors' value).
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
+thread_local! {
+    /// The deadline of the flush this thread is running (see [`with_flush_deadline`]).
+    static FLUSH_DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Runs `f` (a provider's `force_flush`, which reaches the processors on this thread)
+/// with `deadline` as the deadline of every batch processor's flush.
+pub(crate) fn with_flush_deadline<R>(deadline: Instant, f: impl FnOnce() -> R) -> R {
+    let before = FLUSH_DEADLINE.with(|cell| cell.replace(Some(deadline)));
+    let result = f();
+    FLUSH_DEADLINE.with(|cell| cell.set(before));
+    result
+}
 
 /// A queued log record with its scope.
 pub(crate) type LogItem = Box<(SdkLogRecord, InstrumentationScope)>;
 
+/// An item of a batch processor: what it weighs, and how it is brought within a limit.
+pub(crate) trait Item: Send + 'static {
+    /// The item's estimated weight in bytes (see [`weight`](super::weight)).
+    fn weight(&self) -> usize;
+    /// Brings the item within `limit` bytes if it can (content cut first, marked).
+    fn fit(&mut self, limit: usize) -> bool;
+}
+
+impl Item for SpanData {
+    #[inline]
+    fn weight(&self) -> usize {
+        super::weight::span_bytes(self)
+    }
+
+    fn fit(&mut self, limit: usize) -> bool {
+        super::weight::fit_span(self, limit)
+    }
+}
+
+impl Item for LogItem {
+    fn weight(&self) -> usize {
+        super::weight::record_bytes(&self.0)
+    }
+
+    fn fit(&mut self, _limit: usize) -> bool {
+        false
+    }
+}
+
 /// What a worker hands its batches to: a span or a log exporter.
 trait Export: Send + 'static {
-    type Item: Send + 'static;
+    type Item: Item;
     fn export(&self, batch: Vec<Self::Item>) -> OTelSdkResult;
     fn shutdown(&self, timeout: Duration) -> OTelSdkResult;
     fn set_resource(&mut self, resource: &Resource);
@@ -109,23 +165,59 @@ enum Control {
     Wake,
     /// A full batch is queued.
     ExportNow,
-    Flush(SyncSender<OTelSdkResult>),
-    Shutdown(Duration, SyncSender<OTelSdkResult>),
+    /// Export what is queued, starting no batch after the deadline.
+    Flush(Instant, SyncSender<OTelSdkResult>),
+    /// Export what is queued, starting no batch after the deadline, then shut down.
+    Shutdown(Instant, SyncSender<OTelSdkResult>),
     Resource(Resource),
+}
+
+/// The queue: items not yet taken by the worker, and the bytes held by them and by the
+/// batch being exported.
+#[derive(Debug)]
+struct Queue<T> {
+    items: VecDeque<T>,
+    /// The weight of `items` and of the batch being exported.
+    bytes: usize,
+}
+
+/// Items a batch processor dropped, by the bound that dropped them, and cut to fit.
+#[derive(Debug, Default)]
+pub(crate) struct Drops {
+    /// The queue held `max_queue_size` items.
+    pub(crate) queue_full: AtomicU64,
+    /// The item did not fit in the queue's byte budget.
+    pub(crate) queue_bytes: AtomicU64,
+    /// The item alone was heavier than the destination's request limit (or the budget).
+    pub(crate) too_large: AtomicU64,
+    /// Items cut to fit the request limit (and delivered so).
+    pub(crate) cut: AtomicU64,
 }
 
 /// What the processor and its worker share.
 #[derive(Debug)]
 struct Shared<T> {
-    /// Items queued and not yet taken by the worker, at most `max_queue_size`.
-    queue: Mutex<VecDeque<T>>,
+    queue: Mutex<Queue<T>>,
     /// An `ExportNow` is on its way.
     export_requested: AtomicBool,
+    drops: Drops,
 }
 
 impl<T> Shared<T> {
-    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<T>> {
+    fn queue(&self) -> std::sync::MutexGuard<'_, Queue<T>> {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A batch processor's backlog, as the delivery report reads it.
+pub(crate) trait Backlog: Send + Sync + std::fmt::Debug {
+    /// Items dropped, by bound.
+    fn drops(&self) -> &Drops;
+}
+
+impl<T: Send + std::fmt::Debug> Backlog for Shared<T> {
+    fn drops(&self) -> &Drops {
+        &self.drops
     }
 }
 
@@ -134,6 +226,9 @@ pub(crate) struct BatchProcessor<T> {
     control: Sender<Control>,
     shared: Arc<Shared<T>>,
     max_queue_size: usize,
+    max_queue_bytes: usize,
+    /// The heaviest item accepted: the destination's request limit, or the byte budget.
+    max_item_bytes: usize,
     max_export_batch_size: usize,
     worker: Mutex<Option<JoinHandle<()>>>,
     shut_down: AtomicBool,
@@ -142,7 +237,8 @@ pub(crate) struct BatchProcessor<T> {
 impl<T> std::fmt::Debug for BatchProcessor<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BatchProcessor")
-            .field("queued", &self.shared.queue().len())
+            .field("queued", &self.shared.queue().items.len())
+            .field("max_queue_bytes", &self.max_queue_bytes)
             .field("max_queue_size", &self.max_queue_size)
             .field("max_export_batch_size", &self.max_export_batch_size)
             .finish_non_exhaustive()
@@ -150,44 +246,61 @@ impl<T> std::fmt::Debug for BatchProcessor<T> {
 }
 
 impl BatchProcessor<SpanData> {
-    /// A batch span processor in front of `exporter`.
+    /// A batch span processor in front of `exporter`, whose requests may weigh at most
+    /// `request_limit` bytes (`None`: no limit but the queue's budget).
     pub(crate) fn for_spans<E: SpanExporter + 'static>(
         exporter: E,
         settings: BatchProcessorConfig,
+        request_limit: Option<usize>,
     ) -> Result<Self, InitError> {
-        Self::start(Spans(exporter), settings, "trace-genai-spans")
+        Self::start(
+            Spans(exporter),
+            settings,
+            request_limit,
+            "trace-genai-spans",
+        )
     }
 }
 
 impl BatchProcessor<LogItem> {
-    /// A batch log record processor in front of `exporter`.
+    /// A batch log record processor in front of `exporter` (see
+    /// [`for_spans`](BatchProcessor::for_spans)).
     pub(crate) fn for_logs<E: LogExporter + 'static>(
         exporter: E,
         settings: BatchProcessorConfig,
+        request_limit: Option<usize>,
     ) -> Result<Self, InitError> {
-        Self::start(Logs(exporter), settings, "trace-genai-logs")
+        Self::start(Logs(exporter), settings, request_limit, "trace-genai-logs")
     }
 }
 
-impl<T: Send + 'static> BatchProcessor<T> {
+impl<T: Item + std::fmt::Debug> BatchProcessor<T> {
     fn start<X: Export<Item = T>>(
         exporter: X,
         settings: BatchProcessorConfig,
+        request_limit: Option<usize>,
         thread_name: &str,
     ) -> Result<Self, InitError> {
         let (control, control_receiver) = mpsc::channel();
         let shared = Arc::new(Shared {
-            queue: Mutex::new(VecDeque::new()),
+            queue: Mutex::new(Queue {
+                items: VecDeque::new(),
+                bytes: 0,
+            }),
             export_requested: AtomicBool::new(false),
+            drops: Drops::default(),
         });
         let max_queue_size = settings.max_queue_size.max(1);
         let max_export_batch_size = settings.max_export_batch_size.clamp(1, max_queue_size);
+        let max_queue_bytes = settings.max_queue_bytes.max(1);
+        let max_item_bytes = request_limit.unwrap_or(usize::MAX).min(max_queue_bytes);
         let worker = Worker {
             exporter,
             control: control_receiver,
             shared: Arc::clone(&shared),
             schedule_delay: settings.schedule_delay,
             max_export_batch_size,
+            max_batch_bytes: request_limit.unwrap_or(usize::MAX),
         };
         let worker = std::thread::Builder::new()
             .name(thread_name.to_owned())
@@ -200,34 +313,59 @@ impl<T: Send + 'static> BatchProcessor<T> {
             control,
             shared,
             max_queue_size,
+            max_queue_bytes,
+            max_item_bytes,
             max_export_batch_size,
             worker: Mutex::new(Some(worker)),
             shut_down: AtomicBool::new(false),
         })
     }
 
-    /// Queues `item`, or drops it when the queue is full. The worker is woken only by
-    /// the first item of a batch and by a full batch, not per item.
+    /// The backlog and drops, for the delivery report.
+    pub(crate) fn backlog(&self) -> Arc<dyn Backlog> {
+        Arc::clone(&self.shared) as Arc<dyn Backlog>
+    }
+
+    /// Queues `item`, or drops it (and counts it) when a bound is hit. The worker is
+    /// woken only by the first item of a batch and by a full batch, not per item.
     #[allow(
         clippy::inline_always,
         reason = "on every span end: inlined, the item is copied once, into the queue"
     )]
     #[inline(always)]
-    fn enqueue(&self, item: T) {
+    fn enqueue(&self, mut item: T) {
+        let mut weight = item.weight();
+        if weight > self.max_item_bytes {
+            match self.fit(&mut item) {
+                Some(fitted) => weight = fitted,
+                None => return,
+            }
+        }
         let queued = {
             let mut queue = self.shared.queue();
-            if queue.len() >= self.max_queue_size {
+            if queue.items.len() >= self.max_queue_size {
+                drop(queue);
+                self.shared.drops.queue_full.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            if queue.bytes + weight > self.max_queue_bytes {
+                drop(queue);
+                self.shared
+                    .drops
+                    .queue_bytes
+                    .fetch_add(1, Ordering::Relaxed);
                 return;
             }
             // The queue grows first, then takes the item where no growth can happen: the
             // item (a span is large) is then moved once, straight into the queue.
-            if queue.len() == queue.capacity() {
-                queue.reserve(1);
+            if queue.items.len() == queue.items.capacity() {
+                queue.items.reserve(1);
             }
-            if queue.len() < queue.capacity() {
-                queue.push_back(item);
+            if queue.items.len() < queue.items.capacity() {
+                queue.items.push_back(item);
+                queue.bytes += weight;
             }
-            queue.len()
+            queue.items.len()
         };
         if queued == 1 {
             let _ = self.control.send(Control::Wake);
@@ -239,17 +377,36 @@ impl<T: Send + 'static> BatchProcessor<T> {
         }
     }
 
+    /// An item heavier than the request limit: cut to fit, or dropped and counted.
+    /// Returns its new weight.
+    #[cold]
+    #[inline(never)]
+    fn fit(&self, item: &mut T) -> Option<usize> {
+        if item.fit(self.max_item_bytes) {
+            self.shared.drops.cut.fetch_add(1, Ordering::Relaxed);
+            Some(item.weight())
+        } else {
+            self.shared.drops.too_large.fetch_add(1, Ordering::Relaxed);
+            None
+        }
+    }
+
     fn flush(&self) -> OTelSdkResult {
         if self.shut_down.load(Ordering::Relaxed) {
             return Err(OTelSdkError::AlreadyShutdown);
         }
+        let deadline = FLUSH_DEADLINE
+            .with(Cell::get)
+            .or_else(|| Instant::now().checked_add(FLUSH_TIMEOUT))
+            .unwrap_or_else(Instant::now);
         let (reply, result) = mpsc::sync_channel(1);
         self.control
-            .send(Control::Flush(reply))
+            .send(Control::Flush(deadline, reply))
             .map_err(|_| OTelSdkError::AlreadyShutdown)?;
-        match result.recv_timeout(FLUSH_TIMEOUT) {
+        let timeout = deadline.saturating_duration_since(Instant::now());
+        match result.recv_timeout(timeout) {
             Ok(result) => result,
-            Err(RecvTimeoutError::Timeout) => Err(OTelSdkError::Timeout(FLUSH_TIMEOUT)),
+            Err(RecvTimeoutError::Timeout) => Err(OTelSdkError::Timeout(timeout)),
             Err(RecvTimeoutError::Disconnected) => Err(OTelSdkError::AlreadyShutdown),
         }
     }
@@ -261,9 +418,12 @@ impl<T: Send + 'static> BatchProcessor<T> {
         if self.shut_down.swap(true, Ordering::Relaxed) {
             return Err(OTelSdkError::AlreadyShutdown);
         }
+        let deadline = Instant::now()
+            .checked_add(timeout)
+            .unwrap_or_else(|| Instant::now() + crate::config::NO_TIMEOUT);
         let (reply, result) = mpsc::sync_channel(1);
         self.control
-            .send(Control::Shutdown(timeout, reply))
+            .send(Control::Shutdown(deadline, reply))
             .map_err(|_| OTelSdkError::AlreadyShutdown)?;
         match result.recv_timeout(timeout) {
             Ok(_) => {
@@ -334,6 +494,8 @@ struct Worker<X: Export> {
     shared: Arc<Shared<X::Item>>,
     schedule_delay: Duration,
     max_export_batch_size: usize,
+    /// The heaviest batch (the destination's request limit).
+    max_batch_bytes: usize,
 }
 
 impl<X: Export> Worker<X> {
@@ -357,32 +519,33 @@ impl<X: Export> Worker<X> {
                 Ok(Control::Wake) => {}
                 Ok(Control::ExportNow) => {
                     self.shared.export_requested.store(false, Ordering::Release);
-                    let _ = self.export_queued();
+                    let _ = self.export_queued(None);
                     deadline = None;
                 }
-                Ok(Control::Flush(reply)) => {
-                    let _ = reply.send(self.export_queued());
+                Ok(Control::Flush(until, reply)) => {
+                    let _ = reply.send(self.export_queued(Some(until)));
                     deadline = None;
                 }
-                Ok(Control::Shutdown(timeout, reply)) => {
-                    let result = self.export_queued();
-                    let _ = reply.send(result.and(self.exporter.shutdown(timeout)));
+                Ok(Control::Shutdown(until, reply)) => {
+                    let result = self.export_queued(Some(until));
+                    let left = until.saturating_duration_since(Instant::now());
+                    let _ = reply.send(result.and(self.exporter.shutdown(left)));
                     return;
                 }
                 Ok(Control::Resource(resource)) => self.exporter.set_resource(&resource),
                 Err(RecvTimeoutError::Timeout) => {
-                    let _ = self.export_queued();
+                    let _ = self.export_queued(None);
                     deadline = None;
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     // The processor was dropped without a shutdown.
-                    let _ = self.export_queued();
+                    let _ = self.export_queued(None);
                     return;
                 }
             }
             // An item sent while the worker was busy may have found the queue
             // non-empty and sent no `Wake`: the count decides, not the messages.
-            if self.shared.queue().is_empty() {
+            if self.shared.queue().items.is_empty() {
                 deadline = None;
             } else if deadline.is_none() {
                 // Past `Instant`'s range: the items wait for a full batch or a flush.
@@ -391,20 +554,23 @@ impl<X: Export> Worker<X> {
         }
     }
 
-    /// Exports every queued item, in batches of at most `max_export_batch_size`;
-    /// returns the last export's result.
-    fn export_queued(&self) -> OTelSdkResult {
+    /// Exports every queued item, in batches of at most `max_export_batch_size` items
+    /// and `max_batch_bytes`; returns the last export's result. With `until`, no batch
+    /// starts after it (the flush or shutdown deadline) and a timeout is returned if
+    /// items are left.
+    fn export_queued(&self, until: Option<Instant>) -> OTelSdkResult {
         let mut result = Ok(());
         loop {
-            let batch: Vec<X::Item> = {
-                let mut queue = self.shared.queue();
-                let count = queue.len().min(self.max_export_batch_size);
-                queue.drain(..count).collect()
-            };
+            if until.is_some_and(|until| Instant::now() >= until) {
+                if self.shared.queue().items.is_empty() {
+                    return result;
+                }
+                return Err(OTelSdkError::Timeout(Duration::ZERO));
+            }
+            let (batch, bytes, full) = self.take_batch();
             if batch.is_empty() {
                 return result;
             }
-            let full = batch.len() == self.max_export_batch_size;
             // An exporter that panics fails its batch; the worker goes on with the next.
             result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 self.exporter.export(batch)
@@ -414,10 +580,37 @@ impl<X: Export> Worker<X> {
                     payload.as_ref(),
                 )))
             });
+            {
+                let mut queue = self.shared.queue();
+                queue.bytes = queue.bytes.saturating_sub(bytes);
+            }
             if !full {
                 return result;
             }
         }
+    }
+
+    /// Takes the next batch off the queue: at most `max_export_batch_size` items, and
+    /// no heavier than `max_batch_bytes` unless it is a single item. The items stay in
+    /// the byte budget until their export settles. Also says whether a bound cut the
+    /// batch (more may be queued behind it).
+    fn take_batch(&self) -> (Vec<X::Item>, usize, bool) {
+        let mut queue = self.shared.queue();
+        let mut bytes = 0;
+        let mut count = 0;
+        let mut full = false;
+        for item in &queue.items {
+            let weight = item.weight();
+            if count == self.max_export_batch_size
+                || (count > 0 && bytes + weight > self.max_batch_bytes)
+            {
+                full = true;
+                break;
+            }
+            bytes += weight;
+            count += 1;
+        }
+        (queue.items.drain(..count).collect(), bytes, full)
     }
 }
 

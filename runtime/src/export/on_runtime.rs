@@ -165,6 +165,7 @@ impl super::Runtimes {
         exporter: E,
         runtime: &std::sync::Arc<ExportRuntime>,
         settings: &ExportSettings,
+        own_timeout: Option<Duration>,
     ) -> Result<
         delivery::Counted<batch::BatchProcessor<opentelemetry_sdk::trace::SpanData>>,
         InitError,
@@ -174,23 +175,35 @@ impl super::Runtimes {
             exporter,
             runtime,
             spans.export_timeout,
-            (name, crate::config::destination::Signal::Traces, seen),
+            (
+                name,
+                crate::config::destination::Signal::Traces,
+                seen,
+                own_timeout,
+            ),
         );
-        let processor = batch::BatchProcessor::for_spans(exporter, spans)?;
-        Ok(delivery::Counted::new(processor, delivery))
+        let processor =
+            batch::BatchProcessor::for_spans(exporter, spans, Some(settings.max_request_bytes))?;
+        Ok(delivery::Counted::watching(processor, delivery))
     }
 
-    /// `exporter` of one network destination and signal (`name`, `signal`, `seen`), run
-    /// on the export runtime within `timeout` and counted in the delivery accounting it
-    /// returns.
+    /// `exporter` of one network destination and signal (`name`, `signal`, `seen`, and
+    /// the exporter's own time limit if it has one), run on the export runtime within
+    /// `timeout` and counted in the delivery accounting it returns.
     pub(super) fn on_runtime<E>(
         &mut self,
         exporter: E,
         runtime: &Arc<ExportRuntime>,
         timeout: Duration,
-        (name, signal, seen): (String, crate::config::destination::Signal, delivery::Seen),
+        (name, signal, seen, own_timeout): (
+            String,
+            crate::config::destination::Signal,
+            delivery::Seen,
+            Option<Duration>,
+        ),
     ) -> (delivery::Counted<OnRuntime<E>>, Arc<delivery::Delivery>) {
-        let delivery = self.delivery(name, signal, seen);
+        let limit = own_timeout.map_or(timeout, |own| own.min(timeout));
+        let delivery = self.delivery(name, signal, seen, limit);
         let exporter = delivery::Counted::new(
             OnRuntime::new(exporter, runtime, timeout),
             Arc::clone(&delivery),
@@ -204,8 +217,9 @@ impl super::Runtimes {
         name: String,
         signal: crate::config::destination::Signal,
         seen: delivery::Seen,
+        limit: Duration,
     ) -> std::sync::Arc<delivery::Delivery> {
-        let delivery = std::sync::Arc::new(delivery::Delivery::new(name, signal, seen));
+        let delivery = std::sync::Arc::new(delivery::Delivery::new(name, signal, seen, limit));
         self.deliveries.push(std::sync::Arc::clone(&delivery));
         delivery
     }

@@ -82,6 +82,8 @@ pub struct TelemetryBuilder {
     processors: Vec<(MakeProcessor, bool)>,
     content_capture: Option<crate::ContentCapture>,
     content_max_length: Option<usize>,
+    /// The deadline of flush and shutdown (`with_shutdown_timeout`).
+    shutdown_timeout: Option<std::time::Duration>,
     redact: Option<crate::RedactClasses>,
     redact_patterns: Vec<String>,
     redactor: Option<std::sync::Arc<dyn crate::Redactor>>,
@@ -269,6 +271,7 @@ impl TelemetryBuilder {
                 Ok(Box::new(crate::export::batch::BatchProcessor::for_spans(
                     exporter,
                     batch.spans.clamped(),
+                    None,
                 )?) as Box<dyn SpanProcessor>)
             }),
             true,
@@ -324,6 +327,14 @@ impl TelemetryBuilder {
     /// Wins over `TRACE_GENAI_CONTENT_MAX_LENGTH`.
     pub fn with_content_max_length(mut self, length: usize) -> Self {
         self.content_max_length = Some(length);
+        self
+    }
+
+    /// The deadline of [`Telemetry::force_flush`] and [`Telemetry::shutdown`] (zero: no
+    /// limit), instead of `TRACE_GENAI_SHUTDOWN_TIMEOUT` or the default, which follows
+    /// the export time limits (see [`Telemetry::deadline`]).
+    pub fn with_shutdown_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.shutdown_timeout = Some(timeout);
         self
     }
 
@@ -425,6 +436,7 @@ impl TelemetryBuilder {
                 logger_provider: None,
                 meter_provider: None,
                 runtimes: Runtimes::default(),
+                deadline: crate::export::LOCAL_DEADLINE,
             });
         }
 
@@ -433,6 +445,9 @@ impl TelemetryBuilder {
             metric_export_interval: config.metric_export_interval,
             root_certificates: self.root_certificates,
             client_identity: self.client_identity,
+            max_request_bytes: config
+                .max_request_bytes
+                .clamp(crate::config::MIN_BYTES, crate::config::MAX_BYTES),
         };
         let mut runtimes = Runtimes::default();
         let mut projects = Projects {
@@ -562,6 +577,10 @@ impl TelemetryBuilder {
             tracer_provider: Some(tracer_provider),
             logger_provider: Some(logger_provider),
             meter_provider: Some(meter_provider),
+            deadline: self
+                .shutdown_timeout
+                .or(config.shutdown_timeout)
+                .map_or_else(|| runtimes.deadline(), crate::config::time_limit),
             runtimes,
         })
     }

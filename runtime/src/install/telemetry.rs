@@ -3,13 +3,15 @@
 
 use std::sync::PoisonError;
 use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
 use super::builder::TelemetryBuilder;
-use crate::config::error::ShutdownError;
+use crate::config::error::{Deadline, ShutdownError};
 use crate::export::Runtimes;
 use crate::global::{
     INSTALLED, SKIP, SKIP_NEVER, STATE, STATE_ACTIVE, STATE_DISABLED, STATE_NOT_INSTALLED,
@@ -28,7 +30,16 @@ pub struct Telemetry {
     pub(super) logger_provider: Option<SdkLoggerProvider>,
     pub(super) meter_provider: Option<SdkMeterProvider>,
     pub(super) runtimes: Runtimes,
+    /// The deadline of `force_flush` and `shutdown`.
+    pub(super) deadline: Duration,
 }
+
+/// How long spans wait for the events' flush before they are flushed too (the console
+/// prints events under their spans; a slow destination must not hold spans back).
+const EVENTS_FIRST: Duration = Duration::from_millis(250);
+
+/// What one provider's flush or shutdown thread sends back.
+type Outcome = (usize, Result<(), ShutdownError>);
 
 impl Telemetry {
     /// Starts configuring telemetry. Values set in code win over the environment.
@@ -127,32 +138,45 @@ impl Telemetry {
         ))
     }
 
+    /// The deadline of [`force_flush`](Self::force_flush) and
+    /// [`shutdown`](Self::shutdown): `TRACE_GENAI_SHUTDOWN_TIMEOUT` or
+    /// [`with_shutdown_timeout`](crate::TelemetryBuilder::with_shutdown_timeout) when set,
+    /// else the longest time limit of one export among the network destinations plus one
+    /// second (`min(OTEL_EXPORTER_OTLP_TIMEOUT, OTEL_BSP_EXPORT_TIMEOUT)` + 1 s: 11 s by
+    /// default), or 5 s without a network destination.
+    #[must_use]
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// What became of each network destination's spans and log records so far: one
+    /// [`DeliveryCounts`](crate::DeliveryCounts) per destination and signal (metrics:
+    /// exports), with the destination's name.
+    #[must_use]
+    pub fn delivery(&self) -> Vec<(String, crate::Signal, crate::DeliveryCounts)> {
+        self.runtimes.counts()
+    }
+
     /// Exports every finished span, log record and metric point now, without shutting
-    /// down.
+    /// down, within the [deadline](Self::deadline); the signals are flushed at the same
+    /// time.
     ///
     /// # Errors
     ///
-    /// When an export failed or timed out: as for [`Telemetry::shutdown`], one error per
-    /// destination and signal whose exports failed during this flush, with what was lost
-    /// so far, the cause and a hint.
+    /// As for [`Telemetry::shutdown`], one error per destination and signal whose exports
+    /// failed or timed out during this flush, or that dropped items, with the counts so
+    /// far, the cause and a hint; and per destination and signal with items still queued
+    /// when the deadline passed, counted as queued (they are exported later), never as
+    /// lost.
     pub fn force_flush(&self) -> Result<(), ShutdownError> {
-        let mark = self.runtimes.failures();
-        let mut result = Ok(());
-        // Events first, so that the console prints them under their spans.
-        if let Some(provider) = &self.logger_provider {
-            result = result.and(provider.force_flush().map_err(ShutdownError::Sdk));
-        }
-        if let Some(provider) = &self.tracer_provider {
-            result = result.and(provider.force_flush().map_err(ShutdownError::Sdk));
-        }
-        if let Some(provider) = &self.meter_provider {
-            result = result.and(provider.force_flush().map_err(ShutdownError::Sdk));
-        }
+        let marks = self.runtimes.marks();
+        let until = deadline_from_now(self.deadline);
+        let result = self.run_providers(until, false);
+        self.runtimes.settle(until);
+        let mut failed = self
+            .runtimes
+            .flush_report(Deadline::Flush(self.deadline), &marks);
         // The delivery report says more than the SDK's own error.
-        let mut failed = self.runtimes.failed_since(&mark);
-        if failed.is_empty() && result.is_err() {
-            failed = self.runtimes.undelivered();
-        }
         match failed.len() {
             0 => result,
             1 => Err(failed.remove(0)),
@@ -161,16 +185,31 @@ impl Telemetry {
     }
 
     /// Flushes every finished span, log record and metric point, then shuts the providers
-    /// down. Each exporter gets its export timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`), so this
-    /// returns even when a collector is unreachable.
+    /// down, within the [deadline](Self::deadline): the signals are flushed at the same
+    /// time, so a destination that does not answer costs one deadline, not one per
+    /// signal.
     ///
     /// Telemetry created afterwards is dropped. Dropping the guard does the same and
     /// ignores errors; call this to see them.
     ///
     /// # Errors
     ///
-    /// When an exporter failed or timed out, so some telemetry may be lost.
+    /// When something was not delivered: one error per destination and signal, saying
+    /// how many were delivered, failed (with the cause), timed out (they may have
+    /// arrived), were dropped by a bound (which), or were still queued when the deadline
+    /// passed.
     pub fn shutdown(mut self) -> Result<(), ShutdownError> {
+        self.shutdown_providers()
+    }
+
+    /// [`shutdown`](Self::shutdown) with `timeout` as its deadline (zero: no limit)
+    /// instead of the install's.
+    ///
+    /// # Errors
+    ///
+    /// As for [`shutdown`](Self::shutdown).
+    pub fn shutdown_with_timeout(mut self, timeout: Duration) -> Result<(), ShutdownError> {
+        self.deadline = crate::config::time_limit(timeout);
         self.shutdown_providers()
     }
 
@@ -178,31 +217,105 @@ impl Telemetry {
         // Spans started from now on are not created at all, unless a later install
         // replaced this one: then the live telemetry is left alone.
         self.uninstall();
-        let mut result = Ok(());
-        // Events first, so that the console prints them under their spans.
-        if let Some(provider) = &self.logger_provider {
-            result = result.and(provider.force_flush().map_err(ShutdownError::Sdk));
-        }
-        if let Some(provider) = self.tracer_provider.take() {
-            // The recorder stops when the provider shuts its processors down.
-            result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
-        }
-        if let Some(provider) = self.logger_provider.take() {
-            result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
-        }
-        if let Some(provider) = self.meter_provider.take() {
-            result = result.and(provider.shutdown().map_err(ShutdownError::Sdk));
-        }
-        // Reported after the flush above, so every export has settled.
-        let undelivered = self.runtimes.undelivered();
+        let until = deadline_from_now(self.deadline);
+        let result = self.run_providers(until, true);
+        self.tracer_provider = None;
+        self.logger_provider = None;
+        self.meter_provider = None;
+        // A metric reader gives up on its last export after 5 s: wait for it until the
+        // deadline, so that the report below counts it.
+        self.runtimes.settle(until);
+        let mut undelivered = self.runtimes.undelivered(Deadline::Shutdown(self.deadline));
         self.runtimes.shutdown();
         // The delivery report says more than the SDK's own shutdown error.
-        let mut undelivered = undelivered;
         match undelivered.len() {
             0 => result,
             1 => Err(undelivered.remove(0)),
             _ => Err(ShutdownError::Several(undelivered)),
         }
+    }
+
+    /// Flushes (and with `shut_down`, shuts down) the three providers at the same time,
+    /// each on a thread of its own, waiting for them until `until`. Events go first, so
+    /// that the console prints them under their spans: spans wait for them at most
+    /// [`EVENTS_FIRST`]. A thread still running at the deadline finishes on its own.
+    fn run_providers(&self, until: Instant, shut_down: bool) -> Result<(), ShutdownError> {
+        let (sender, outcomes) = mpsc::channel::<Outcome>();
+        let (logs_done, logs_flushed) = mpsc::channel::<()>();
+        let mut running = 0;
+        let sdk =
+            |result: opentelemetry_sdk::error::OTelSdkResult| result.map_err(ShutdownError::Sdk);
+        if let Some(provider) = self.logger_provider.clone() {
+            running += 1;
+            spawn(&sender, 0, move || {
+                let flushed =
+                    crate::export::batch::with_flush_deadline(until, || provider.force_flush());
+                let _ = logs_done.send(());
+                let result = sdk(flushed);
+                if shut_down {
+                    result.and(sdk(provider.shutdown_with_timeout(remaining(until))))
+                } else {
+                    result
+                }
+            });
+        } else {
+            drop(logs_done);
+        }
+        if let Some(provider) = self.tracer_provider.clone() {
+            running += 1;
+            spawn(&sender, 1, move || {
+                let _ = logs_flushed.recv_timeout(EVENTS_FIRST.min(remaining(until)));
+                if shut_down {
+                    // The recorder stops when the provider shuts its processors down.
+                    sdk(provider.shutdown_with_timeout(remaining(until)))
+                } else {
+                    sdk(crate::export::batch::with_flush_deadline(until, || {
+                        provider.force_flush()
+                    }))
+                }
+            });
+        }
+        if let Some(provider) = self.meter_provider.clone() {
+            running += 1;
+            spawn(&sender, 2, move || {
+                let result = if shut_down {
+                    provider.shutdown_with_timeout(remaining(until))
+                } else {
+                    provider.force_flush()
+                };
+                // A metric reader gives up waiting for its export after a fixed 5 s while
+                // the export goes on: the delivery report, made once it has settled or the
+                // deadline passed, says whether it failed. (The provider wraps the
+                // reader's `Timeout` in an `InternalFailure` listing the errors.)
+                match result {
+                    Err(opentelemetry_sdk::error::OTelSdkError::Timeout(_)) => Ok(()),
+                    Err(opentelemetry_sdk::error::OTelSdkError::InternalFailure(errors))
+                        if errors.starts_with("[Timeout(") && !errors.contains("), ") =>
+                    {
+                        Ok(())
+                    }
+                    other => sdk(other),
+                }
+            });
+        }
+        drop(sender);
+        let mut results: [Result<(), ShutdownError>; 3] = [Ok(()), Ok(()), Ok(())];
+        for _ in 0..running {
+            match outcomes.recv_timeout(remaining(until)) {
+                Ok((at, result)) => {
+                    if let Some(slot) = results.get_mut(at) {
+                        *slot = result;
+                    }
+                }
+                Err(_) => {
+                    return Err(ShutdownError::Sdk(
+                        opentelemetry_sdk::error::OTelSdkError::Timeout(self.deadline),
+                    ));
+                }
+            }
+        }
+        let [logs, traces, metrics] = results;
+        logs.and(traces).and(metrics)
     }
 
     /// Clears the process-wide state this install set, if it is still the live one.
@@ -233,6 +346,54 @@ impl Telemetry {
         );
         SKIP.store(SKIP_NEVER, Ordering::Relaxed);
         crate::genai::metrics::uninstall();
+    }
+}
+
+/// `limit` from now (at the latest instant `Instant` holds).
+fn deadline_from_now(limit: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(limit)
+        .or_else(|| now.checked_add(crate::config::NO_TIMEOUT))
+        .unwrap_or(now)
+}
+
+/// The time left until `until`.
+fn remaining(until: Instant) -> Duration {
+    until.saturating_duration_since(Instant::now())
+}
+
+/// Runs `work` on a thread of its own and sends its result, tagged `at`; on this thread
+/// when no thread can be started.
+fn spawn(
+    sender: &mpsc::Sender<Outcome>,
+    at: usize,
+    work: impl FnOnce() -> Result<(), ShutdownError> + Send + 'static,
+) {
+    let work = std::sync::Arc::new(std::sync::Mutex::new(Some(work)));
+    let run = {
+        let work = std::sync::Arc::clone(&work);
+        let sender = sender.clone();
+        move || {
+            let taken = work.lock().unwrap_or_else(PoisonError::into_inner).take();
+            if let Some(work) = taken {
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                    .unwrap_or_else(|_| {
+                        Err(ShutdownError::Sdk(
+                            opentelemetry_sdk::error::OTelSdkError::InternalFailure(
+                                "a provider panicked while flushing".to_owned(),
+                            ),
+                        ))
+                    });
+                let _ = sender.send((at, result));
+            }
+        }
+    };
+    if std::thread::Builder::new()
+        .name("trace-genai-flush".to_owned())
+        .spawn(run.clone())
+        .is_err()
+    {
+        run();
     }
 }
 

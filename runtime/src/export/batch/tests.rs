@@ -49,7 +49,8 @@ fn settings(delay_ms: u64, queue: usize, batch: usize) -> BatchProcessorConfig {
 #[test]
 fn flush_exports_everything_queued_before_it() {
     let exporter = Collect::default();
-    let processor = BatchProcessor::for_spans(exporter.clone(), settings(60_000, 100, 7)).unwrap();
+    let processor =
+        BatchProcessor::for_spans(exporter.clone(), settings(60_000, 100, 7), None).unwrap();
     for _ in 0..20 {
         processor.on_end(span());
     }
@@ -67,7 +68,8 @@ fn flush_exports_everything_queued_before_it() {
 #[test]
 fn the_schedule_delay_exports_a_partial_batch() {
     let exporter = Collect::default();
-    let processor = BatchProcessor::for_spans(exporter.clone(), settings(0, 100, 50)).unwrap();
+    let processor =
+        BatchProcessor::for_spans(exporter.clone(), settings(0, 100, 50), None).unwrap();
     processor.on_end(span());
     let started = Instant::now();
     while exporter.spans() == 0 {
@@ -82,7 +84,8 @@ fn the_schedule_delay_exports_a_partial_batch() {
 #[test]
 fn a_full_batch_is_exported_without_waiting_for_the_delay() {
     let exporter = Collect::default();
-    let processor = BatchProcessor::for_spans(exporter.clone(), settings(60_000, 100, 5)).unwrap();
+    let processor =
+        BatchProcessor::for_spans(exporter.clone(), settings(60_000, 100, 5), None).unwrap();
     for _ in 0..12 {
         processor.on_end(span());
     }
@@ -103,8 +106,9 @@ fn a_full_batch_is_exported_without_waiting_for_the_delay() {
 #[test]
 fn spans_from_many_threads_all_arrive() {
     let exporter = Collect::default();
-    let processor =
-        Arc::new(BatchProcessor::for_spans(exporter.clone(), settings(1, 100_000, 64)).unwrap());
+    let processor = Arc::new(
+        BatchProcessor::for_spans(exporter.clone(), settings(1, 100_000, 64), None).unwrap(),
+    );
     let threads: Vec<_> = (0..4)
         .map(|_| {
             let processor = Arc::clone(&processor);
@@ -150,18 +154,18 @@ impl SpanExporter for Gate {
 #[test]
 fn a_full_queue_drops_what_does_not_fit() {
     let gate = Gate::default();
-    let processor = BatchProcessor::for_spans(gate.clone(), settings(60_000, 10, 1)).unwrap();
+    let processor = BatchProcessor::for_spans(gate.clone(), settings(60_000, 10, 1), None).unwrap();
     // The first span goes to the (blocked) exporter; ten more fill the queue.
     processor.on_end(span());
     let started = Instant::now();
-    while !processor.shared.queue().is_empty() {
+    while !processor.shared.queue().items.is_empty() {
         assert!(started.elapsed() < Duration::from_secs(5));
         std::thread::yield_now();
     }
     for _ in 0..50 {
         processor.on_end(span());
     }
-    assert_eq!(processor.shared.queue().len(), 10);
+    assert_eq!(processor.shared.queue().items.len(), 10);
     *gate.0.0.lock().unwrap() = true;
     gate.0.1.notify_all();
     processor
