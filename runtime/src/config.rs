@@ -439,8 +439,20 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// [`InitError::InvalidEnv`] when a variable holds a value that is not understood.
+    /// [`InitError::InvalidEnv`] when a variable holds a value that is not understood, or
+    /// one that is not UTF-8.
     pub fn from_env() -> Result<Self, InitError> {
+        for var in VARIABLES {
+            if let Some(value) = std::env::var_os(var)
+                && value.to_str().is_none()
+            {
+                return Err(invalid(
+                    var,
+                    &value.to_string_lossy(),
+                    "UTF-8 text (this value has bytes that are not)",
+                ));
+            }
+        }
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 

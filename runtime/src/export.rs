@@ -244,7 +244,9 @@ pub(crate) fn trace_processor(
             let name = otlp_name(otlp, crate::config::destination::Signal::Traces);
             let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
-                otlp::span_exporter(otlp, runtime.handle(), &seen, settings)?,
+                otlp::span_exporter(otlp, runtime.handle(), &seen, settings).map_err(|error| {
+                    otlp::named(otlp, crate::config::destination::Signal::Traces, error)
+                })?,
                 crate::config::destination::Signal::Traces,
                 name.clone(),
             );
@@ -325,7 +327,9 @@ pub(crate) fn add_logs(
             let name = otlp_name(otlp, crate::config::destination::Signal::Logs);
             let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
-                otlp::log_exporter(otlp, runtime.handle(), &seen, settings)?,
+                otlp::log_exporter(otlp, runtime.handle(), &seen, settings).map_err(|error| {
+                    otlp::named(otlp, crate::config::destination::Signal::Logs, error)
+                })?,
                 crate::config::destination::Signal::Logs,
                 name.clone(),
             );
@@ -398,7 +402,9 @@ pub(crate) fn add_metrics(
             let name = otlp_name(otlp, crate::config::destination::Signal::Metrics);
             let seen = delivery::Seen::default();
             let exporter = unsupported::Unsupported::new(
-                otlp::metric_exporter(otlp, runtime.handle(), &seen, settings)?,
+                otlp::metric_exporter(otlp, runtime.handle(), &seen, settings).map_err(
+                    |error| otlp::named(otlp, crate::config::destination::Signal::Metrics, error),
+                )?,
                 crate::config::destination::Signal::Metrics,
                 name.clone(),
             );

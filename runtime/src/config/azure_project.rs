@@ -85,6 +85,17 @@ pub(super) fn read(
     config.client_id = get(AZURE_CLIENT_ID);
     config.client_secret = get(AZURE_CLIENT_SECRET).map(Secret::new);
     config.federated_token_file = get(AZURE_FEDERATED_TOKEN_FILE);
+    if let Some(path) = &config.federated_token_file
+        && config.endpoint.is_some()
+    {
+        // Read by the credential at each token request: checked here, once, so that a
+        // device or a huge file is an error naming the variable rather than a hang.
+        super::parse::read_small_file(
+            AZURE_FEDERATED_TOKEN_FILE,
+            path,
+            "give the path of the workload identity's token file",
+        )?;
+    }
     if let Some(value) = get(AZURE_AUTHORITY_HOST) {
         if !value.starts_with("https://") || validate_url(&value).is_err() {
             return Err(invalid(

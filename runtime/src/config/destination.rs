@@ -393,7 +393,13 @@ impl ConnectionString {
             if name.trim().eq_ignore_ascii_case("InstrumentationKey") {
                 key = Some(part_value.trim());
             } else if name.trim().eq_ignore_ascii_case("IngestionEndpoint") {
-                ingestion_endpoint = Some(part_value.trim().to_owned());
+                let endpoint = part_value.trim();
+                if !is_ingestion_endpoint(endpoint) {
+                    return Err(
+                        "has an IngestionEndpoint that is not an https:// URL (http:// only for a loopback host): copy the whole connection string from the Application Insights resource",
+                    );
+                }
+                ingestion_endpoint = Some(endpoint.to_owned());
             }
         }
         match key {
@@ -436,6 +442,59 @@ impl fmt::Debug for ConnectionString {
 /// The reason follows the URL in a message and says that it was given in code: every
 /// message that shows it is about a URL from code (`with_otlp`, `with_destination`, an
 /// `OtlpConfig`); the environment's errors name their variable instead.
+/// Whether `endpoint` can be an Application Insights ingestion endpoint: an `https://` URL,
+/// or `http://` to a loopback host (a local stand-in).
+fn is_ingestion_endpoint(endpoint: &str) -> bool {
+    if validate_url(endpoint).is_err() {
+        return false;
+    }
+    let Some((scheme, rest)) = endpoint.split_once("://") else {
+        return false;
+    };
+    if scheme.eq_ignore_ascii_case("https") {
+        return true;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(host, _)| host)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    scheme.eq_ignore_ascii_case("http")
+        && (host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback()))
+}
+
+/// Whether `host` is an IP address (IPv6 in brackets) or a DNS name as TLS accepts one:
+/// labels of letters, digits, `-` and `_`, not starting or ending with `-`, the last one not
+/// all digits (`0`, `1`, `10.0.0` are neither names nor addresses).
+fn valid_host(host: &str) -> bool {
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return inner.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    if host.parse::<std::net::Ipv4Addr>().is_ok() {
+        return true;
+    }
+    let name = host.strip_suffix('.').unwrap_or(host);
+    let labels: Vec<&str> = name.split('.').collect();
+    !name.is_empty()
+        && name.len() <= 253
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        && labels
+            .last()
+            .is_some_and(|last| !last.bytes().all(|b| b.is_ascii_digit()))
+}
+
 pub(crate) fn validate_url(url: &str) -> Result<(), &'static str> {
     let Some((scheme, rest)) = url.split_once("://") else {
         return Err(
@@ -457,6 +516,11 @@ pub(crate) fn validate_url(url: &str) -> Result<(), &'static str> {
         });
     if host.is_empty() || url.chars().any(char::is_whitespace) {
         return Err("given in code is not a valid URL: expected `http://host:port`");
+    }
+    if !valid_host(host) {
+        return Err(
+            "given in code has a host that is neither a DNS name nor an IP address: expected `http://host:port`",
+        );
     }
     if url.parse::<http::Uri>().is_err() {
         return Err(

@@ -18,7 +18,7 @@ use crate::config::destination::Signal;
 #[non_exhaustive]
 pub enum InitError {
     /// An environment variable has a value trace-genai does not understand.
-    #[error("environment variable {var}={value:?} is invalid: {expected}")]
+    #[error("environment variable {var}={} is invalid: {expected}", shown(.value))]
     InvalidEnv {
         /// The variable's name.
         var: &'static str,
@@ -500,6 +500,16 @@ fn shorten_cause(cause: &str) -> String {
 }
 
 /// A duration as people write it: `10s`, `1.5s`, `300ms`.
+/// A value as errors show it: quoted, and cut after 200 characters (a value can be
+/// megabytes long).
+pub(crate) fn shown(value: &str) -> String {
+    const SHOWN: usize = 200;
+    match value.char_indices().nth(SHOWN) {
+        None => format!("{value:?}"),
+        Some((end, _)) => format!("{:?}… ({} bytes)", &value[..end], value.len()),
+    }
+}
+
 pub(super) fn humantime(duration: std::time::Duration) -> String {
     if duration.subsec_millis() == 0 && duration.as_secs() > 0 {
         format!("{}s", duration.as_secs())

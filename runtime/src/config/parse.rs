@@ -457,15 +457,48 @@ pub(super) fn read_tls(
         (vars[2], &mut tls.client_key),
     ] {
         if let Some(path) = get(var) {
-            let text = std::fs::read_to_string(&path).map_err(|error| {
-                InitError::InvalidConfig(format!(
-                    "{var}={path:?} cannot be read ({error}): give the path of a PEM file"
-                ))
-            })?;
+            let text = read_small_file(var, &path, "give the path of a PEM file")?;
             *slot = Some(Pem::new(format!("{var} ({path})"), text));
         }
     }
     Ok(tls)
+}
+
+/// The largest file a variable may name (a PEM bundle, a token): 1 MiB.
+pub(crate) const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Reads the file `path` named by `var`: only a regular file (not a device, a pipe or a
+/// directory, which could block or never end) of at most [`MAX_FILE_BYTES`], as UTF-8.
+pub(crate) fn read_small_file(
+    var: &'static str,
+    path: &str,
+    accepted: &str,
+) -> Result<String, InitError> {
+    use std::io::Read as _;
+    let refuse = |why: String| {
+        InitError::InvalidConfig(format!(
+            "{var}={} cannot be read ({why}): {accepted}",
+            super::error::shown(path)
+        ))
+    };
+    let metadata = std::fs::metadata(path).map_err(|error| refuse(error.to_string()))?;
+    if !metadata.is_file() {
+        return Err(refuse("it is not a regular file".to_owned()));
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(refuse(format!(
+            "it holds {} bytes, more than the {MAX_FILE_BYTES} accepted",
+            metadata.len()
+        )));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|error| refuse(error.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(refuse(format!("it holds more than {MAX_FILE_BYTES} bytes")));
+    }
+    String::from_utf8(bytes).map_err(|_| refuse("it is not UTF-8 text".to_owned()))
 }
 
 pub(super) fn parse_bool(var: &'static str, value: &str, warnings: &mut Vec<String>) -> bool {

@@ -12,6 +12,38 @@ fn error(error: impl std::error::Error + Send + Sync + 'static) -> InitError {
     }
 }
 
+/// An exporter that could not be built, with the endpoint and where it was set: the
+/// exporters' own errors (`transport error`) say neither.
+pub(super) fn named(config: &OtlpConfig, signal: Signal, error: InitError) -> InitError {
+    let InitError::Exporter { source, .. } = error else {
+        return error;
+    };
+    let signal_var = match signal {
+        Signal::Traces => crate::config::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+        Signal::Logs => crate::config::OTEL_EXPORTER_OTLP_LOGS_ENDPOINT,
+        Signal::Metrics => crate::config::OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+    };
+    let own = match signal {
+        Signal::Traces => &config.traces_endpoint,
+        Signal::Logs => &config.logs_endpoint,
+        Signal::Metrics => &config.metrics_endpoint,
+    };
+    let origin = if own.is_some() {
+        format!("set by {signal_var} or in code")
+    } else if config.endpoint.is_some() {
+        format!(
+            "set by {} or in code",
+            crate::config::OTEL_EXPORTER_OTLP_ENDPOINT
+        )
+    } else {
+        "the default".to_owned()
+    };
+    InitError::InvalidConfig(format!(
+        "the OTLP exporter cannot use the endpoint {} ({origin}): {source}: give an http:// or https:// URL of the collector, e.g. `http://localhost:4317`",
+        crate::config::error::shown(&config.endpoint_for(signal))
+    ))
+}
+
 fn feature_error(protocol: OtlpProtocol) -> InitError {
     InitError::FeatureNotEnabled {
         exporter: "OTLP",

@@ -57,13 +57,18 @@ impl HttpClient for ReqwestTransport {
 }
 
 /// The options of every credential built here: trace-genai's transport, no retries (the
-/// lookup has one time limit for everything), and the authority host when one is set.
+/// lookup has one time limit for everything), and the authority host (the public cloud's unless one is set).
 fn client_options(config: &AzureProjectConfig, client: &reqwest::Client) -> ClientOptions {
-    let cloud = config.authority_host.as_ref().map(|host| {
-        let mut custom = azure_core::cloud::CustomConfiguration::default();
-        custom.authority_host.clone_from(host);
-        Arc::new(azure_core::cloud::CloudConfiguration::Custom(custom))
-    });
+    // Always a cloud: without one, azure_identity reads `AZURE_AUTHORITY_HOST` itself, and
+    // fails on a blank value (which trace-genai reads as unset, like every variable).
+    let cloud = Some(Arc::new(config.authority_host.as_ref().map_or(
+        azure_core::cloud::CloudConfiguration::AzurePublic,
+        |host| {
+            let mut custom = azure_core::cloud::CustomConfiguration::default();
+            custom.authority_host.clone_from(host);
+            azure_core::cloud::CloudConfiguration::Custom(custom)
+        },
+    )));
     ClientOptions {
         transport: Some(azure_core::http::Transport::new(Arc::new(
             ReqwestTransport(client.clone()),
