@@ -85,11 +85,14 @@ if [ -n "${CHECK:-}" ]; then
     "${per_call[trace_genai-unsampled]} * 2 <= ${per_call[otel-unsampled]}"
   # Targets (BENCHMARKS.md): 0.80x sync and 0.85x async of hand-written OpenTelemetry. The
   # hand-written cases move by up to 2% from run to run (their hand-off to the SDK batch
-  # processor's thread), so the guards sit two points above the targets.
+  # processor's thread), so the guards sit two points above the targets. Weighing each
+  # span for the queue's byte budget costs about 100 instructions (BENCHMARKS.md, "Byte
+  # budgets"): the async guard sits two points above what that leaves, 0.87x, until it is
+  # won back.
   check "a sampled span costs at most 0.82x hand-written OpenTelemetry" \
     "${per_call[trace_genai-sampled]} * 100 <= ${per_call[otel-sampled]} * 82"
-  check "a sampled async span costs at most 0.87x hand-written OpenTelemetry" \
-    "${per_call[async-trace_genai-sampled]} * 100 <= ${per_call[async-otel-sampled]} * 87"
+  check "a sampled async span costs at most 0.89x hand-written OpenTelemetry" \
+    "${per_call[async-trace_genai-sampled]} * 100 <= ${per_call[async-otel-sampled]} * 89"
   check "4,000 additions pending on another thread's span do not change a call's cost (within 2%)" \
     "${per_call[trace_genai-sampled-4000-pending-elsewhere]} * 100 <= ${per_call[trace_genai-sampled]} * 102"
   check "an async call with telemetry off costs no more than tracing's #[instrument] with no subscriber" \

@@ -333,14 +333,21 @@ impl<T: Item + std::fmt::Debug> BatchProcessor<T> {
         reason = "on every span end: inlined, the item is copied once, into the queue"
     )]
     #[inline(always)]
-    fn enqueue(&self, mut item: T) {
-        let mut weight = item.weight();
-        if weight > self.max_item_bytes {
-            match self.fit(&mut item) {
-                Some(fitted) => weight = fitted,
-                None => return,
-            }
-        }
+    fn enqueue(&self, item: T) {
+        let weight = item.weight();
+        self.push(item, weight, self.max_item_bytes);
+    }
+
+    /// Queues `item` of `weight`, or drops and counts it when a bound is hit. An item
+    /// heavier than `heavy` is taken back out and handed to
+    /// [`enqueue_heavy`](Self::enqueue_heavy): the common path moves the item once,
+    /// straight into the queue, and never elsewhere.
+    #[allow(
+        clippy::inline_always,
+        reason = "on every span end: inlined, the item is copied once, into the queue"
+    )]
+    #[inline(always)]
+    fn push(&self, item: T, weight: usize, heavy: usize) {
         let queued = {
             let mut queue = self.shared.queue();
             if queue.items.len() >= self.max_queue_size {
@@ -348,7 +355,7 @@ impl<T: Item + std::fmt::Debug> BatchProcessor<T> {
                 self.shared.drops.queue_full.fetch_add(1, Ordering::Relaxed);
                 return;
             }
-            if queue.bytes + weight > self.max_queue_bytes {
+            if queue.bytes + weight > self.max_queue_bytes && weight <= heavy {
                 drop(queue);
                 self.shared
                     .drops
@@ -363,6 +370,12 @@ impl<T: Item + std::fmt::Debug> BatchProcessor<T> {
             }
             if queue.items.len() < queue.items.capacity() {
                 queue.items.push_back(item);
+                if weight > heavy {
+                    let item = queue.items.pop_back();
+                    drop(queue);
+                    self.enqueue_heavy(item);
+                    return;
+                }
                 queue.bytes += weight;
             }
             queue.items.len()
@@ -377,17 +390,20 @@ impl<T: Item + std::fmt::Debug> BatchProcessor<T> {
         }
     }
 
-    /// An item heavier than the request limit: cut to fit, or dropped and counted.
-    /// Returns its new weight.
+    /// An item heavier than the request limit: cut to fit (outside the lock) and queued,
+    /// or dropped and counted.
     #[cold]
     #[inline(never)]
-    fn fit(&self, item: &mut T) -> Option<usize> {
+    fn enqueue_heavy(&self, item: Option<T>) {
+        let Some(mut item) = item else {
+            return;
+        };
         if item.fit(self.max_item_bytes) {
             self.shared.drops.cut.fetch_add(1, Ordering::Relaxed);
-            Some(item.weight())
+            let weight = item.weight();
+            self.push(item, weight, usize::MAX);
         } else {
             self.shared.drops.too_large.fetch_add(1, Ordering::Relaxed);
-            None
         }
     }
 
