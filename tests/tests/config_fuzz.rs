@@ -195,3 +195,38 @@ fn child_reads_the_environment() {
         Err(error) => println!("error: {error}"),
     }
 }
+
+/// The fuzzing above covers the README's variables: every variable its Configuration
+/// section names is one trace-genai reads (but the one it says is not read).
+#[test]
+fn every_variable_of_the_readme_is_fuzzed() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let start = readme.find("## Configuration").unwrap();
+    let end = readme[start..].find("## Cargo features").unwrap() + start;
+    let mut named = 0;
+    for word in readme[start..end].split('`').skip(1).step_by(2) {
+        let is_variable = [
+            "OTEL_",
+            "TRACE_GENAI_",
+            "AZURE_",
+            "APPLICATIONINSIGHTS_",
+            "PROJECT_",
+        ]
+        .iter()
+        .any(|prefix| word.starts_with(prefix))
+            && !word.ends_with('_')
+            && word
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        if !is_variable || word == "OTEL_BSP_MAX_CONCURRENT_EXPORTS" {
+            continue;
+        }
+        named += 1;
+        assert!(
+            VARIABLES.contains(&word),
+            "{word} is in the README but not fuzzed"
+        );
+    }
+    assert!(named > 50, "{named}");
+}
