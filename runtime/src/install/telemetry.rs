@@ -34,8 +34,9 @@ pub struct Telemetry {
     pub(super) deadline: Duration,
 }
 
-/// How long spans wait for the events' flush before they are flushed too (the console
-/// prints events under their spans; a slow destination must not hold spans back).
+/// How long spans wait for the events' flush, and metrics for the spans', before they
+/// are flushed too (the console prints events under their spans, then the metric lines;
+/// a slow destination must not hold the others back).
 const EVENTS_FIRST: Duration = Duration::from_millis(250);
 
 /// What one provider's flush or shutdown thread sends back.
@@ -242,6 +243,8 @@ impl Telemetry {
     fn run_providers(&self, until: Instant, shut_down: bool) -> Result<(), ShutdownError> {
         let (sender, outcomes) = mpsc::channel::<Outcome>();
         let (logs_done, logs_flushed) = mpsc::channel::<()>();
+        let (spans_done_for_logs, spans_flushed_for_logs) = mpsc::channel::<()>();
+        let (spans_done_for_metrics, spans_flushed_for_metrics) = mpsc::channel::<()>();
         let mut running = 0;
         let sdk =
             |result: opentelemetry_sdk::error::OTelSdkResult| result.map_err(ShutdownError::Sdk);
@@ -253,6 +256,9 @@ impl Telemetry {
                 let _ = logs_done.send(());
                 let result = sdk(flushed);
                 if shut_down {
+                    // The console prints the records left waiting for their span when
+                    // its log exporter shuts down: after the spans, then.
+                    let _ = spans_flushed_for_logs.recv_timeout(remaining(until));
                     result.and(sdk(provider.shutdown_with_timeout(remaining(until))))
                 } else {
                     result
@@ -265,19 +271,26 @@ impl Telemetry {
             running += 1;
             spawn(&sender, 1, move || {
                 let _ = logs_flushed.recv_timeout(EVENTS_FIRST.min(remaining(until)));
-                if shut_down {
+                let result = if shut_down {
                     // The recorder stops when the provider shuts its processors down.
                     sdk(provider.shutdown_with_timeout(remaining(until)))
                 } else {
                     sdk(crate::export::batch::with_flush_deadline(until, || {
                         provider.force_flush()
                     }))
-                }
+                };
+                let _ = spans_done_for_logs.send(());
+                let _ = spans_done_for_metrics.send(());
+                result
             });
+        } else {
+            drop((spans_done_for_logs, spans_done_for_metrics));
         }
         if let Some(provider) = self.meter_provider.clone() {
             running += 1;
             spawn(&sender, 2, move || {
+                // Metric lines after the trace on the console.
+                let _ = spans_flushed_for_metrics.recv_timeout(EVENTS_FIRST.min(remaining(until)));
                 let result = if shut_down {
                     provider.shutdown_with_timeout(remaining(until))
                 } else {
