@@ -278,3 +278,21 @@ pub fn serial() -> std::sync::MutexGuard<'static, ()> {
 pub fn builder(vars: &[(&str, &str)]) -> trace_genai::TelemetryBuilder {
     trace_genai::Telemetry::builder().with_config(config(vars).unwrap())
 }
+
+/// A collector that accepts connections, reads what comes, and never answers: its
+/// `http://127.0.0.1:<port>` endpoint.
+pub fn hanging_endpoint() -> String {
+    use std::io::Read as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut buffer = [0; 4096];
+                while stream.read(&mut buffer).is_ok_and(|read| read > 0) {}
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}

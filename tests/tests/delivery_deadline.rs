@@ -6,7 +6,6 @@
 //! never answers); the memory test runs in a child process of this binary, so that its
 //! peak resident memory is its own.
 
-use std::io::Read as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -14,7 +13,7 @@ use opentelemetry::trace::{Span as _, Tracer as _};
 use trace_genai::feedback::UserFeedback;
 use trace_genai::{ShutdownError, Signal as OtelSignal, trace_genai};
 use trace_genai_tests::examples;
-use trace_genai_tests::harness::{builder, serial};
+use trace_genai_tests::harness::{builder, hanging_endpoint, serial};
 use trace_genai_tests::receiver::{Failure, OtlpReceiver};
 
 #[trace_genai(invoke_agent, agent = "planner")]
@@ -25,22 +24,6 @@ fn agent() -> String {
 #[trace_genai(chat, provider = "openai", model = "gpt-4o")]
 fn chat(input: &str) -> String {
     format!("answer: {input}")
-}
-
-/// A collector that accepts connections, reads what comes, and never answers.
-fn hanging_endpoint() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut stream = stream;
-                let mut buffer = [0; 4096];
-                while stream.read(&mut buffer).is_ok_and(|read| read > 0) {}
-            });
-        }
-    });
-    format!("http://127.0.0.1:{port}")
 }
 
 /// The single report of `signal` in `error`.

@@ -7,10 +7,9 @@
 //! tests that need the process environment (the SDK reads some variables by itself) run a
 //! test of this binary in a child process.
 
-use trace_genai_tests::harness::{builder, config, dead_endpoint, serial};
+use trace_genai_tests::harness::{builder, config, dead_endpoint, hanging_endpoint, serial};
 use trace_genai_tests::receiver;
 
-use std::io::Read as _;
 use std::process::Command;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,22 +27,6 @@ fn agent() -> String {
 #[trace_genai(chat, provider = "openai", model = "gpt-4o")]
 fn chat(input: &str) -> String {
     format!("answer: {input}")
-}
-
-/// A collector that accepts connections, reads what comes, and never answers.
-fn hanging_endpoint() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut stream = stream;
-                let mut buffer = [0; 4096];
-                while stream.read(&mut buffer).is_ok_and(|read| read > 0) {}
-            });
-        }
-    });
-    format!("http://127.0.0.1:{port}")
 }
 
 /// Both flavours of `#[tokio::main]`.
