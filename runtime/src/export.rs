@@ -123,7 +123,7 @@ impl Runtimes {
         self.deliveries.iter().map(|d| d.problems()).collect()
     }
 
-    /// The what the flush with `deadline` left: one error per destination and signal with
+    /// What the flush with `deadline` left: one error per destination and signal with
     /// a problem after `marks` or items still queued.
     pub(crate) fn flush_report(
         &self,

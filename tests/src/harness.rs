@@ -296,3 +296,25 @@ pub fn hanging_endpoint() -> String {
     });
     format!("http://127.0.0.1:{port}")
 }
+
+/// The single report of `signal` in a shutdown or flush error (spans and log records:
+/// `Undelivered`; metrics: `ExportsFailed`).
+///
+/// # Panics
+///
+/// When `error` holds no report of `signal`.
+pub fn report_of(
+    error: &trace_genai::ShutdownError,
+    signal: trace_genai::Signal,
+) -> &trace_genai::ShutdownError {
+    use trace_genai::ShutdownError;
+    error
+        .errors()
+        .iter()
+        .find(|e| match e {
+            ShutdownError::Undelivered { signal: s, .. }
+            | ShutdownError::ExportsFailed { signal: s, .. } => *s == signal,
+            _ => false,
+        })
+        .unwrap_or_else(|| panic!("no {signal:?} report in: {error}"))
+}

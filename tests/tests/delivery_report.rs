@@ -1,7 +1,7 @@
 //! The delivery report of `Telemetry::shutdown()`: per destination and signal, what was
 //! lost, why, and a hint at the fix, in the words a person reads (`Display`).
 
-use trace_genai_tests::harness::serial;
+use trace_genai_tests::harness::{report_of, serial};
 use trace_genai_tests::{azure, receiver};
 
 use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _};
@@ -41,18 +41,6 @@ fn run(vars: &[(&str, String)]) -> ShutdownError {
     let meter = telemetry.meter_provider().unwrap().meter("test");
     meter.u64_counter("test.calls").build().add(1, &[]);
     telemetry.shutdown().unwrap_err()
-}
-
-fn report_of(error: &ShutdownError, signal: trace_genai::Signal) -> &ShutdownError {
-    error
-        .errors()
-        .iter()
-        .find(|e| match e {
-            ShutdownError::Undelivered { signal: s, .. }
-            | ShutdownError::ExportsFailed { signal: s, .. } => *s == signal,
-            _ => false,
-        })
-        .unwrap_or_else(|| panic!("no {signal:?} report in: {error}"))
 }
 
 #[test]

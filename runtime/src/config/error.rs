@@ -626,12 +626,10 @@ fn undelivered_text(
         // Only a flush's queue: nothing is lost.
         let _ = write!(
             text,
-            "{} of {} {} ({} delivered so far)",
+            "{} of {} still queued when the flush deadline ({}) passed: not lost, they are exported later ({} delivered so far)",
             counts.queued,
             counts.produced,
-            parts
-                .join(", ")
-                .trim_start_matches(|c: char| c.is_ascii_digit() || c == ' '),
+            humantime(limit),
             counts.delivered
         );
     }

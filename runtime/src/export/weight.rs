@@ -2,9 +2,11 @@
 //! request is cut to fit.
 //!
 //! The weight is an estimate of the memory an item holds and, within a small factor, of
-//! its encoded size: the fixed part of the item, plus the length of every key, string,
-//! and byte array it carries. It is computed on the calling thread for every queued item
-//! (the byte budget of the queue), so it only reads lengths.
+//! its encoded size: the fixed part of the item, plus the length of every string and byte
+//! array it carries (and, for events, links and log records, of their keys; a span's own
+//! attribute keys are names, almost always static, and are not read). It is computed on
+//! the calling thread for every queued span (the byte budget of the queue), so it only
+//! reads lengths.
 
 use opentelemetry::logs::AnyValue;
 use opentelemetry::{KeyValue, Value};
