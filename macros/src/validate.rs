@@ -399,7 +399,8 @@ impl Validator {
         }
     }
 
-    /// Every single-name value in `capture(...)` must be a parameter of the function.
+    /// A bare name in `capture(...)` must be a parameter of the function. `slot = expr` is
+    /// any expression (a parameter, a constant, a field, a call): the compiler checks it.
     fn parameters(&mut self, function: &MaybeItemFn) {
         let mut parameters = Parameters::default();
         for input in &function.sig.inputs {
@@ -429,11 +430,6 @@ impl Validator {
                         ident,
                         &format!("; name the value to capture: `capture({ident} = <parameter>)`"),
                     );
-                }
-                CaptureSource::Expr(Expr::Path(path)) if path.qself.is_none() => {
-                    if let Some(ident) = path.path.get_ident() {
-                        check(ident, "");
-                    }
                 }
                 CaptureSource::Parameters(idents) => {
                     for ident in idents {

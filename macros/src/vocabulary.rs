@@ -90,6 +90,7 @@ keys! {
     PRESENCE_PENALTY: "presence_penalty" => GEN_AI_REQUEST_PRESENCE_PENALTY: F64,
     CHOICE_COUNT: "choice_count" => GEN_AI_REQUEST_CHOICE_COUNT: ChoiceCount,
     DIMENSION_COUNT: "dimension_count" => GEN_AI_EMBEDDINGS_DIMENSION_COUNT: I64,
+    ENCODING_FORMATS: "encoding_formats" => GEN_AI_REQUEST_ENCODING_FORMATS: StrArray,
 }
 
 /// The `semconv` constant of `gen_ai.operation.name`.

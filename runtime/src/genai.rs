@@ -12,4 +12,5 @@ pub mod metrics;
 pub(crate) mod operation;
 pub(crate) mod redact;
 pub(crate) mod response;
+pub(crate) mod rollup;
 pub(crate) mod value;

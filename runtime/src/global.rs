@@ -3,13 +3,12 @@
 //! has no handle on its telemetry), and each says what it holds and why it is global.
 //!
 //! Nothing here decides anything: the modules that read and write these statics hold the
-//! logic. This module uses no other module of the crate, so every module may use it.
+//! logic. This module uses no other module's code (only the types its statics hold), so every
+//! module may use it.
 
-#[cfg(any(feature = "console", feature = "testing"))]
 use std::collections::HashMap;
 #[cfg(feature = "console")]
 use std::collections::{HashSet, VecDeque};
-#[cfg(any(feature = "console", feature = "testing"))]
 use std::sync::LazyLock;
 use std::sync::Mutex;
 #[cfg(feature = "testing")]
@@ -17,7 +16,6 @@ use std::sync::Weak;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize};
 use std::sync::{Arc, PoisonError, RwLock};
 
-#[cfg(feature = "console")]
 use opentelemetry::trace::SpanId;
 #[cfg(any(feature = "console", feature = "testing"))]
 use opentelemetry::trace::TraceId;
@@ -146,6 +144,17 @@ pub(crate) static REDACTING: AtomicBool = AtomicBool::new(false);
 /// changes key and metric names for every call.
 pub(crate) static LATEST_EXPERIMENTAL: AtomicBool = AtomicBool::new(false);
 
+/// How many agent or workflow spans are open (`genai::rollup`): while none is, a span
+/// costs this one load for the rollup. Global because an instrumented call has no handle
+/// on the agent around it but its parent's span id.
+pub(crate) static OPEN_ROLLUPS: AtomicUsize = AtomicUsize::new(0);
+/// The spans open inside agent or workflow spans, by span id, with the rollup their model
+/// calls add to (`genai::rollup`). Global because the spans that nest inside an agent
+/// come from anywhere: trace-genai's own, a framework's through the `tracing` bridge,
+/// another crate's through the OpenTelemetry API, each knowing only its parent's id.
+pub(crate) static ROLLUPS: LazyLock<Mutex<HashMap<SpanId, Arc<crate::genai::rollup::Rollup>>>> =
+    LazyLock::new(Mutex::default);
+
 /// Set once a `tracing` bridge layer was built
 /// ([`Telemetry::tracing_layer`](crate::Telemetry::tracing_layer)): from then on, a
 /// `#[trace_genai]` span looks for the bridge in the current `tracing` dispatcher, to make
@@ -171,9 +180,26 @@ pub(crate) struct Instruments {
     pub(crate) agent: Histogram<f64>,
     pub(crate) tool: Histogram<f64>,
     pub(crate) workflow: Histogram<f64>,
-    pub(crate) tokens: Histogram<u64>,
+    pub(crate) embeddings: Histogram<f64>,
+    /// `gen_ai.client.token.usage` (v1.41 names), or `None`.
+    pub(crate) tokens: Option<Histogram<u64>>,
+    /// The genai-main token instruments, or `None` (v1.41 names).
+    pub(crate) latest_tokens: Option<LatestTokens>,
     pub(crate) time_to_first_chunk: Histogram<f64>,
     pub(crate) time_per_output_chunk: Histogram<f64>,
+}
+
+/// The token instruments of the genai-main conventions.
+#[derive(Debug, Clone)]
+pub(crate) struct LatestTokens {
+    /// `gen_ai.client.inference.usage.*` counters: input, output, cache read, cache
+    /// write, reasoning.
+    pub(crate) usage: [opentelemetry::metrics::Counter<u64>; 5],
+    /// `gen_ai.client.inference.operation.{input,output}_tokens`.
+    pub(crate) operation_input: Histogram<u64>,
+    pub(crate) operation_output: Histogram<u64>,
+    /// `gen_ai.client.embeddings.operation.input_tokens`.
+    pub(crate) embeddings_input: Histogram<u64>,
 }
 
 /// The instruments of the live install (`None` before and after).

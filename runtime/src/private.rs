@@ -232,6 +232,22 @@ pub fn push_request<T: crate::genai::message::GenAiRequest + ?Sized>(
         semconv::GEN_AI_OUTPUT_TYPE,
         parameters.output_type.map(Value::from),
     );
+    add(
+        semconv::GEN_AI_REQUEST_ENCODING_FORMATS,
+        (!parameters.encoding_formats.is_empty()).then(|| {
+            Value::Array(::opentelemetry::Array::String(
+                parameters
+                    .encoding_formats
+                    .into_iter()
+                    .map(StringValue::from)
+                    .collect(),
+            ))
+        }),
+    );
+    add(
+        semconv::GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
+        parameters.dimension_count.map(Value::from),
+    );
 }
 
 /// How many responses the feedback index holds now: a hook for trace-genai's own tests.

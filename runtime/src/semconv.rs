@@ -76,6 +76,9 @@ pub const GEN_AI_TOOL_DESCRIPTION: &str = "gen_ai.tool.description";
 pub const GEN_AI_DATA_SOURCE_ID: &str = "gen_ai.data_source.id";
 /// `gen_ai.embeddings.dimension.count` (int).
 pub const GEN_AI_EMBEDDINGS_DIMENSION_COUNT: &str = "gen_ai.embeddings.dimension.count";
+/// `gen_ai.request.encoding_formats`: the encodings asked of an embeddings call
+/// (`float`, `base64`; string array).
+pub const GEN_AI_REQUEST_ENCODING_FORMATS: &str = "gen_ai.request.encoding_formats";
 /// `gen_ai.prompt.name` (string).
 pub const GEN_AI_PROMPT_NAME: &str = "gen_ai.prompt.name";
 
@@ -201,8 +204,45 @@ pub const GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK: &str =
 /// `gen_ai.client.inference.time_per_output_chunk` (genai main).
 pub const GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK: &str =
     "gen_ai.client.inference.time_per_output_chunk";
-/// `gen_ai.client.token.usage`, tokens, one point per `gen_ai.token.type`.
+/// `gen_ai.client.token.usage`, tokens, one point per `gen_ai.token.type` (v1.41; removed
+/// in genai main).
 pub const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
+/// `gen_ai.client.inference.usage.input_tokens`: a counter of input tokens, per
+/// `gen_ai.token.modality` (genai main).
+pub const GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS: &str =
+    "gen_ai.client.inference.usage.input_tokens";
+/// `gen_ai.client.inference.usage.output_tokens` (counter, genai main).
+pub const GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS: &str =
+    "gen_ai.client.inference.usage.output_tokens";
+/// `gen_ai.client.inference.usage.cache_read.input_tokens` (counter, genai main).
+pub const GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS: &str =
+    "gen_ai.client.inference.usage.cache_read.input_tokens";
+/// `gen_ai.client.inference.usage.cache_write.input_tokens` (counter, genai main).
+pub const GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS: &str =
+    "gen_ai.client.inference.usage.cache_write.input_tokens";
+/// `gen_ai.client.inference.usage.reasoning.output_tokens` (counter, genai main).
+pub const GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS: &str =
+    "gen_ai.client.inference.usage.reasoning.output_tokens";
+/// `gen_ai.client.inference.operation.input_tokens`: input tokens per call (histogram,
+/// genai main).
+pub const GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS: &str =
+    "gen_ai.client.inference.operation.input_tokens";
+/// `gen_ai.client.inference.operation.output_tokens`: output tokens per call (histogram,
+/// genai main).
+pub const GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS: &str =
+    "gen_ai.client.inference.operation.output_tokens";
+/// `gen_ai.client.embeddings.duration`, seconds (genai main, embeddings calls).
+pub const GEN_AI_CLIENT_EMBEDDINGS_DURATION: &str = "gen_ai.client.embeddings.duration";
+/// `gen_ai.client.embeddings.operation.input_tokens`: input tokens per embeddings call
+/// (histogram, genai main).
+pub const GEN_AI_CLIENT_EMBEDDINGS_OPERATION_INPUT_TOKENS: &str =
+    "gen_ai.client.embeddings.operation.input_tokens";
+
+/// `gen_ai.token.modality` (genai main, on the usage counters): trace-genai does not split
+/// usage by modality and records [`TOKEN_MODALITY_UNKNOWN`].
+pub const GEN_AI_TOKEN_MODALITY: &str = "gen_ai.token.modality";
+/// `gen_ai.token.modality` value: not known.
+pub const TOKEN_MODALITY_UNKNOWN: &str = "unknown";
 
 // ---- what other instrumentation writes -------------------------------------------------
 //
@@ -242,6 +282,31 @@ pub fn latest_experimental() -> bool {
     crate::global::LATEST_EXPERIMENTAL.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Renames and retypes a span's start attributes for the genai-main conventions:
+/// `gen_ai.request.top_k` becomes an int, and a workflow's `gen_ai.workflow.name` becomes
+/// `gen_ai.agent.name` (workflows are agents there).
+pub(crate) fn to_latest(
+    operation: Option<crate::genai::operation::Operation>,
+    attributes: &mut [opentelemetry::KeyValue],
+) {
+    use opentelemetry::{Key, Value};
+    for kv in attributes {
+        match (kv.key.as_str(), &kv.value) {
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "top_k is a small whole number; a fraction is cut"
+            )]
+            (GEN_AI_REQUEST_TOP_K, Value::F64(top_k)) => kv.value = Value::I64(*top_k as i64),
+            (GEN_AI_WORKFLOW_NAME, _)
+                if operation == Some(crate::genai::operation::Operation::InvokeWorkflow) =>
+            {
+                kv.key = Key::from_static_str(GEN_AI_AGENT_NAME);
+            }
+            _ => {}
+        }
+    }
+}
+
 pub(crate) fn set_latest_experimental(latest: bool) {
     crate::global::LATEST_EXPERIMENTAL.store(latest, std::sync::atomic::Ordering::Relaxed);
 }
@@ -274,6 +339,7 @@ pub const ALL_KEYS: &[&str] = &[
     GEN_AI_TOOL_DESCRIPTION,
     GEN_AI_DATA_SOURCE_ID,
     GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
+    GEN_AI_REQUEST_ENCODING_FORMATS,
     GEN_AI_PROMPT_NAME,
     GEN_AI_RESPONSE_ID,
     GEN_AI_RESPONSE_MODEL,
@@ -299,6 +365,7 @@ pub const ALL_KEYS: &[&str] = &[
     GEN_AI_EVALUATION_SCORE_LABEL,
     GEN_AI_EVALUATION_EXPLANATION,
     GEN_AI_TOKEN_TYPE,
+    GEN_AI_TOKEN_MODALITY,
     SERVER_ADDRESS,
     SERVER_PORT,
     ERROR_TYPE,
@@ -340,6 +407,7 @@ mod tests {
                 "gen_ai.tool.description",
                 "gen_ai.data_source.id",
                 "gen_ai.embeddings.dimension.count",
+                "gen_ai.request.encoding_formats",
                 "gen_ai.prompt.name",
                 "gen_ai.response.id",
                 "gen_ai.response.model",
@@ -365,6 +433,7 @@ mod tests {
                 "gen_ai.evaluation.score.label",
                 "gen_ai.evaluation.explanation",
                 "gen_ai.token.type",
+                "gen_ai.token.modality",
                 "server.address",
                 "server.port",
                 "error.type",

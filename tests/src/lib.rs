@@ -19,5 +19,6 @@ pub mod azure;
 pub mod examples;
 pub mod foundry;
 pub mod harness;
+pub mod openai;
 pub mod receiver;
 pub mod tls;

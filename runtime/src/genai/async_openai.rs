@@ -15,6 +15,13 @@
 //!   streaming call's span gets the id, model, finish reasons, usage (send
 //!   `stream_options: {"include_usage": true}`) and, with `capture(output)`, the text.
 //!
+//! - `CreateEmbeddingRequest` implements [`GenAiRequest`] (model, encoding format,
+//!   dimensions) and `CreateEmbeddingResponse` / `CreateBase64EmbeddingResponse` implement
+//!   [`GenAiResponse`] (model, input tokens): an `embeddings` span and the token-usage
+//!   metric get them with `request = req` and the return type.
+//! - An answer with audio (`message.audio`) is recorded as an audio blob part, with its
+//!   `transcript`.
+//!
 //! Messages are converted from the OpenAI wire format, and only when content recording
 //! is on.
 //!
@@ -38,6 +45,10 @@ use std::borrow::Cow;
 use ::async_openai::types::chat::{
     ChatChoice, CompletionUsage, CreateChatCompletionRequest, CreateChatCompletionResponse,
     CreateChatCompletionStreamResponse, FinishReason, ResponseFormat, StopConfiguration,
+};
+use ::async_openai::types::embeddings::{
+    CreateBase64EmbeddingResponse, CreateEmbeddingRequest, CreateEmbeddingResponse, EmbeddingUsage,
+    EncodingFormat,
 };
 use serde_json::Value as Json;
 
@@ -82,6 +93,7 @@ impl GenAiRequest for CreateChatCompletionRequest {
                 ResponseFormat::Text => "text",
                 ResponseFormat::JsonObject | ResponseFormat::JsonSchema { .. } => "json",
             }),
+            ..RequestParameters::default()
         }
     }
 
@@ -97,6 +109,57 @@ impl GenAiRequest for CreateChatCompletionRequest {
             Ok(Json::Array(tools)) => tools.iter().filter_map(tool_definition).collect(),
             _ => Vec::new(),
         }
+    }
+}
+
+/// An embeddings request: the model, the encoding asked for and the dimensions. The input
+/// text is not a message, and is not recorded.
+impl GenAiRequest for CreateEmbeddingRequest {
+    fn request_model(&self) -> Option<&str> {
+        Some(&self.model)
+    }
+
+    fn request_parameters(&self) -> RequestParameters {
+        RequestParameters {
+            encoding_formats: self
+                .encoding_format
+                .iter()
+                .map(|format| match format {
+                    EncodingFormat::Float => "float",
+                    EncodingFormat::Base64 => "base64",
+                })
+                .collect(),
+            dimension_count: self.dimensions.map(i64::from),
+            ..RequestParameters::default()
+        }
+    }
+}
+
+/// The model that answered and the input tokens (an embedding has no output tokens).
+fn embedding_usage(usage: &EmbeddingUsage) -> Usage {
+    Usage {
+        input_tokens: Some(u64::from(usage.prompt_tokens)),
+        ..Usage::default()
+    }
+}
+
+impl GenAiResponse for CreateEmbeddingResponse {
+    fn response_model(&self) -> Option<&str> {
+        Some(&self.model)
+    }
+
+    fn usage(&self) -> Usage {
+        embedding_usage(&self.usage)
+    }
+}
+
+impl GenAiResponse for CreateBase64EmbeddingResponse {
+    fn response_model(&self) -> Option<&str> {
+        Some(&self.model)
+    }
+
+    fn usage(&self) -> Usage {
+        embedding_usage(&self.usage)
     }
 }
 
@@ -335,6 +398,9 @@ fn output_message(choice: &ChatChoice) -> OutputMessage {
         parts.push(Part::text(refusal));
     }
     tool_calls(&message["tool_calls"], &mut parts);
+    if let Some(audio) = audio(&message["audio"]) {
+        parts.push(audio);
+    }
     OutputMessage::new(
         Role::Assistant,
         parts,
@@ -342,6 +408,28 @@ fn output_message(choice: &ChatChoice) -> OutputMessage {
             .finish_reason
             .map(|reason| conventions_finish_reason(reason).to_owned()),
     )
+}
+
+/// A spoken answer (`message.audio`: base64 data and its transcript) as an audio blob part
+/// with the transcript beside the data, as the conventions' newer schema has it.
+fn audio(audio: &Json) -> Option<Part> {
+    let Json::Object(fields) = audio else {
+        return None;
+    };
+    let mut part = serde_json::Map::new();
+    part.insert("type".to_owned(), Json::from("blob"));
+    part.insert("modality".to_owned(), Json::from("audio"));
+    part.insert(
+        "content".to_owned(),
+        fields
+            .get("data")
+            .cloned()
+            .unwrap_or_else(|| Json::from("")),
+    );
+    if let Some(transcript) = fields.get("transcript").filter(|t| t.is_string()) {
+        part.insert("transcript".to_owned(), transcript.clone());
+    }
+    Some(Part::Other(part))
 }
 
 /// A streamed chunk: `async fn` returning `ChatCompletionResponseStream` (add `stream` to
@@ -499,5 +587,57 @@ mod tests {
         .unwrap();
         assert_eq!(response.usage(), Usage::default());
         assert!(response.finish_reasons().is_empty());
+    }
+
+    #[test]
+    fn an_embeddings_call_reports_model_formats_dimensions_and_input_tokens() {
+        let request: CreateEmbeddingRequest = serde_json::from_value(json!({
+            "model": "text-embedding-3-small", "input": ["a", "b"],
+            "encoding_format": "base64", "dimensions": 256
+        }))
+        .unwrap();
+        assert_eq!(request.request_model(), Some("text-embedding-3-small"));
+        let parameters = request.request_parameters();
+        assert_eq!(parameters.encoding_formats, ["base64"]);
+        assert_eq!(parameters.dimension_count, Some(256));
+        assert!(request.input_messages().is_empty());
+
+        let response: CreateEmbeddingResponse = serde_json::from_value(json!({
+            "object": "list", "model": "text-embedding-3-small-2024",
+            "data": [{"index": 0, "object": "embedding", "embedding": [0.1, 0.2]}],
+            "usage": {"prompt_tokens": 8, "total_tokens": 8}
+        }))
+        .unwrap();
+        assert_eq!(
+            response.response_model(),
+            Some("text-embedding-3-small-2024")
+        );
+        assert_eq!(
+            response.usage(),
+            Usage {
+                input_tokens: Some(8),
+                ..Usage::default()
+            }
+        );
+        assert_eq!(response.response_id(), None);
+    }
+
+    #[test]
+    fn a_spoken_answer_is_an_audio_blob_with_its_transcript() {
+        let response: CreateChatCompletionResponse = serde_json::from_value(json!({
+            "id": "x", "object": "chat.completion", "created": 1, "model": "gpt-4o-audio",
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                "role": "assistant", "content": null,
+                "audio": {"id": "audio_1", "expires_at": 1, "data": "UklGRg==",
+                          "transcript": "It is sunny."}}}]
+        }))
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(response.output_messages()).unwrap(),
+            json!([{"role": "assistant", "parts": [
+                {"type": "blob", "modality": "audio", "content": "UklGRg==",
+                 "transcript": "It is sunny."}
+            ], "finish_reason": "stop"}])
+        );
     }
 }

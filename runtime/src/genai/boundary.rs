@@ -85,6 +85,8 @@ pub(crate) enum Kind {
 /// The rules' table: what `key` holds.
 pub(crate) fn kind(key: &str) -> Kind {
     match key {
+        // An int in the genai-main conventions, a double in v1.41.
+        semconv::GEN_AI_REQUEST_TOP_K if semconv::latest_experimental() => Kind::Int,
         semconv::GEN_AI_REQUEST_MAX_TOKENS
         | semconv::GEN_AI_REQUEST_SEED
         | semconv::GEN_AI_REQUEST_CHOICE_COUNT
@@ -97,9 +99,9 @@ pub(crate) fn kind(key: &str) -> Kind {
         | semconv::GEN_AI_REQUEST_PRESENCE_PENALTY
         | semconv::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK
         | semconv::GEN_AI_EVALUATION_SCORE_VALUE => Kind::Double,
-        semconv::GEN_AI_RESPONSE_FINISH_REASONS | semconv::GEN_AI_REQUEST_STOP_SEQUENCES => {
-            Kind::Strings
-        }
+        semconv::GEN_AI_RESPONSE_FINISH_REASONS
+        | semconv::GEN_AI_REQUEST_STOP_SEQUENCES
+        | semconv::GEN_AI_REQUEST_ENCODING_FORMATS => Kind::Strings,
         semconv::GEN_AI_INPUT_MESSAGES
         | semconv::GEN_AI_OUTPUT_MESSAGES
         | semconv::GEN_AI_SYSTEM_INSTRUCTIONS

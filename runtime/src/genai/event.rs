@@ -1,6 +1,7 @@
 //! The one builder of trace-genai's log events (the inference details of
 //! [`content`](super::content), user feedback and evaluations): an INFO record in a span's
-//! context, emitted through the installed logger provider.
+//! context (the inference details at DEBUG with `gen_ai_latest_experimental`), emitted
+//! through the installed logger provider.
 
 use std::panic::AssertUnwindSafe;
 use std::time::SystemTime;
@@ -30,8 +31,16 @@ pub(crate) fn emit(
         let logger = provider.logger_with_scope(crate::semconv::scope());
         let mut record = logger.create_log_record();
         record.set_event_name(name);
-        record.set_severity_number(Severity::Info);
-        record.set_severity_text("INFO");
+        // The current GenAI registry gives the inference details DEBUG; v1.41 gave none.
+        if name == crate::semconv::GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS
+            && crate::semconv::latest_experimental()
+        {
+            record.set_severity_number(Severity::Debug);
+            record.set_severity_text("DEBUG");
+        } else {
+            record.set_severity_number(Severity::Info);
+            record.set_severity_text("INFO");
+        }
         if let Some(timestamp) = timestamp {
             record.set_timestamp(timestamp);
         }

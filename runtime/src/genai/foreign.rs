@@ -14,6 +14,7 @@ use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 
 use crate::genai::operation::Operation;
+use crate::genai::response::Usage;
 use crate::semconv;
 
 /// Set by the `tracing` bridge on a framework's span whose `#[trace_genai]` parent has the
@@ -115,6 +116,37 @@ fn string_value<'a>(span: &'a SpanData, key: &str) -> Option<&'a str> {
         })
 }
 
+/// The token usage `span` reports (once [`normalize`]d).
+fn usage_of(span: &SpanData) -> Usage {
+    Usage {
+        input_tokens: int_value(span, semconv::GEN_AI_USAGE_INPUT_TOKENS),
+        output_tokens: int_value(span, semconv::GEN_AI_USAGE_OUTPUT_TOKENS),
+        cache_read_input_tokens: int_value(span, semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+        cache_write_input_tokens: int_value(
+            span,
+            semconv::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+        )
+        .or_else(|| int_value(span, semconv::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS)),
+        reasoning_output_tokens: int_value(span, semconv::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
+    }
+}
+
+/// The string-array value of `key` on `span` (once [`normalize`]d).
+fn strings_value<'a>(span: &'a SpanData, key: &str) -> Vec<&'a str> {
+    span.attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| match &kv.value {
+            Value::Array(opentelemetry::Array::String(values)) => values
+                .iter()
+                .map(opentelemetry::StringValue::as_str)
+                .collect(),
+            Value::String(value) => vec![value.as_str()],
+            _ => Vec::new(),
+        })
+        .unwrap_or_default()
+}
+
 /// The integer value of `key` on `span` (once [`normalize`]d).
 fn int_value(span: &SpanData, key: &str) -> Option<u64> {
     span.attributes
@@ -130,9 +162,21 @@ fn int_value(span: &SpanData, key: &str) -> Option<u64> {
 /// [`normalize`]): the operation's duration and token usage in the GenAI metrics (unless
 /// `counted` by a parent already), and the response id in the index that parents feedback.
 pub(crate) fn observe(span: &SpanData, counted: bool) {
-    let Some(operation) =
-        string_value(span, semconv::GEN_AI_OPERATION_NAME).and_then(Operation::from_name)
-    else {
+    let operation =
+        string_value(span, semconv::GEN_AI_OPERATION_NAME).and_then(Operation::from_name);
+    if crate::genai::rollup::any_open()
+        && let Some(rollup) = crate::genai::rollup::foreign_ended(span.span_context.span_id())
+        && !counted
+        && operation.is_some_and(crate::genai::rollup::is_model_call)
+    {
+        // A model call inside an agent or workflow span: its outcome adds to the agent's.
+        rollup.add(&crate::genai::rollup::Call {
+            usage: usage_of(span),
+            finish_reasons: strings_value(span, semconv::GEN_AI_RESPONSE_FINISH_REASONS),
+            provider: string_value(span, semconv::GEN_AI_PROVIDER_NAME),
+        });
+    }
+    let Some(operation) = operation else {
         return;
     };
     if let Some(response_id) = string_value(span, semconv::GEN_AI_RESPONSE_ID) {
@@ -152,8 +196,7 @@ pub(crate) fn observe(span: &SpanData, counted: bool) {
             .duration_since(span.start_time)
             .unwrap_or_default(),
         string_value(span, semconv::GEN_AI_RESPONSE_MODEL),
-        int_value(span, semconv::GEN_AI_USAGE_INPUT_TOKENS),
-        int_value(span, semconv::GEN_AI_USAGE_OUTPUT_TOKENS),
+        &usage_of(span),
         error_type,
     );
 }

@@ -1,20 +1,33 @@
-//! GenAI client metrics: `gen_ai.client.operation.duration` and
-//! `gen_ai.client.token.usage`, with the bucket boundaries of the conventions.
+//! GenAI client metrics, with the bucket boundaries of the conventions.
 //!
-//! The duration is recorded for every GenAI operation (inference, embeddings, retrieval,
-//! agents, tools, workflows), failures included with `error.type`, by the same guard that
-//! ends the span. Token usage is recorded only for model calls (`chat`,
-//! `text_completion`, `generate_content`, `embeddings`): an agent or workflow span whose
-//! return value also reports usage does not count the tokens of its model calls twice.
-//! The instruments come from the meter provider that
+//! | what | v1.41 names (default) | `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental` |
+//! |---|---|---|
+//! | model call duration | `gen_ai.client.operation.duration` | `gen_ai.client.inference.duration` |
+//! | embeddings duration | `gen_ai.client.operation.duration` | `gen_ai.client.embeddings.duration` |
+//! | agent duration | `gen_ai.client.operation.duration` | `gen_ai.invoke_agent.duration` |
+//! | workflow duration | `gen_ai.client.operation.duration` | `gen_ai.invoke_agent.duration` (workflows are agents there) |
+//! | tool duration | `gen_ai.client.operation.duration` | `gen_ai.execute_tool.duration` |
+//! | other operations | `gen_ai.client.operation.duration` | `gen_ai.client.operation.duration` |
+//! | tokens of a model call | `gen_ai.client.token.usage` (histogram, `gen_ai.token.type`) | `gen_ai.client.inference.usage.*` (counters, `gen_ai.token.modality`) and `gen_ai.client.inference.operation.{input,output}_tokens` (histograms) |
+//! | tokens of an embeddings call | `gen_ai.client.token.usage` (`gen_ai.token.type=input`) | `gen_ai.client.embeddings.operation.input_tokens` |
+//! | streams | `gen_ai.client.operation.time_to_first_chunk`, `…time_per_output_chunk` | `gen_ai.client.inference.time_to_first_chunk`, `…time_per_output_chunk` |
+//!
+//! Every point carries `gen_ai.operation.name`, `gen_ai.provider.name`,
+//! `gen_ai.request.model`, `server.address` and `server.port` when the span has them,
+//! `error.type` when the call failed, and `gen_ai.response.model` once the response (or
+//! a stream's chunk) named it. A tool's points add `gen_ai.tool.name` and
+//! `gen_ai.tool.type`, an agent's `gen_ai.agent.name`, a workflow's
+//! `gen_ai.workflow.name` (`gen_ai.agent.name` with the genai-main names). An agent's,
+//! workflow's or tool's points without a provider of their own get the provider of the
+//! model calls inside the agent (`genai::rollup`).
+//!
+//! The duration is recorded for every GenAI operation, failures included, by the same
+//! guard that ends the span. Token usage is recorded only for model calls (`chat`,
+//! `text_completion`, `generate_content`, `embeddings`): an agent or workflow span
+//! whose return value also reports usage does not count the tokens of its model calls
+//! twice. The instruments come from the meter provider that
 //! [`TelemetryBuilder::install`](crate::TelemetryBuilder::install) builds; without it,
 //! nothing is recorded and nothing is kept per call.
-//!
-//! With `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`, durations use the
-//! genai-main names: [`GEN_AI_CLIENT_INFERENCE_DURATION`] for model calls,
-//! [`GEN_AI_INVOKE_AGENT_DURATION`], [`GEN_AI_EXECUTE_TOOL_DURATION`],
-//! [`GEN_AI_INVOKE_WORKFLOW_DURATION`], and `gen_ai.client.operation.duration` for the
-//! rest. Token usage keeps the v1.41 histogram in both modes.
 
 use std::sync::{Arc, PoisonError};
 use std::time::Instant;
@@ -23,14 +36,14 @@ use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::{InstrumentationScope, KeyValue};
 
 use crate::genai::operation::Operation;
-use crate::global::{INSTRUMENTS, Instruments, METRICS_INSTALLED};
+use crate::genai::response::Usage;
+use crate::global::{INSTRUMENTS, Instruments, LatestTokens, METRICS_INSTALLED};
 use crate::semconv;
 pub use crate::semconv::{
     GEN_AI_CLIENT_INFERENCE_DURATION, GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK,
     GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK, GEN_AI_CLIENT_OPERATION_DURATION,
     GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK, GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
     GEN_AI_CLIENT_TOKEN_USAGE, GEN_AI_EXECUTE_TOOL_DURATION, GEN_AI_INVOKE_AGENT_DURATION,
-    GEN_AI_INVOKE_WORKFLOW_DURATION,
 };
 
 /// Explicit boundaries of `gen_ai.client.operation.duration` (seconds).
@@ -89,10 +102,29 @@ pub(crate) fn install(
             GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
         )
     };
+    let token_histogram = |name: &'static str, description: &'static str| {
+        meter
+            .u64_histogram(name)
+            .with_unit("{token}")
+            .with_description(description)
+            .with_boundaries(TOKEN_BOUNDARIES.to_vec())
+            .build()
+    };
+    let counter = |name: &'static str, description: &'static str| {
+        meter
+            .u64_counter(name)
+            .with_unit("{token}")
+            .with_description(description)
+            .build()
+    };
     let instruments = Instruments {
         time_to_first_chunk: histogram(first_chunk, "Time to the first chunk of a stream"),
         time_per_output_chunk: histogram(per_chunk, "Time between the output chunks of a stream"),
         inference: named(GEN_AI_CLIENT_INFERENCE_DURATION, "GenAI inference duration"),
+        embeddings: named(
+            semconv::GEN_AI_CLIENT_EMBEDDINGS_DURATION,
+            "GenAI embeddings duration",
+        ),
         agent: named(
             GEN_AI_INVOKE_AGENT_DURATION,
             "GenAI agent invocation duration",
@@ -101,17 +133,54 @@ pub(crate) fn install(
             GEN_AI_EXECUTE_TOOL_DURATION,
             "GenAI tool execution duration",
         ),
+        // The genai-main conventions record workflows as agents.
         workflow: named(
-            GEN_AI_INVOKE_WORKFLOW_DURATION,
-            "GenAI workflow invocation duration",
+            GEN_AI_INVOKE_AGENT_DURATION,
+            "GenAI agent invocation duration",
         ),
         duration,
-        tokens: meter
-            .u64_histogram(GEN_AI_CLIENT_TOKEN_USAGE)
-            .with_unit("{token}")
-            .with_description("Number of input and output tokens used")
-            .with_boundaries(TOKEN_BOUNDARIES.to_vec())
-            .build(),
+        tokens: (!latest).then(|| {
+            token_histogram(
+                GEN_AI_CLIENT_TOKEN_USAGE,
+                "Number of input and output tokens used",
+            )
+        }),
+        latest_tokens: latest.then(|| LatestTokens {
+            usage: [
+                counter(
+                    semconv::GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS,
+                    "Input tokens used by model calls",
+                ),
+                counter(
+                    semconv::GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS,
+                    "Output tokens used by model calls",
+                ),
+                counter(
+                    semconv::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS,
+                    "Input tokens served from a cache",
+                ),
+                counter(
+                    semconv::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS,
+                    "Input tokens written to a cache",
+                ),
+                counter(
+                    semconv::GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS,
+                    "Output tokens spent on reasoning",
+                ),
+            ],
+            operation_input: token_histogram(
+                semconv::GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS,
+                "Input tokens per model call",
+            ),
+            operation_output: token_histogram(
+                semconv::GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS,
+                "Output tokens per model call",
+            ),
+            embeddings_input: token_histogram(
+                semconv::GEN_AI_CLIENT_EMBEDDINGS_OPERATION_INPUT_TOKENS,
+                "Input tokens per embeddings call",
+            ),
+        }),
     };
     *INSTRUMENTS.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(instruments));
     METRICS_INSTALLED.store(true, std::sync::atomic::Ordering::Release);
@@ -130,25 +199,42 @@ pub(crate) struct CallMetrics {
     kind: Kind,
     started: Instant,
     attributes: Vec<KeyValue>,
+    /// Token usage was recorded (the genai-main counters record 0 for a call without).
+    tokens_recorded: bool,
 }
 
 /// Which duration instrument an operation records to (token usage: model calls only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     ModelCall,
+    Embeddings,
     Agent,
     Tool,
     Workflow,
     Other,
 }
 
-/// The span attributes that are also metric attributes.
-const METRIC_KEYS: [&str; 4] = [
+/// The span attributes that are also metric attributes, for every operation.
+const METRIC_KEYS: [&str; 5] = [
     semconv::GEN_AI_OPERATION_NAME,
     semconv::GEN_AI_PROVIDER_NAME,
     semconv::GEN_AI_REQUEST_MODEL,
     semconv::SERVER_ADDRESS,
+    semconv::SERVER_PORT,
 ];
+
+impl Kind {
+    /// The span attributes that are also metric attributes for this kind, beyond
+    /// [`METRIC_KEYS`]: the tool's, agent's or workflow's name.
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            Kind::Tool => &[semconv::GEN_AI_TOOL_NAME, semconv::GEN_AI_TOOL_TYPE],
+            Kind::Agent => &[semconv::GEN_AI_AGENT_NAME],
+            Kind::Workflow => &[semconv::GEN_AI_WORKFLOW_NAME, semconv::GEN_AI_AGENT_NAME],
+            Kind::ModelCall | Kind::Embeddings | Kind::Other => &[],
+        }
+    }
+}
 
 impl CallMetrics {
     /// Starts measuring a GenAI operation, if metrics are installed.
@@ -170,27 +256,41 @@ impl CallMetrics {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()?;
         let kind = match operation {
-            Operation::Chat
-            | Operation::TextCompletion
-            | Operation::GenerateContent
-            | Operation::Embeddings => Kind::ModelCall,
+            Operation::Chat | Operation::TextCompletion | Operation::GenerateContent => {
+                Kind::ModelCall
+            }
+            Operation::Embeddings => Kind::Embeddings,
             Operation::InvokeAgent => Kind::Agent,
             Operation::ExecuteTool => Kind::Tool,
             Operation::InvokeWorkflow => Kind::Workflow,
             _ => Kind::Other,
         };
+        let keys = kind.keys();
+        let latest = instruments.latest_tokens.is_some();
         let attributes = span_attributes
             .iter()
             .filter(|kv| {
-                METRIC_KEYS.contains(&kv.key.as_str()) || kv.key.as_str() == semconv::SERVER_PORT
+                let key = kv.key.as_str();
+                METRIC_KEYS.contains(&key) || keys.contains(&key)
             })
-            .cloned()
+            .map(|kv| {
+                // The genai-main conventions name a workflow with `gen_ai.agent.name`.
+                if latest
+                    && kind == Kind::Workflow
+                    && kv.key.as_str() == semconv::GEN_AI_WORKFLOW_NAME
+                {
+                    KeyValue::new(semconv::GEN_AI_AGENT_NAME, kv.value.clone())
+                } else {
+                    kv.clone()
+                }
+            })
             .collect();
         Some(Box::new(CallMetrics {
             instruments,
             kind,
             started: Instant::now(),
             attributes,
+            tokens_recorded: false,
         }))
     }
 
@@ -201,40 +301,57 @@ impl CallMetrics {
         span_attributes: &[KeyValue],
         duration: std::time::Duration,
         response_model: Option<&str>,
-        input: Option<u64>,
-        output: Option<u64>,
+        usage: &Usage,
         error_type: Option<&str>,
     ) {
         let Some(mut call) = Self::start(Some(operation), span_attributes) else {
             return;
         };
-        call.record_tokens(response_model, input, output);
+        call.record_tokens(response_model, usage);
         call.end(duration.as_secs_f64(), error_type);
     }
 
-    /// Records token usage (once per token type) with the response model.
-    pub(crate) fn record_tokens(
-        &mut self,
-        response_model: Option<&str>,
-        input: Option<u64>,
-        output: Option<u64>,
-    ) {
-        if self.kind != Kind::ModelCall {
-            return;
-        }
-        let histogram = &self.instruments.tokens;
-        if let Some(model) = response_model {
+    /// Notes the model that answered (a stream's chunk names it before the end): every
+    /// later point carries it.
+    pub(crate) fn response_model(&mut self, model: &str) {
+        if !self
+            .attributes
+            .iter()
+            .any(|kv| kv.key.as_str() == semconv::GEN_AI_RESPONSE_MODEL)
+        {
             self.attributes.push(KeyValue::new(
                 semconv::GEN_AI_RESPONSE_MODEL,
                 model.to_owned(),
             ));
         }
-        for (token_type, count) in [("input", input), ("output", output)] {
-            if let Some(count) = count {
-                let mut attributes = self.attributes.clone();
-                attributes.push(KeyValue::new(semconv::GEN_AI_TOKEN_TYPE, token_type));
-                histogram.record(count, &attributes);
+    }
+
+    /// Records token usage (once per token type) with the response model.
+    pub(crate) fn record_tokens(&mut self, response_model: Option<&str>, usage: &Usage) {
+        if !matches!(self.kind, Kind::ModelCall | Kind::Embeddings) {
+            return;
+        }
+        if let Some(model) = response_model {
+            self.response_model(model);
+        }
+        if *usage == Usage::default() {
+            return;
+        }
+        self.tokens_recorded = true;
+        if let Some(histogram) = &self.instruments.tokens {
+            for (token_type, count) in [
+                ("input", usage.input_tokens),
+                ("output", usage.output_tokens),
+            ] {
+                if let Some(count) = count {
+                    let mut attributes = self.attributes.clone();
+                    attributes.push(KeyValue::new(semconv::GEN_AI_TOKEN_TYPE, token_type));
+                    histogram.record(count, &attributes);
+                }
             }
+        }
+        if let Some(latest) = &self.instruments.latest_tokens {
+            record_latest(latest, self.kind, &self.attributes, usage);
         }
     }
 
@@ -252,6 +369,19 @@ impl CallMetrics {
             .record(seconds, &self.attributes);
     }
 
+    /// Adds the provider of an agent's, workflow's or tool's duration when the function
+    /// gave none (the provider its model calls agree on: `genai::rollup`).
+    pub(crate) fn add_provider(&mut self, provider: String) {
+        if !self
+            .attributes
+            .iter()
+            .any(|kv| kv.key.as_str() == semconv::GEN_AI_PROVIDER_NAME)
+        {
+            self.attributes
+                .push(KeyValue::new(semconv::GEN_AI_PROVIDER_NAME, provider));
+        }
+    }
+
     /// Records the duration, with `error.type` when the call failed.
     pub(crate) fn finish(self, error_type: Option<&str>) {
         let seconds = self.started.elapsed().as_secs_f64();
@@ -264,13 +394,62 @@ impl CallMetrics {
             self.attributes
                 .push(KeyValue::new(semconv::ERROR_TYPE, error_type.to_owned()));
         }
+        // The genai-main usage counters count a model call without usage (a failure, a
+        // provider that reports none) as 0 tokens.
+        if self.kind == Kind::ModelCall
+            && !self.tokens_recorded
+            && let Some(latest) = &self.instruments.latest_tokens
+        {
+            let mut attributes = self.attributes.clone();
+            attributes.push(KeyValue::new(
+                semconv::GEN_AI_TOKEN_MODALITY,
+                semconv::TOKEN_MODALITY_UNKNOWN,
+            ));
+            latest.usage[0].add(0, &attributes);
+            latest.usage[1].add(0, &attributes);
+        }
         let duration = match self.kind {
             Kind::ModelCall => &self.instruments.inference,
+            Kind::Embeddings => &self.instruments.embeddings,
             Kind::Agent => &self.instruments.agent,
             Kind::Tool => &self.instruments.tool,
             Kind::Workflow => &self.instruments.workflow,
             Kind::Other => &self.instruments.duration,
         };
         duration.record(seconds, &self.attributes);
+    }
+}
+
+/// Records `usage` to the genai-main token instruments: the usage counters (per
+/// modality, which trace-genai does not know) and the per-call histograms of a model call,
+/// or the input histogram of an embeddings call.
+fn record_latest(latest: &LatestTokens, kind: Kind, attributes: &[KeyValue], usage: &Usage) {
+    if kind == Kind::Embeddings {
+        if let Some(count) = usage.input_tokens {
+            latest.embeddings_input.record(count, attributes);
+        }
+        return;
+    }
+    if let Some(count) = usage.input_tokens {
+        latest.operation_input.record(count, attributes);
+    }
+    if let Some(count) = usage.output_tokens {
+        latest.operation_output.record(count, attributes);
+    }
+    let mut with_modality = attributes.to_vec();
+    with_modality.push(KeyValue::new(
+        semconv::GEN_AI_TOKEN_MODALITY,
+        semconv::TOKEN_MODALITY_UNKNOWN,
+    ));
+    for (counter, count) in latest.usage.iter().zip([
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.cache_read_input_tokens,
+        usage.cache_write_input_tokens,
+        usage.reasoning_output_tokens,
+    ]) {
+        if let Some(count) = count {
+            counter.add(count, &with_modality);
+        }
     }
 }

@@ -103,6 +103,9 @@ struct Active {
     finished: bool,
     /// Metric state of a model call, when GenAI metrics are installed.
     metrics: Option<Box<crate::genai::metrics::CallMetrics>>,
+    /// An agent or workflow span's rollup of the model calls inside it, or the rollup a
+    /// span inside one adds to (`genai::rollup`).
+    rollup: Option<Box<crate::genai::rollup::Member>>,
     /// Content being captured, only when the policy in force records content and the
     /// span is recording.
     content: Option<Box<Captured>>,
@@ -197,6 +200,13 @@ impl SpanGuard {
     pub(crate) fn first_chunk(&mut self, now: std::time::Instant) {
         if let Some(active) = &mut self.active {
             active.first_chunk(now);
+        }
+    }
+
+    /// A stream's item named the model that answers: the chunk metrics carry it.
+    pub(crate) fn chunk_model(&mut self, model: &str) {
+        if let Some(metrics) = self.active.as_mut().and_then(|a| a.metrics.as_mut()) {
+            metrics.response_model(model);
         }
     }
 
@@ -338,6 +348,7 @@ impl Active {
             outcome: Outcome::Pending,
             finished: false,
             metrics: None,
+            rollup: None,
             content: None,
             started: None,
             stream_output: false,
@@ -368,6 +379,9 @@ impl Active {
             }
             _ => Cow::Borrowed(meta.name),
         };
+        if semconv::latest_experimental() {
+            semconv::to_latest(meta.operation, &mut attributes);
+        }
         let parent = Context::current();
         if parent.is_telemetry_suppressed() {
             // Inside an exporter (or other code that asked for no telemetry of its own).
@@ -394,6 +408,17 @@ impl Active {
         {
             content.note_attributes(attributes.iter().cloned());
         }
+        // Agents and workflows sum the model calls inside them (`genai::rollup`): with
+        // none open, this is one load.
+        let rolls = crate::genai::rollup::opens(meta.operation) || crate::genai::rollup::any_open();
+        let given_provider = rolls
+            .then(|| {
+                attributes
+                    .iter()
+                    .find(|kv| kv.key.as_str() == semconv::GEN_AI_PROVIDER_NAME)
+                    .map(|kv| kv.value.as_str().into_owned())
+            })
+            .flatten();
         // A panicking sampler or processor must not take the application down. A direct
         // span is written straight into the guard: it is large, and every move is a copy.
         let started = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -414,6 +439,16 @@ impl Active {
         #[cfg(feature = "tracing")]
         {
             self.bridge = crate::install::bridge::stand_in(&cx, meta.operation);
+        }
+        if rolls {
+            use opentelemetry::trace::TraceContextExt as _;
+            self.rollup = crate::genai::rollup::Member::start(
+                meta.operation,
+                meta.kind == opentelemetry::trace::SpanKind::Internal,
+                given_provider,
+                cx.span().span_context().span_id(),
+                parent.span().span_context().span_id(),
+            );
         }
         self.cx = Some(cx);
         self.recording = recording;
@@ -441,11 +476,11 @@ impl Active {
     fn record_response<R: crate::genai::response::GenAiResponse + ?Sized>(&mut self, response: &R) {
         let usage = response.usage();
         if let Some(metrics) = &mut self.metrics {
-            metrics.record_tokens(
-                response.response_model(),
-                usage.input_tokens,
-                usage.output_tokens,
-            );
+            metrics.record_tokens(response.response_model(), &usage);
+        }
+        let reasons = response.finish_reasons();
+        if let Some(rollup) = &mut self.rollup {
+            rollup.response(&usage, &reasons);
         }
         if !self.recording {
             return;
@@ -470,7 +505,6 @@ impl Active {
                 model.to_owned(),
             ));
         }
-        let reasons = response.finish_reasons();
         if !reasons.is_empty() {
             self.put(KeyValue::new(
                 semconv::GEN_AI_RESPONSE_FINISH_REASONS,
@@ -550,6 +584,18 @@ impl Active {
     /// Ends the span (and the call's metrics) with the outcome recorded. Nothing once
     /// ended.
     fn end(&mut self) {
+        if let Some(rollup) = self.rollup.take() {
+            // An agent's or workflow's totals, while its span can still take them.
+            let (attributes, provider) = rollup.end();
+            if self.recording {
+                for attribute in attributes {
+                    self.put(attribute);
+                }
+            }
+            if let (Some(provider), Some(metrics)) = (provider, &mut self.metrics) {
+                metrics.add_provider(provider);
+            }
+        }
         let cx = self.cx.take();
         if cx.is_none() && self.metrics.is_none() {
             return;

@@ -134,7 +134,13 @@ impl Tracker {
 
     fn item<T>(&mut self, item: &T, inspect: Inspect<T>) {
         let now = Instant::now();
+        let had_model = self.state.response_model.is_some();
+        inspect(item, &mut self.state);
         if let Some(guard) = &mut self.guard {
+            // The chunk metrics carry the model that answers as soon as a chunk names it.
+            if !had_model && let Some(model) = &self.state.response_model {
+                guard.chunk_model(model);
+            }
             match self.state.last_chunk {
                 None => {
                     self.state.first_chunk = Some(now);
@@ -144,7 +150,6 @@ impl Tracker {
             }
         }
         self.state.last_chunk = Some(now);
-        inspect(item, &mut self.state);
     }
 
     /// Ends the span: `complete` when the stream ended, else it was dropped early.

@@ -49,6 +49,14 @@ pub(crate) struct SharedProcessor {
 
 impl SpanProcessor for SharedProcessor {
     fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &Context) {
+        if self.first && crate::genai::rollup::any_open() {
+            use opentelemetry::trace::Span as _;
+            // Inside an agent or workflow span: its model calls add to the agent's totals.
+            crate::genai::rollup::foreign_started(
+                span.span_context().span_id(),
+                cx.span().span_context().span_id(),
+            );
+        }
         self.processor.on_start(span, cx);
     }
 

@@ -119,6 +119,10 @@ pub struct RequestParameters {
     pub stream: Option<bool>,
     /// `gen_ai.output.type` (`text`, `json`, `image`, `speech`).
     pub output_type: Option<&'static str>,
+    /// `gen_ai.request.encoding_formats` of an embeddings call (`float`, `base64`).
+    pub encoding_formats: Vec<&'static str>,
+    /// `gen_ai.embeddings.dimension.count`: the dimensions asked of an embeddings call.
+    pub dimension_count: Option<i64>,
 }
 
 // ---- conversions ----------------------------------------------------------------------

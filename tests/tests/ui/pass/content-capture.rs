@@ -23,6 +23,14 @@ async fn ask(prompt: String) -> String {
     prompt
 }
 
+/// A constant in scope works as well as a parameter.
+const SYSTEM: &str = "Answer in one sentence.";
+
+#[trace_genai(chat, model = "m", capture(messages = prompt, system = SYSTEM, output))]
+fn ask_with_constant(prompt: &str) -> String {
+    format!("{SYSTEM} {prompt}")
+}
+
 struct Request;
 
 impl GenAiRequest for Request {
@@ -78,6 +86,7 @@ impl Agent {
 fn main() {
     let _ = chat(vec![], "be brief", vec![ToolDefinition::function("f")]);
     drop(ask("hi".to_owned()));
+    let _ = ask_with_constant("hi");
     let _ = send(&Request);
     send_named(Request);
     let _ = tool(Args { city: "Paris".to_owned() });

@@ -34,6 +34,7 @@ use trace_genai::trace_genai;
     presence_penalty = 0.2,
     choice_count = 2,
     dimension_count = 1536,
+    encoding_formats = ["float"],
 )]
 fn every_key() {}
 
