@@ -68,6 +68,13 @@ pub fn genai(a: u64, b: u64) -> Reply {
     reply(a, b)
 }
 
+/// An agent span open around `body`: the model calls inside add to its rollup.
+#[inline(never)]
+#[trace_genai(invoke_agent, agent = "bench-agent")]
+pub fn in_agent(body: impl FnOnce()) {
+    body();
+}
+
 /// A chat call whose message content is recorded (with content capture on).
 #[inline(never)]
 #[trace_genai(chat, provider = "openai", model = "gpt-4", capture(messages = prompt))]

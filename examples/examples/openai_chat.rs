@@ -1,6 +1,6 @@
-//! An agent over async-openai's chat types, with message content recording on, traced to
-//! the console: spans, the `gen_ai.client.inference.operation.details` events, and the
-//! GenAI metrics.
+//! An agent over async-openai's chat types (two model calls and a tool), then an
+//! embeddings call, with message content recording on, traced to the console: spans, the
+//! `gen_ai.client.inference.operation.details` events, and the GenAI metrics.
 //!
 //! ```text
 //! cargo run -p trace-genai-examples --example openai_chat --features async-openai
@@ -24,6 +24,7 @@
 //! prefer the environment variable `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`.
 
 use async_openai::types::chat::{CreateChatCompletionRequest, CreateChatCompletionResponse};
+use async_openai::types::embeddings::{CreateEmbeddingRequest, CreateEmbeddingResponse};
 use serde_json::json;
 use trace_genai::{ContentCapture, Telemetry, trace_genai};
 
@@ -70,6 +71,22 @@ async fn complete(
 ) -> Result<CreateChatCompletionResponse, serde_json::Error> {
     tokio::task::yield_now().await; // the network call would be here
     stand_in_openai(req)
+}
+
+#[trace_genai(
+    embeddings,
+    provider = "openai",
+    server_address = "api.openai.com",
+    server_port = 443,
+    request = req
+)]
+async fn embed(req: &CreateEmbeddingRequest) -> Result<CreateEmbeddingResponse, serde_json::Error> {
+    tokio::task::yield_now().await; // `client.embeddings().create(req.clone()).await`
+    serde_json::from_value(json!({
+        "object": "list", "model": "text-embedding-3-small",
+        "data": [{"index": 0, "object": "embedding", "embedding": [0.011, -0.023, 0.007, 0.019]}],
+        "usage": {"prompt_tokens": 7, "total_tokens": 7}
+    }))
 }
 
 #[trace_genai(execute_tool, tool_type = "function", capture(arguments(city), result))]
@@ -128,6 +145,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok();
     let answer = travel_agent("What's the weather in Paris?").await?;
     println!("answer: {answer}\n");
+    // The answer's embedding, e.g. to store it for retrieval.
+    let req: CreateEmbeddingRequest = serde_json::from_value(json!({
+        "model": "text-embedding-3-small", "input": answer,
+        "encoding_format": "float", "dimensions": 4,
+    }))?;
+    let embedding = embed(&req).await?;
+    println!(
+        "embedding: {} dimensions\n",
+        embedding.data[0].embedding.len()
+    );
     if let Some(telemetry) = telemetry {
         telemetry.shutdown()?; // prints the trace tree, the events and the metrics
     }

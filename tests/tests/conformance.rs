@@ -40,36 +40,35 @@ use trace_genai_tests::receiver::{
 
 // ---- the programs, instrumented as the README says ----------------------------------------
 
-const SERVER: &str = "127.0.0.1";
+const SERVER: &str = "api.openai.com";
 
-#[trace_genai(chat, provider = "openai", request = req, server_address = SERVER,
-              server_port = port, capture(request, output))]
-async fn chat(
+// README: async-openai
+#[trace_genai(chat, provider = "openai", request = req, server_address = "api.openai.com",
+              server_port = 443, capture(request, output))]
+async fn complete(
     client: &Client<OpenAIConfig>,
-    port: u16,
     req: &CreateChatCompletionRequest,
 ) -> Result<CreateChatCompletionResponse, OpenAIError> {
     client.chat().create(req.clone()).await
 }
 
-#[trace_genai(chat, provider = "openai", request = req, server_address = SERVER,
-              server_port = port, stream, capture(request, output))]
-async fn chat_stream(
-    client: &Client<OpenAIConfig>,
-    port: u16,
-    req: &CreateChatCompletionRequest,
-) -> Result<ChatCompletionResponseStream, OpenAIError> {
-    client.chat().create_stream(req.clone()).await
-}
-
-#[trace_genai(embeddings, provider = "openai", request = req, server_address = SERVER,
-              server_port = port)]
+#[trace_genai(embeddings, provider = "openai", request = req, server_address = "api.openai.com",
+              server_port = 443)]
 async fn embed(
     client: &Client<OpenAIConfig>,
-    port: u16,
     req: &CreateEmbeddingRequest,
 ) -> Result<CreateEmbeddingResponse, OpenAIError> {
     client.embeddings().create(req.clone()).await
+}
+// README: end
+
+#[trace_genai(chat, provider = "openai", request = req, server_address = "api.openai.com",
+              server_port = 443, stream, capture(request, output))]
+async fn chat_stream(
+    client: &Client<OpenAIConfig>,
+    req: &CreateChatCompletionRequest,
+) -> Result<ChatCompletionResponseStream, OpenAIError> {
+    client.chat().create_stream(req.clone()).await
 }
 
 #[trace_genai(execute_tool, tool = "get_current_weather", tool_type = "function",
@@ -101,11 +100,10 @@ fn tools() -> Value {
 /// As in the harness's programs, the tool of the `tool_calling` class is a plain function
 /// (a tool span outside an agent has no provider for v1.41's duration metric, which
 /// requires one); inside an agent (`automatic_tool_calling`) it is a traced tool.
-async fn weather_round_trip(client: &Client<OpenAIConfig>, port: u16, traced_tool: bool) {
+async fn weather_round_trip(client: &Client<OpenAIConfig>, traced_tool: bool) {
     let mut history = messages("What is the weather in Seattle?");
-    let first = chat(
+    let first = complete(
         client,
-        port,
         &request(json!({"model": "gpt-4o-mini", "messages": history, "tools": tools()})),
     )
     .await
@@ -122,9 +120,8 @@ async fn weather_round_trip(client: &Client<OpenAIConfig>, port: u16, traced_too
     let history_list = history.as_array_mut().unwrap();
     history_list.push(json!({"role": "assistant", "content": null, "tool_calls": [call.clone()]}));
     history_list.push(json!({"role": "tool", "tool_call_id": call["id"], "content": result}));
-    chat(
+    complete(
         client,
-        port,
         &request(json!({"model": "gpt-4o-mini", "messages": history, "tools": tools()})),
     )
     .await
@@ -132,15 +129,14 @@ async fn weather_round_trip(client: &Client<OpenAIConfig>, port: u16, traced_too
 }
 
 #[trace_genai(invoke_agent, agent = "weather_assistant")]
-async fn weather_assistant(client: &Client<OpenAIConfig>, port: u16) {
-    weather_round_trip(client, port, true).await;
+async fn weather_assistant(client: &Client<OpenAIConfig>) {
+    weather_round_trip(client, true).await;
 }
 
 #[trace_genai(invoke_agent, agent = "weather_assistant")]
-async fn say_this_is_a_test(client: &Client<OpenAIConfig>, port: u16) -> String {
-    let response = chat(
+async fn say_this_is_a_test(client: &Client<OpenAIConfig>) -> String {
+    let response = complete(
         client,
-        port,
         &request(
             json!({"model": "gpt-4o-mini", "messages": messages("Say this is a test"),
                         "max_tokens": 100, "temperature": 0.5, "top_p": 0.9,
@@ -157,10 +153,9 @@ async fn say_this_is_a_test(client: &Client<OpenAIConfig>, port: u16) -> String 
 }
 
 #[trace_genai(invoke_workflow, workflow = "conformance_workflow")]
-async fn conformance_workflow(client: &Client<OpenAIConfig>, port: u16) -> String {
-    let response = chat(
+async fn conformance_workflow(client: &Client<OpenAIConfig>) -> String {
+    let response = complete(
         client,
-        port,
         &request(
             json!({"model": "gpt-4o-mini", "messages": messages("Say this is a test"),
                         "max_tokens": 100, "temperature": 0.5}),
@@ -201,19 +196,19 @@ const CLASSES: [Class; 9] = [
     Class::Workflow,
 ];
 
-async fn run_class(class: Class, client: &Client<OpenAIConfig>, port: u16) {
+async fn run_class(class: Class, client: &Client<OpenAIConfig>) {
     let inference = json!({"model": "gpt-4o-mini", "messages": messages("Say this is a test"),
         "max_tokens": 100, "temperature": 0.5, "top_p": 0.9, "frequency_penalty": 0.1,
         "presence_penalty": 0.2, "stop": ["\n\n"], "seed": 42, "service_tier": "default"});
     match class {
         Class::Inference => {
-            chat(client, port, &request(inference)).await.unwrap();
+            complete(client, &request(inference)).await.unwrap();
         }
         Class::Streaming => {
             let mut streamed = inference;
             streamed["stream"] = json!(true);
             streamed["stream_options"] = json!({"include_usage": true});
-            let mut stream = chat_stream(client, port, &request(streamed)).await.unwrap();
+            let mut stream = chat_stream(client, &request(streamed)).await.unwrap();
             while let Some(chunk) = stream.next().await {
                 chunk.unwrap();
             }
@@ -228,7 +223,7 @@ async fn run_class(class: Class, client: &Client<OpenAIConfig>, port: u16) {
                         "conditions": {"type": "string"}},
                         "required": ["location", "temperature", "conditions"],
                         "additionalProperties": false}}}});
-            chat(client, port, &request(structured)).await.unwrap();
+            complete(client, &request(structured)).await.unwrap();
         }
         Class::Multimodal => {
             let image = json!({"model": "gpt-4o-mini", "messages": [
@@ -236,14 +231,14 @@ async fn run_class(class: Class, client: &Client<OpenAIConfig>, port: u16) {
                 {"role": "user", "content": [
                     {"type": "text", "text": "What is in this image?"},
                     {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]}]});
-            chat(client, port, &request(image)).await.unwrap();
+            complete(client, &request(image)).await.unwrap();
             let audio = json!({"model": "gpt-4o-audio-preview", "modalities": ["text", "audio"],
                 "audio": {"voice": "alloy", "format": "wav"}, "messages": [
                 {"role": "system", "content": "You are a helpful assistant."},
                 {"role": "user", "content": [
                     {"type": "text", "text": "What is said in this recording?"},
                     {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}]}]});
-            chat(client, port, &request(audio)).await.unwrap();
+            complete(client, &request(audio)).await.unwrap();
         }
         Class::Embeddings => {
             let req: CreateEmbeddingRequest = serde_json::from_value(json!({
@@ -251,15 +246,15 @@ async fn run_class(class: Class, client: &Client<OpenAIConfig>, port: u16) {
                 "input": ["The food was delicious.", "The waiter was friendly."],
                 "encoding_format": "float", "dimensions": 256}))
             .unwrap();
-            embed(client, port, &req).await.unwrap();
+            embed(client, &req).await.unwrap();
         }
-        Class::ToolCalling => weather_round_trip(client, port, false).await,
-        Class::AutomaticToolCalling => weather_assistant(client, port).await,
+        Class::ToolCalling => weather_round_trip(client, false).await,
+        Class::AutomaticToolCalling => weather_assistant(client).await,
         Class::InvokeAgent => {
-            say_this_is_a_test(client, port).await;
+            say_this_is_a_test(client).await;
         }
         Class::Workflow => {
-            conformance_workflow(client, port).await;
+            conformance_workflow(client).await;
         }
     }
 }
@@ -305,7 +300,7 @@ fn run(class: Class, latest: bool) -> Run {
         .enable_all()
         .build()
         .unwrap()
-        .block_on(run_class(class, &client, mock.port()));
+        .block_on(run_class(class, &client));
     telemetry.shutdown().unwrap();
     Run {
         latest,
@@ -470,13 +465,11 @@ fn check_content(key: &str, value: &Value) {
 
 /// A model call (inference or embeddings): Required, Conditionally Required whose
 /// condition holds, and the Recommended attributes the harness expects.
-fn check_model_call(span: &ReceivedSpan, port: Option<i64>) {
+fn check_model_call(span: &ReceivedSpan) {
     expect_str(span, "gen_ai.provider.name", "openai");
     assert!(string(span.attr("gen_ai.request.model")).is_some());
     expect_str(span, "server.address", SERVER);
-    assert!(
-        matches!(span.attr("server.port"), Some(AttrValue::Int(p)) if Some(*p) == port.or(Some(*p)))
-    );
+    expect_int(span, "server.port", 443);
     assert!(string(span.attr("gen_ai.response.model")).is_some());
     assert!(matches!(
         span.attr("gen_ai.usage.input_tokens"),
@@ -485,7 +478,7 @@ fn check_model_call(span: &ReceivedSpan, port: Option<i64>) {
 }
 
 fn check_inference(span: &ReceivedSpan, latest: bool) {
-    check_model_call(span, None);
+    check_model_call(span);
     assert_eq!(span.kind, SpanKind::Client);
     assert!(
         string(span.attr("gen_ai.response.id")).is_some(),
@@ -613,12 +606,12 @@ fn check_metrics(run: &Run) -> BTreeSet<String> {
                 "chat" | "embeddings" => {
                     assert!(attr("gen_ai.request.model").is_some(), "{}", metric.name);
                     assert_eq!(attr("server.address"), Some(SERVER));
-                    assert!(
+                    assert_eq!(
                         point
                             .attributes
                             .get("server.port")
-                            .and_then(AttrValue::as_i64)
-                            .is_some()
+                            .and_then(AttrValue::as_i64),
+                        Some(443)
                     );
                     assert!(
                         attr("gen_ai.response.model").is_some(),
@@ -782,7 +775,7 @@ fn check(class: Class, latest: bool) {
         }
         Class::Embeddings => {
             let span = the_span(&run, "embeddings text-embedding-3-small");
-            check_model_call(span, None);
+            check_model_call(span);
             expect_str(span, "gen_ai.operation.name", "embeddings");
             expect_int(span, "gen_ai.embeddings.dimension.count", 256);
             expect_strings(span, "gen_ai.request.encoding_formats", &["float"]);
@@ -916,4 +909,17 @@ fn every_class_conforms_with_the_latest_names() {
     for class in CLASSES {
         check(class, true);
     }
+}
+
+/// The README's async-openai snippet is the program above, as printed.
+#[test]
+fn the_readme_snippet_is_the_program_tested() {
+    let readme = include_str!("../../README.md");
+    let start = readme.find("// README: async-openai").unwrap();
+    let end = readme[start..].find("```").unwrap() + start;
+    let snippet = readme[start..end].trim_end();
+    let this_file = include_str!("conformance.rs");
+    let program = &this_file[this_file.find("// README: async-openai").unwrap()..];
+    let program = &program[..program.find("// README: end").unwrap()];
+    assert_eq!(snippet, program.trim_end());
 }

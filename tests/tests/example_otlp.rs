@@ -64,6 +64,7 @@ fn every_example_sends_its_trace_where_the_environment_says() {
             &[
                 "chat gpt-4o",
                 "chat gpt-4o",
+                "embeddings text-embedding-3-small",
                 "execute_tool get_weather",
                 "invoke_agent travel-agent",
             ],

@@ -1,5 +1,6 @@
 //! `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`: the genai-main names replace
-//! the v1.41 ones where they differ (cache-write tokens, per-operation duration metrics).
+//! the v1.41 ones where they differ (cache-write tokens, per-operation duration metrics,
+//! the token counters and histograms instead of `gen_ai.client.token.usage`).
 
 use opentelemetry::Value;
 use opentelemetry_sdk::metrics::InMemoryMetricExporter;
@@ -80,7 +81,11 @@ fn the_latest_names_replace_the_released_ones() {
         names,
         [
             "gen_ai.client.inference.duration",
-            "gen_ai.client.token.usage",
+            "gen_ai.client.inference.operation.input_tokens",
+            "gen_ai.client.inference.operation.output_tokens",
+            "gen_ai.client.inference.usage.cache_write.input_tokens",
+            "gen_ai.client.inference.usage.input_tokens",
+            "gen_ai.client.inference.usage.output_tokens",
             "gen_ai.execute_tool.duration",
             "gen_ai.invoke_agent.duration",
         ]

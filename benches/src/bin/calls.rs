@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use trace_genai_benches::{
     DiscardReporter, bare, bare_async, fastrace_chat, fastrace_chat_async, genai, genai_async,
-    genai_with_content, install_genai, install_genai_disabled, install_genai_sdk_path,
+    genai_with_content, in_agent, install_genai, install_genai_disabled, install_genai_sdk_path,
     install_otel, long_call_with_additions, otel, otel_async, otel_tracer, tracing_agent,
     tracing_agent_with_framework_chat, tracing_chat, tracing_chat_async,
     tracing_subscriber_with_otel, with_fastrace_roots,
@@ -110,6 +110,12 @@ fn run(case: &str, n: u64) {
         "trace_genai-unsampled" | "trace_genai-sampled" => {
             let telemetry = install_genai(case == "trace_genai-sampled");
             calls(n, genai);
+            drop(telemetry.shutdown());
+        }
+        "trace_genai-sampled-in-agent" => {
+            // The sampled call inside an open agent span: its usage adds to the agent's.
+            let telemetry = install_genai(true);
+            in_agent(|| calls(n, genai));
             drop(telemetry.shutdown());
         }
         "trace_genai-sampled-metrics" => {

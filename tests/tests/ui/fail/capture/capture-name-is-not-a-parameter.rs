@@ -1,8 +1,7 @@
-// `capture(...)` names parameters: `messages` (implicit) is not one; `system = instructions`
-// is an expression, and the compiler says what `instructions` is not.
+// A bare name in `capture(...)` is a parameter: `messages` is not one.
 use trace_genai::trace_genai;
 
-#[trace_genai(chat, model = "m", capture(messages, system = instructions))]
+#[trace_genai(chat, model = "m", capture(messages, system = system))]
 fn chat(prompt: &str, system: &str) -> usize {
     prompt.len() + system.len()
 }
