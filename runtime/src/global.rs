@@ -144,8 +144,16 @@ pub(crate) static REDACTING: AtomicBool = AtomicBool::new(false);
 /// changes key and metric names for every call.
 pub(crate) static LATEST_EXPERIMENTAL: AtomicBool = AtomicBool::new(false);
 
-/// How many agent or workflow spans are open (`genai::rollup`): while none is, a span
-/// costs this one load for the rollup. Global because an instrumented call has no handle
+/// What a span's start must do besides the usual, as bits: [`START_LATEST`] (rename
+/// attributes for `gen_ai_latest_experimental`), [`START_IN_AGENT`] (an agent or workflow
+/// span is open: note the span for its rollup). Zero, the usual case, costs one load.
+pub(crate) static START_EXTRA: AtomicU8 = AtomicU8::new(0);
+/// [`START_EXTRA`] bit: `gen_ai_latest_experimental` names.
+pub(crate) const START_LATEST: u8 = 1;
+/// [`START_EXTRA`] bit: an agent or workflow span is open.
+pub(crate) const START_IN_AGENT: u8 = 2;
+
+/// How many agent or workflow spans are open (`genai::rollup`). Global because an instrumented call has no handle
 /// on the agent around it but its parent's span id.
 pub(crate) static OPEN_ROLLUPS: AtomicUsize = AtomicUsize::new(0);
 /// The spans open inside agent or workflow spans, by span id, with the rollup their model

@@ -284,7 +284,10 @@ pub fn latest_experimental() -> bool {
 
 /// Renames and retypes a span's start attributes for the genai-main conventions:
 /// `gen_ai.request.top_k` becomes an int, and a workflow's `gen_ai.workflow.name` becomes
-/// `gen_ai.agent.name` (workflows are agents there).
+/// `gen_ai.agent.name` (workflows are agents there). Out of line: only with
+/// `gen_ai_latest_experimental`.
+#[cold]
+#[inline(never)]
 pub(crate) fn to_latest(
     operation: Option<crate::genai::operation::Operation>,
     attributes: &mut [opentelemetry::KeyValue],
@@ -309,6 +312,17 @@ pub(crate) fn to_latest(
 
 pub(crate) fn set_latest_experimental(latest: bool) {
     crate::global::LATEST_EXPERIMENTAL.store(latest, std::sync::atomic::Ordering::Relaxed);
+    if latest {
+        crate::global::START_EXTRA.fetch_or(
+            crate::global::START_LATEST,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    } else {
+        crate::global::START_EXTRA.fetch_and(
+            !crate::global::START_LATEST,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
 }
 
 /// Every key trace-genai emits, for documentation and for the test that pins them.

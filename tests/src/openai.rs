@@ -103,7 +103,7 @@ async fn handle(request: Request<Incoming>) -> Result<Answer, Infallible> {
         .into_body()
         .collect()
         .await
-        .map(|body| body.to_bytes())
+        .map(http_body_util::Collected::to_bytes)
         .unwrap_or_default();
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     Ok(match path.as_str() {

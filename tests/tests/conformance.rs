@@ -692,6 +692,10 @@ fn check_events(run: &Run) {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per scenario class, each a list of assertions"
+)]
 fn check(class: Class, latest: bool) {
     let run = run(class, latest);
     for span in &run.spans {

@@ -30,7 +30,7 @@ use opentelemetry::{KeyValue, Value};
 
 use crate::genai::operation::Operation;
 use crate::genai::response::Usage;
-use crate::global::{OPEN_ROLLUPS, ROLLUPS};
+use crate::global::{OPEN_ROLLUPS, ROLLUPS, START_EXTRA, START_IN_AGENT};
 use crate::semconv;
 
 /// The most spans noted at once; beyond it, new spans are not noted (and their calls not
@@ -194,7 +194,9 @@ pub(crate) fn open(span: SpanId, parent: SpanId) -> Option<Arc<Rollup>> {
         totals: Mutex::default(),
     });
     noted.insert(span, Arc::clone(&rollup));
-    OPEN_ROLLUPS.fetch_add(1, Ordering::Relaxed);
+    if OPEN_ROLLUPS.fetch_add(1, Ordering::Relaxed) == 0 {
+        START_EXTRA.fetch_or(START_IN_AGENT, Ordering::Relaxed);
+    }
     Some(rollup)
 }
 
@@ -210,7 +212,13 @@ pub(crate) fn close(span: SpanId, rollup: &Arc<Rollup>) -> Totals {
     noted.remove(&span);
     noted.retain(|_, noted| !Arc::ptr_eq(noted, rollup));
     drop(noted);
-    OPEN_ROLLUPS.fetch_sub(1, Ordering::Relaxed);
+    if OPEN_ROLLUPS.fetch_sub(1, Ordering::Relaxed) == 1 {
+        START_EXTRA.fetch_and(!START_IN_AGENT, Ordering::Relaxed);
+        // An agent opened meanwhile keeps the bit.
+        if OPEN_ROLLUPS.load(Ordering::Relaxed) != 0 {
+            START_EXTRA.fetch_or(START_IN_AGENT, Ordering::Relaxed);
+        }
+    }
     rollup.totals()
 }
 
@@ -274,6 +282,46 @@ pub(crate) fn attributes(totals: &Totals, with_provider: bool, with_cache: bool)
     attributes
 }
 
+/// What a span starting inside (or as) an agent or workflow notes before it has an id.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    operation: Option<Operation>,
+    internal: bool,
+    /// The provider the function gave (`gen_ai.provider.name`).
+    provider: Option<String>,
+}
+
+impl Pending {
+    /// Out of line, and one pointer to carry: only spans inside or of an agent get here.
+    #[inline(never)]
+    #[expect(
+        clippy::unnecessary_box_returns,
+        reason = "boxed so that the span's start carries one pointer, not the struct"
+    )]
+    pub(crate) fn new(
+        meta: &crate::instrument::span::SpanMeta,
+        attributes: &[KeyValue],
+    ) -> Box<Pending> {
+        Box::new(Pending {
+            operation: meta.operation,
+            internal: meta.kind == opentelemetry::trace::SpanKind::Internal,
+            provider: attributes
+                .iter()
+                .find(|kv| kv.key.as_str() == semconv::GEN_AI_PROVIDER_NAME)
+                .map(|kv| kv.value.as_str().into_owned()),
+        })
+    }
+
+    /// The span started as `span` under `parent`.
+    pub(crate) fn start(
+        self,
+        span: &opentelemetry::Context,
+        parent: &opentelemetry::Context,
+    ) -> Option<Box<Member>> {
+        Member::start(self.operation, self.internal, self.provider, span, parent)
+    }
+}
+
 /// Whether `operation` opens a rollup: agents and workflows.
 #[inline]
 pub(crate) fn opens(operation: Option<Operation>) -> bool {
@@ -315,13 +363,17 @@ pub(crate) struct Member {
 impl Member {
     /// Notes the span `span` (child of `parent`) that starts `operation`; `None` when it
     /// is neither an agent or workflow nor inside one.
+    #[inline(never)]
     pub(crate) fn start(
         operation: Option<Operation>,
         internal: bool,
         provider: Option<String>,
-        span: SpanId,
-        parent: SpanId,
+        span: &opentelemetry::Context,
+        parent: &opentelemetry::Context,
     ) -> Option<Box<Member>> {
+        use opentelemetry::trace::TraceContextExt as _;
+        let span = span.span().span_context().span_id();
+        let parent = parent.span().span_context().span_id();
         let (into, own) = if opens(operation) {
             let own = open(span, parent)?;
             (own.parent.clone(), Some(own))

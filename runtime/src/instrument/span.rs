@@ -379,7 +379,10 @@ impl Active {
             }
             _ => Cow::Borrowed(meta.name),
         };
-        if semconv::latest_experimental() {
+        // Extra work only with the genai-main names, or inside or as an agent: one load
+        // (and the operation) otherwise.
+        let extra = crate::global::START_EXTRA.load(std::sync::atomic::Ordering::Relaxed);
+        if extra & crate::global::START_LATEST != 0 {
             semconv::to_latest(meta.operation, &mut attributes);
         }
         let parent = Context::current();
@@ -408,17 +411,14 @@ impl Active {
         {
             content.note_attributes(attributes.iter().cloned());
         }
-        // Agents and workflows sum the model calls inside them (`genai::rollup`): with
-        // none open, this is one load.
-        let rolls = crate::genai::rollup::opens(meta.operation) || crate::genai::rollup::any_open();
-        let given_provider = rolls
-            .then(|| {
-                attributes
-                    .iter()
-                    .find(|kv| kv.key.as_str() == semconv::GEN_AI_PROVIDER_NAME)
-                    .map(|kv| kv.value.as_str().into_owned())
-            })
-            .flatten();
+        // Agents and workflows sum the model calls inside them (`genai::rollup`).
+        let rollup = if extra & crate::global::START_IN_AGENT != 0
+            || crate::genai::rollup::opens(meta.operation)
+        {
+            Some(crate::genai::rollup::Pending::new(meta, &attributes))
+        } else {
+            None
+        };
         // A panicking sampler or processor must not take the application down. A direct
         // span is written straight into the guard: it is large, and every move is a copy.
         let started = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -440,15 +440,8 @@ impl Active {
         {
             self.bridge = crate::install::bridge::stand_in(&cx, meta.operation);
         }
-        if rolls {
-            use opentelemetry::trace::TraceContextExt as _;
-            self.rollup = crate::genai::rollup::Member::start(
-                meta.operation,
-                meta.kind == opentelemetry::trace::SpanKind::Internal,
-                given_provider,
-                cx.span().span_context().span_id(),
-                parent.span().span_context().span_id(),
-            );
+        if let Some(rollup) = rollup {
+            self.rollup = (*rollup).start(&cx, &parent);
         }
         self.cx = Some(cx);
         self.recording = recording;
@@ -474,14 +467,14 @@ impl Active {
     }
 
     fn record_response<R: crate::genai::response::GenAiResponse + ?Sized>(&mut self, response: &R) {
-        let usage = response.usage();
         if let Some(metrics) = &mut self.metrics {
-            metrics.record_tokens(response.response_model(), &usage);
+            metrics.record_tokens(response.response_model(), &response.usage());
         }
-        let reasons = response.finish_reasons();
         if let Some(rollup) = &mut self.rollup {
-            rollup.response(&usage, &reasons);
+            rollup.response(&response.usage(), &response.finish_reasons());
         }
+        // Asked once more rather than borrowed above: this one stays in registers.
+        let usage = response.usage();
         if !self.recording {
             return;
         }
@@ -505,6 +498,7 @@ impl Active {
                 model.to_owned(),
             ));
         }
+        let reasons = response.finish_reasons();
         if !reasons.is_empty() {
             self.put(KeyValue::new(
                 semconv::GEN_AI_RESPONSE_FINISH_REASONS,
@@ -569,6 +563,21 @@ impl Active {
         }
     }
 
+    /// An agent's or workflow's totals, while its span can still take them; a tool's
+    /// provider for its duration. Out of line: only spans inside or of an agent get here.
+    #[inline(never)]
+    fn end_rollup(&mut self, rollup: crate::genai::rollup::Member) {
+        let (attributes, provider) = rollup.end();
+        if self.recording {
+            for attribute in attributes {
+                self.put(attribute);
+            }
+        }
+        if let (Some(provider), Some(metrics)) = (provider, &mut self.metrics) {
+            metrics.add_provider(provider);
+        }
+    }
+
     /// Ends the span of a call that did not finish.
     fn end_unfinished(&mut self, how: Unfinished) {
         if !self.finished {
@@ -585,16 +594,7 @@ impl Active {
     /// ended.
     fn end(&mut self) {
         if let Some(rollup) = self.rollup.take() {
-            // An agent's or workflow's totals, while its span can still take them.
-            let (attributes, provider) = rollup.end();
-            if self.recording {
-                for attribute in attributes {
-                    self.put(attribute);
-                }
-            }
-            if let (Some(provider), Some(metrics)) = (provider, &mut self.metrics) {
-                metrics.add_provider(provider);
-            }
+            self.end_rollup(*rollup);
         }
         let cx = self.cx.take();
         if cx.is_none() && self.metrics.is_none() {
