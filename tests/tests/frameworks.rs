@@ -149,6 +149,25 @@ fn a_rig_agent_run_is_one_trace_under_the_application_span_without_content() {
     let tool = named(&spans, "execute_tool get_weather")[0];
     assert_eq!(tool.kind, SpanKind::Internal);
     assert_eq!(tool.parent_span_id, agent.span_id);
+    // The application's agent span sums rig's two model calls (through the bridge) and
+    // takes their provider.
+    let summed = |key: &str| {
+        chats
+            .iter()
+            .map(|chat| chat.attr(key).and_then(|v| v.as_i64()).unwrap())
+            .sum::<i64>()
+    };
+    for key in ["gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"] {
+        assert_eq!(
+            agent.attr(key).and_then(|v| v.as_i64()),
+            Some(summed(key)),
+            "{key}"
+        );
+    }
+    assert_eq!(
+        agent.attr("gen_ai.provider.name").and_then(|v| v.as_str()),
+        Some("openai")
+    );
     // Bridge noise is left out.
     for span in &spans {
         for key in ["busy_ns", "idle_ns", "thread.name", "target"] {
@@ -245,6 +264,21 @@ fn genai_chat_calls_nest_with_typed_attributes_metrics_and_no_content() {
             .expect("finish reasons as an array");
         assert_eq!(reasons.len(), 1);
         assert_eq!(reasons[0].as_str(), Some("stop"));
+    }
+    // Each application span gets its genai call's usage and finish reasons.
+    for agent in &agents {
+        let chat = chats
+            .iter()
+            .find(|chat| chat.parent_span_id == agent.span_id)
+            .unwrap();
+        assert_eq!(
+            agent.attr("gen_ai.usage.input_tokens"),
+            chat.attr("gen_ai.usage.input_tokens")
+        );
+        assert_eq!(
+            agent.attr("gen_ai.response.finish_reasons"),
+            chat.attr("gen_ai.response.finish_reasons")
+        );
     }
     let _ = receiver.wait_for_metrics(1, WAIT);
     let durations = points(&receiver, "gen_ai.client.operation.duration", "chat");

@@ -164,8 +164,12 @@ fn int_value(span: &SpanData, key: &str) -> Option<u64> {
 pub(crate) fn observe(span: &SpanData, counted: bool) {
     let operation =
         string_value(span, semconv::GEN_AI_OPERATION_NAME).and_then(Operation::from_name);
-    if crate::genai::rollup::any_open()
-        && let Some(rollup) = crate::genai::rollup::foreign_ended(span.span_context.span_id())
+    let rollup = if crate::genai::rollup::any_open() {
+        crate::genai::rollup::foreign_ended(span.span_context.span_id())
+    } else {
+        None
+    };
+    if let Some(rollup) = &rollup
         && !counted
         && operation.is_some_and(crate::genai::rollup::is_model_call)
     {
@@ -189,9 +193,17 @@ pub(crate) fn observe(span: &SpanData, counted: bool) {
         Status::Error { .. } => Some(semconv::ERROR_TYPE_OTHER),
         _ => None,
     });
+    // A tool inside an agent: its duration takes the provider of the agent's model calls.
+    let provider = rollup
+        .filter(|_| {
+            operation == Operation::ExecuteTool
+                && string_value(span, semconv::GEN_AI_PROVIDER_NAME).is_none()
+        })
+        .and_then(|rollup| rollup.provider());
     crate::genai::metrics::CallMetrics::record_ended(
         operation,
         &span.attributes,
+        provider,
         span.end_time
             .duration_since(span.start_time)
             .unwrap_or_default(),

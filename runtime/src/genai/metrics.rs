@@ -299,6 +299,7 @@ impl CallMetrics {
     pub(crate) fn record_ended(
         operation: Operation,
         span_attributes: &[KeyValue],
+        provider: Option<String>,
         duration: std::time::Duration,
         response_model: Option<&str>,
         usage: &Usage,
@@ -307,6 +308,9 @@ impl CallMetrics {
         let Some(mut call) = Self::start(Some(operation), span_attributes) else {
             return;
         };
+        if let Some(provider) = provider {
+            call.add_provider(provider);
+        }
         call.record_tokens(response_model, usage);
         call.end(duration.as_secs_f64(), error_type);
     }
