@@ -154,12 +154,18 @@ fn a_rig_agent_run_is_one_trace_under_the_application_span_without_content() {
     let summed = |key: &str| {
         chats
             .iter()
-            .map(|chat| chat.attr(key).and_then(|v| v.as_i64()).unwrap())
+            .map(|chat| {
+                chat.attr(key)
+                    .and_then(trace_genai_tests::receiver::AttrValue::as_i64)
+                    .unwrap()
+            })
             .sum::<i64>()
     };
     for key in ["gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"] {
         assert_eq!(
-            agent.attr(key).and_then(|v| v.as_i64()),
+            agent
+                .attr(key)
+                .and_then(trace_genai_tests::receiver::AttrValue::as_i64),
             Some(summed(key)),
             "{key}"
         );
