@@ -696,8 +696,115 @@ fn check_events(run: &Run) {
     clippy::too_many_lines,
     reason = "one arm per scenario class, each a list of assertions"
 )]
+/// Whether `key` is an attribute of the registry the mode follows (those trace-genai may
+/// emit): anything else is a `missing_attribute` violation.
+fn in_registry(key: &str, latest: bool) -> bool {
+    const BOTH: &[&str] = &[
+        "gen_ai.operation.name",
+        "gen_ai.provider.name",
+        "gen_ai.request.model",
+        "gen_ai.request.temperature",
+        "gen_ai.request.top_p",
+        "gen_ai.request.top_k",
+        "gen_ai.request.max_tokens",
+        "gen_ai.request.seed",
+        "gen_ai.request.stop_sequences",
+        "gen_ai.request.frequency_penalty",
+        "gen_ai.request.presence_penalty",
+        "gen_ai.request.choice.count",
+        "gen_ai.request.stream",
+        "gen_ai.request.encoding_formats",
+        "gen_ai.embeddings.dimension.count",
+        "gen_ai.output.type",
+        "gen_ai.conversation.id",
+        "gen_ai.agent.name",
+        "gen_ai.agent.id",
+        "gen_ai.agent.description",
+        "gen_ai.agent.version",
+        "gen_ai.tool.name",
+        "gen_ai.tool.call.id",
+        "gen_ai.tool.type",
+        "gen_ai.tool.description",
+        "gen_ai.tool.call.arguments",
+        "gen_ai.tool.call.result",
+        "gen_ai.tool.definitions",
+        "gen_ai.data_source.id",
+        "gen_ai.response.id",
+        "gen_ai.response.model",
+        "gen_ai.response.finish_reasons",
+        "gen_ai.response.time_to_first_chunk",
+        "gen_ai.usage.input_tokens",
+        "gen_ai.usage.output_tokens",
+        "gen_ai.usage.cache_read.input_tokens",
+        "gen_ai.usage.reasoning.output_tokens",
+        "gen_ai.input.messages",
+        "gen_ai.output.messages",
+        "gen_ai.system_instructions",
+        "server.address",
+        "server.port",
+        "error.type",
+    ];
+    BOTH.contains(&key)
+        || match key {
+            "gen_ai.usage.cache_creation.input_tokens"
+            | "gen_ai.workflow.name"
+            | "gen_ai.token.type" => !latest,
+            "gen_ai.usage.cache_write.input_tokens" | "gen_ai.token.modality" => latest,
+            _ => false,
+        }
+}
+
 fn check(class: Class, latest: bool) {
     let run = run(class, latest);
+    let mut keys: Vec<(&str, &str)> = Vec::new();
+    for span in &run.spans {
+        keys.extend(
+            span.attributes
+                .keys()
+                .map(|key| (span.name.as_str(), key.as_str())),
+        );
+        for event in &span.events {
+            keys.extend(
+                event
+                    .attributes
+                    .keys()
+                    .map(|key| (event.name.as_str(), key.as_str())),
+            );
+        }
+    }
+    for log in &run.logs {
+        keys.extend(
+            log.attributes
+                .keys()
+                .map(|key| (log.event_name.as_str(), key.as_str())),
+        );
+    }
+    let points: Vec<_> = run
+        .metrics
+        .iter()
+        .map(|m| (m.name.as_str(), m.points()))
+        .collect();
+    for (name, points) in &points {
+        for point in points {
+            keys.extend(point.attributes.keys().map(|key| (*name, key.as_str())));
+        }
+    }
+    for (item, key) in keys {
+        assert!(
+            in_registry(key, latest),
+            "{item}: {key} is not in the registry (latest: {latest})"
+        );
+    }
+    for span in &run.spans {
+        for key in span.resource.keys() {
+            assert!(
+                key == "service.name"
+                    || key == "service.instance.id"
+                    || key.starts_with("telemetry.sdk."),
+                "resource attribute {key}"
+            );
+        }
+    }
     for span in &run.spans {
         check_span(span);
         assert_eq!(
