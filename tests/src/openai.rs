@@ -36,31 +36,7 @@ impl MockOpenAi {
     /// Starts serving on `127.0.0.1`.
     #[must_use]
     pub fn start() -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("mock-openai")
-            .enable_all()
-            .build()
-            .expect("build the mock server's runtime");
-        let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind 127.0.0.1:0");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let addr = listener.local_addr().expect("listener address");
-        runtime.spawn(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(
-                            hyper_util::rt::TokioIo::new(stream),
-                            hyper::service::service_fn(handle),
-                        )
-                        .await;
-                });
-            }
-        });
+        let (runtime, addr) = crate::tls::serve_http("mock-openai", handle);
         MockOpenAi {
             runtime: Some(runtime),
             addr,
@@ -88,7 +64,7 @@ impl Drop for MockOpenAi {
     }
 }
 
-type Answer = Response<Full<Bytes>>;
+type Answer = crate::tls::HttpResponse;
 
 fn json_answer(body: &Value) -> Answer {
     Response::builder()

@@ -194,17 +194,7 @@ where
     // The stand-ins speak HTTP/1.1 only.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name(name)
-        .enable_all()
-        .build()
-        .expect("build the stand-in's tokio runtime");
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind 127.0.0.1:0");
-    listener
-        .set_nonblocking(true)
-        .expect("non-blocking listener for tokio");
-    let addr = listener.local_addr().expect("listener address");
+    let (runtime, listener, addr) = bind_on_runtime(name);
     runtime.spawn(async move {
         let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
         loop {
@@ -221,6 +211,56 @@ where
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(
                         hyper_util::rt::TokioIo::new(tls),
+                        hyper::service::service_fn(handle),
+                    )
+                    .await;
+            });
+        }
+    });
+    (runtime, addr)
+}
+
+/// A runtime of its own (thread `name`) and a listener on `127.0.0.1`, on a port the OS
+/// picks, ready for tokio.
+fn bind_on_runtime(name: &str) -> (tokio::runtime::Runtime, std::net::TcpListener, SocketAddr) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name(name)
+        .enable_all()
+        .build()
+        .expect("build the stand-in's tokio runtime");
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind 127.0.0.1:0");
+    listener
+        .set_nonblocking(true)
+        .expect("non-blocking listener for tokio");
+    let addr = listener.local_addr().expect("listener address");
+    (runtime, listener, addr)
+}
+
+/// [`serve_https`] without TLS: plain HTTP/1.1.
+///
+/// # Panics
+///
+/// If the runtime cannot be built or the port cannot be bound.
+pub fn serve_http<F, Fut>(name: &str, handle: F) -> (tokio::runtime::Runtime, SocketAddr)
+where
+    F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<HttpResponse, std::convert::Infallible>>
+        + Send
+        + 'static,
+{
+    let (runtime, listener, addr) = bind_on_runtime(name);
+    runtime.spawn(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let handle = handle.clone();
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(
+                        hyper_util::rt::TokioIo::new(stream),
                         hyper::service::service_fn(handle),
                     )
                     .await;
