@@ -173,3 +173,85 @@ fn types_without_the_trait_record_nothing_extra() {
     assert_eq!(value.unwrap(), "x");
     assert_keys(spans.one("generic"), &[]);
 }
+
+// ---- agents' rollup ----------------------------------------------------------------------
+
+#[trace_genai(chat, provider = "openai", model = "gpt-4o")]
+fn rolled_call(input: u64, output: u64, reason: &'static str) -> Completion {
+    Completion {
+        id: "chatcmpl-r",
+        model: "gpt-4o",
+        reasons: vec![reason],
+        usage: Usage::new(input, output),
+    }
+}
+
+#[trace_genai(invoke_agent, agent = "researcher")]
+fn researcher() {
+    rolled_call(5, 1, "stop");
+}
+
+#[trace_genai(invoke_agent, agent = "planner")]
+async fn planner(
+    other_thread_go: std::sync::mpsc::Sender<()>,
+    other_thread_done: std::sync::mpsc::Receiver<()>,
+) {
+    rolled_call(10, 2, "tool_calls");
+    // Across an `.await` and on a task of its own, the context carries the agent.
+    trace_genai::context::spawn(async {
+        rolled_call(20, 3, "tool_calls");
+    })
+    .await
+    .unwrap();
+    researcher();
+    // A call made on another thread while this agent is open is not inside it.
+    let _ = other_thread_go.send(());
+    let _ = other_thread_done.recv();
+}
+
+#[trace_genai(invoke_agent, agent = "reporter")]
+fn reporter() -> Completion {
+    rolled_call(7, 7, "stop");
+    // The agent's own result reports usage: it is kept, not replaced by the sum.
+    Completion {
+        id: "agent-1",
+        model: "gpt-4o",
+        reasons: vec!["end_turn"],
+        usage: Usage::new(1, 1),
+    }
+}
+
+#[test]
+fn agents_sum_the_model_calls_inside_them_and_nothing_else() {
+    let ((), spans) = capture(|| {
+        let (go, wait) = std::sync::mpsc::channel();
+        let (done, finished) = std::sync::mpsc::channel();
+        let outsider = std::thread::spawn(move || {
+            let _ = wait.recv();
+            rolled_call(1000, 1000, "length");
+            let _ = done.send(());
+        });
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(planner(go, finished));
+        outsider.join().unwrap();
+        reporter();
+    });
+    let planner = spans.one("invoke_agent planner");
+    // 10 + 20 (its own calls, one on a spawned task) + 5 (the nested agent's).
+    assert_attr(planner, "gen_ai.usage.input_tokens", 35_i64);
+    assert_attr(planner, "gen_ai.usage.output_tokens", 6_i64);
+    assert_attr(
+        planner,
+        "gen_ai.response.finish_reasons",
+        Value::Array(Array::String(vec![StringValue::from("stop")])),
+    );
+    assert_attr(planner, "gen_ai.provider.name", "openai");
+    let researcher = spans.one("invoke_agent researcher");
+    assert_attr(researcher, "gen_ai.usage.input_tokens", 5_i64);
+    let reporter = spans.one("invoke_agent reporter");
+    assert_attr(reporter, "gen_ai.usage.input_tokens", 1_i64);
+    assert_attr(reporter, "gen_ai.response.id", "agent-1");
+}

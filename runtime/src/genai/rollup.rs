@@ -17,9 +17,11 @@
 //! tool run inside them (the conventions require it there). The token-usage metric is
 //! recorded by the model calls alone, so nothing is counted twice.
 //!
-//! Which span is inside which is known by span id: while an agent or workflow span is
-//! open, every span that starts under it is noted (`global::ROLLUPS`)
-//! with the rollup it belongs to, until it ends. With none open, a span costs one load.
+//! Which span is inside which: an agent's context carries its rollup ([`InAgent`]), so
+//! trace-genai's own spans started in it find it there; the spans of other
+//! instrumentation know only their parent's id, so every span inside an agent is also
+//! noted by id (`global::ROLLUPS`) until it ends. With no agent open anywhere, a span
+//! costs one load; with agents open elsewhere, a look at its own context.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -177,9 +179,9 @@ pub(crate) fn note_child(span: SpanId, parent: SpanId) -> Option<Arc<Rollup>> {
     Some(rollup)
 }
 
-/// Opens a rollup for the agent or workflow span `span`, a child of `parent` (nested in
-/// its rollup, if it has one).
-pub(crate) fn open(span: SpanId, parent: SpanId) -> Option<Arc<Rollup>> {
+/// Opens a rollup for the agent or workflow span `span`, nested in `parent`'s (the
+/// agent around it, if any).
+fn open(span: SpanId, parent: Option<Arc<Rollup>>) -> Option<Arc<Rollup>> {
     if span == SpanId::INVALID {
         return None;
     }
@@ -188,16 +190,24 @@ pub(crate) fn open(span: SpanId, parent: SpanId) -> Option<Arc<Rollup>> {
         return None;
     }
     let rollup = Arc::new(Rollup {
-        parent: (parent != SpanId::INVALID)
-            .then(|| noted.get(&parent).cloned())
-            .flatten(),
+        parent,
         totals: Mutex::default(),
     });
     noted.insert(span, Arc::clone(&rollup));
+    drop(noted);
     if OPEN_ROLLUPS.fetch_add(1, Ordering::Relaxed) == 0 {
         START_EXTRA.fetch_or(START_IN_AGENT, Ordering::Relaxed);
     }
     Some(rollup)
+}
+
+/// Notes `span` under `rollup`, for the spans of other instrumentation that start under
+/// it (they know only their parent's id).
+fn note(span: SpanId, rollup: &Arc<Rollup>) {
+    let mut noted = noted();
+    if span != SpanId::INVALID && noted.len() < MAX_NOTED {
+        noted.insert(span, Arc::clone(rollup));
+    }
 }
 
 /// Forgets `span` as it ends.
@@ -282,6 +292,11 @@ pub(crate) fn attributes(totals: &Totals, with_provider: bool, with_cache: bool)
     attributes
 }
 
+/// The rollup of the agent or workflow a context runs in: trace-genai's own spans started
+/// in it (and their children, which inherit it) add to it.
+#[derive(Debug)]
+pub(crate) struct InAgent(Arc<Rollup>);
+
 /// What a span starting inside (or as) an agent or workflow notes before it has an id.
 #[derive(Debug)]
 pub(crate) struct Pending {
@@ -289,36 +304,67 @@ pub(crate) struct Pending {
     internal: bool,
     /// The provider the function gave (`gen_ai.provider.name`).
     provider: Option<String>,
+    /// The rollup of the agent around the span.
+    into: Option<Arc<Rollup>>,
 }
 
 impl Pending {
-    /// Out of line, and one pointer to carry: only spans inside or of an agent get here.
+    /// What a span that starts `operation` in `parent` notes: `None` when it is neither an
+    /// agent or workflow nor inside one. Out of line, and one pointer to carry: only while
+    /// some agent is open, or for an agent, does a span get here.
     #[inline(never)]
-    #[expect(
-        clippy::unnecessary_box_returns,
-        reason = "boxed so that the span's start carries one pointer, not the struct"
-    )]
     pub(crate) fn new(
         meta: &crate::instrument::span::SpanMeta,
         attributes: &[KeyValue],
-    ) -> Box<Pending> {
-        Box::new(Pending {
+        parent: &opentelemetry::Context,
+    ) -> Option<Box<Pending>> {
+        let into = parent
+            .get::<InAgent>()
+            .map(|in_agent| Arc::clone(&in_agent.0));
+        if into.is_none() && !opens(meta.operation) {
+            return None;
+        }
+        Some(Box::new(Pending {
             operation: meta.operation,
             internal: meta.kind == opentelemetry::trace::SpanKind::Internal,
             provider: attributes
                 .iter()
                 .find(|kv| kv.key.as_str() == semconv::GEN_AI_PROVIDER_NAME)
                 .map(|kv| kv.value.as_str().into_owned()),
-        })
+            into,
+        }))
     }
 
-    /// The span started as `span` under `parent`.
+    /// The span started with context `cx`. Returns what the span keeps, and for an agent
+    /// or workflow, `cx` with its rollup in it (for the spans started inside).
     pub(crate) fn start(
         self,
-        span: &opentelemetry::Context,
-        parent: &opentelemetry::Context,
-    ) -> Option<Box<Member>> {
-        Member::start(self.operation, self.internal, self.provider, span, parent)
+        cx: &opentelemetry::Context,
+    ) -> (Option<Box<Member>>, Option<opentelemetry::Context>) {
+        use opentelemetry::trace::TraceContextExt as _;
+        let span = cx.span().span_context().span_id();
+        let (own, cx) = if opens(self.operation) {
+            let Some(own) = open(span, self.into.clone()) else {
+                return (None, None);
+            };
+            let cx = cx.with_value(InAgent(Arc::clone(&own)));
+            (Some(own), Some(cx))
+        } else {
+            if let Some(into) = &self.into {
+                note(span, into);
+            }
+            (None, None)
+        };
+        let member = Member {
+            span,
+            operation: self.operation,
+            into: self.into,
+            own,
+            provider: self.provider,
+            reported: false,
+            internal: self.internal,
+        };
+        (Some(Box::new(member)), cx)
     }
 }
 
@@ -361,36 +407,6 @@ pub(crate) struct Member {
 }
 
 impl Member {
-    /// Notes the span `span` (child of `parent`) that starts `operation`; `None` when it
-    /// is neither an agent or workflow nor inside one.
-    #[inline(never)]
-    pub(crate) fn start(
-        operation: Option<Operation>,
-        internal: bool,
-        provider: Option<String>,
-        span: &opentelemetry::Context,
-        parent: &opentelemetry::Context,
-    ) -> Option<Box<Member>> {
-        use opentelemetry::trace::TraceContextExt as _;
-        let span = span.span().span_context().span_id();
-        let parent = parent.span().span_context().span_id();
-        let (into, own) = if opens(operation) {
-            let own = open(span, parent)?;
-            (own.parent.clone(), Some(own))
-        } else {
-            (Some(note_child(span, parent)?), None)
-        };
-        Some(Box::new(Member {
-            span,
-            operation,
-            into,
-            own,
-            provider,
-            reported: false,
-            internal,
-        }))
-    }
-
     /// The function's return value reported `usage` and `finish_reasons`: a model call
     /// adds them to the rollups around it; an agent or workflow that reports usage of its
     /// own keeps it.

@@ -415,7 +415,7 @@ impl Active {
         let rollup = if extra & crate::global::START_IN_AGENT != 0
             || crate::genai::rollup::opens(meta.operation)
         {
-            Some(crate::genai::rollup::Pending::new(meta, &attributes))
+            crate::genai::rollup::Pending::new(meta, &attributes, &parent)
         } else {
             None
         };
@@ -440,9 +440,14 @@ impl Active {
         {
             self.bridge = crate::install::bridge::stand_in(&cx, meta.operation);
         }
-        if let Some(rollup) = rollup {
-            self.rollup = (*rollup).start(&cx, &parent);
-        }
+        let cx = match rollup {
+            Some(rollup) => {
+                let (member, with_rollup) = (*rollup).start(&cx);
+                self.rollup = member;
+                with_rollup.unwrap_or(cx)
+            }
+            None => cx,
+        };
         self.cx = Some(cx);
         self.recording = recording;
         if recording {
