@@ -430,7 +430,7 @@ impl Active {
                 &mut self.span,
             )
         }));
-        let Ok(Some((cx, recording))) = started else {
+        let Ok(Some((mut cx, recording))) = started else {
             self.span = None;
             return;
         };
@@ -440,14 +440,9 @@ impl Active {
         {
             self.bridge = crate::install::bridge::stand_in(&cx, meta.operation);
         }
-        let cx = match rollup {
-            Some(rollup) => {
-                let (member, with_rollup) = (*rollup).start(&cx);
-                self.rollup = member;
-                with_rollup.unwrap_or(cx)
-            }
-            None => cx,
-        };
+        if let Some(rollup) = rollup {
+            self.start_rollup(*rollup, &mut cx);
+        }
         self.cx = Some(cx);
         self.recording = recording;
         if recording {
@@ -565,6 +560,17 @@ impl Active {
             span.set_attribute(attribute);
         } else if let Some(cx) = &self.cx {
             cx.span().set_attribute(attribute);
+        }
+    }
+
+    /// Notes the span for the agent around it, or opens an agent's rollup (in `cx`, for
+    /// the spans started inside). Out of line: only spans inside or of an agent get here.
+    #[inline(never)]
+    fn start_rollup(&mut self, rollup: crate::genai::rollup::Pending, cx: &mut Context) {
+        let (member, with_rollup) = rollup.start(cx);
+        self.rollup = member;
+        if let Some(with_rollup) = with_rollup {
+            *cx = with_rollup;
         }
     }
 
