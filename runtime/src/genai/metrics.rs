@@ -225,12 +225,14 @@ const METRIC_KEYS: [&str; 5] = [
 
 impl Kind {
     /// The span attributes that are also metric attributes for this kind, beyond
-    /// [`METRIC_KEYS`]: the tool's, agent's or workflow's name.
-    fn keys(self) -> &'static [&'static str] {
+    /// [`METRIC_KEYS`]: the tool's, agent's or workflow's name (`latest`: a workflow's is
+    /// `gen_ai.agent.name`).
+    fn keys(self, latest: bool) -> &'static [&'static str] {
         match self {
             Kind::Tool => &[semconv::GEN_AI_TOOL_NAME, semconv::GEN_AI_TOOL_TYPE],
             Kind::Agent => &[semconv::GEN_AI_AGENT_NAME],
-            Kind::Workflow => &[semconv::GEN_AI_WORKFLOW_NAME, semconv::GEN_AI_AGENT_NAME],
+            Kind::Workflow if latest => &[semconv::GEN_AI_AGENT_NAME],
+            Kind::Workflow => &[semconv::GEN_AI_WORKFLOW_NAME],
             Kind::ModelCall | Kind::Embeddings | Kind::Other => &[],
         }
     }
@@ -265,26 +267,32 @@ impl CallMetrics {
             Operation::InvokeWorkflow => Kind::Workflow,
             _ => Kind::Other,
         };
-        let keys = kind.keys();
         let latest = instruments.latest_tokens.is_some();
-        let attributes = span_attributes
+        let keys = kind.keys(latest);
+        let mut attributes: Vec<KeyValue> = span_attributes
             .iter()
             .filter(|kv| {
                 let key = kv.key.as_str();
                 METRIC_KEYS.contains(&key) || keys.contains(&key)
             })
-            .map(|kv| {
-                // The genai-main conventions name a workflow with `gen_ai.agent.name`.
-                if latest
-                    && kind == Kind::Workflow
-                    && kv.key.as_str() == semconv::GEN_AI_WORKFLOW_NAME
-                {
-                    KeyValue::new(semconv::GEN_AI_AGENT_NAME, kv.value.clone())
-                } else {
-                    kv.clone()
-                }
-            })
+            .cloned()
             .collect();
+        // The genai-main conventions name a workflow with `gen_ai.agent.name` (another
+        // instrumentation's workflow span may have only `gen_ai.workflow.name`).
+        if latest
+            && kind == Kind::Workflow
+            && !attributes
+                .iter()
+                .any(|kv| kv.key.as_str() == semconv::GEN_AI_AGENT_NAME)
+            && let Some(name) = span_attributes
+                .iter()
+                .find(|kv| kv.key.as_str() == semconv::GEN_AI_WORKFLOW_NAME)
+        {
+            attributes.push(KeyValue::new(
+                semconv::GEN_AI_AGENT_NAME,
+                name.value.clone(),
+            ));
+        }
         Some(Box::new(CallMetrics {
             instruments,
             kind,
