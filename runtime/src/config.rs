@@ -339,6 +339,21 @@ pub enum ConsoleFormat {
     JsonLines,
 }
 
+/// Where the console exporters write (`TRACE_GENAI_CONSOLE_OUTPUT`,
+/// [`with_console_output`](crate::TelemetryBuilder::with_console_output)).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ConsoleOutput {
+    /// Standard output (the default).
+    #[default]
+    Stdout,
+    /// Standard error: for programs whose stdout is a protocol channel (a stdio MCP
+    /// server, a language server) or a pipe to another program.
+    Stderr,
+    /// A file, created if missing and appended to.
+    File(std::path::PathBuf),
+}
+
 /// Configuration from the environment, before builder overrides.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -384,6 +399,8 @@ pub struct Config {
     pub span_limits: SpanLimitsConfig,
     /// `TRACE_GENAI_CONSOLE_FORMAT`.
     pub console_format: ConsoleFormat,
+    /// `TRACE_GENAI_CONSOLE_OUTPUT`.
+    pub console_output: ConsoleOutput,
     /// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`, else
     /// `AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED`.
     pub content_capture: crate::ContentCapture,
@@ -423,6 +440,7 @@ impl Default for Config {
             shutdown_timeout: None,
             span_limits: SpanLimitsConfig::default(),
             console_format: ConsoleFormat::Tree,
+            console_output: ConsoleOutput::Stdout,
             content_capture: crate::ContentCapture::NoContent,
             content_max_length: crate::DEFAULT_CONTENT_MAX_LENGTH,
             redact: crate::RedactClasses::default(),
@@ -786,6 +804,21 @@ impl Config {
                         expected: "`tree` or `json`",
                     });
                 }
+            };
+        }
+
+        if let Some(value) = get(TRACE_GENAI_CONSOLE_OUTPUT) {
+            config.console_output = match value.trim() {
+                output if output.eq_ignore_ascii_case("stdout") => ConsoleOutput::Stdout,
+                output if output.eq_ignore_ascii_case("stderr") => ConsoleOutput::Stderr,
+                "" => {
+                    return Err(InitError::InvalidEnv {
+                        var: TRACE_GENAI_CONSOLE_OUTPUT,
+                        value,
+                        expected: "`stdout`, `stderr` or the path of a file",
+                    });
+                }
+                path => ConsoleOutput::File(std::path::PathBuf::from(path)),
             };
         }
 

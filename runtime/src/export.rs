@@ -32,6 +32,9 @@ use crate::config::{BatchConfig, BatchProcessorConfig, MIN_METRIC_EXPORT_INTERVA
 /// What the exporters need besides their destination.
 pub(crate) struct ExportSettings {
     pub(crate) batch: BatchConfig,
+    /// Where the console exporters write.
+    #[cfg(feature = "console")]
+    pub(crate) console: ConsoleSink,
     pub(crate) metric_export_interval: Duration,
     /// PEM certificates trusted in addition to the system roots (every network exporter).
     #[cfg_attr(
@@ -222,6 +225,68 @@ fn missing_feature(destination: &Destination) -> Option<InitError> {
     (!enabled).then_some(InitError::FeatureNotEnabled { exporter, feature })
 }
 
+/// Where the console exporters write: the configured output, opened when the first
+/// console exporter is built (a file once, shared by the three signals' exporters).
+#[cfg(feature = "console")]
+#[derive(Debug)]
+pub(crate) struct ConsoleSink {
+    output: crate::config::ConsoleOutput,
+    file: std::sync::OnceLock<std::fs::File>,
+}
+
+#[cfg(feature = "console")]
+impl ConsoleSink {
+    pub(crate) fn new(output: crate::config::ConsoleOutput) -> Self {
+        ConsoleSink {
+            output,
+            file: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// A writer for one console exporter.
+    fn writer(&self) -> Result<Box<dyn std::io::Write + Send>, InitError> {
+        use crate::config::ConsoleOutput;
+        let ConsoleOutput::File(path) = &self.output else {
+            return Ok(match self.output {
+                ConsoleOutput::Stderr => Box::new(std::io::stderr()),
+                _ => Box::new(std::io::stdout()),
+            });
+        };
+        let cannot = |error: std::io::Error| {
+            InitError::InvalidConfig(format!(
+                "the console output file {} cannot be written ({error}): set \
+                 TRACE_GENAI_CONSOLE_OUTPUT (or `with_console_output`) to a writable file, \
+                 `stdout` or `stderr`",
+                crate::config::error::shown(&path.display().to_string())
+            ))
+        };
+        let file = if let Some(file) = self.file.get() {
+            file
+        } else {
+            // A file, or a device such as `/dev/null` or `/dev/tty`: not a directory, a
+            // pipe that may block the exporter, or a socket.
+            if let Ok(metadata) = std::fs::metadata(path) {
+                #[cfg(unix)]
+                let device = std::os::unix::fs::FileTypeExt::is_char_device(&metadata.file_type());
+                #[cfg(not(unix))]
+                let device = false;
+                if !metadata.is_file() && !device {
+                    return Err(cannot(std::io::Error::other(
+                        "not a file or a character device",
+                    )));
+                }
+            }
+            let opened = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(cannot)?;
+            self.file.get_or_init(|| opened)
+        };
+        Ok(Box::new(file.try_clone().map_err(cannot)?))
+    }
+}
+
 /// The span processor (and exporter) for `destination`.
 pub(crate) fn trace_processor(
     destination: &Destination,
@@ -235,7 +300,8 @@ pub(crate) fn trace_processor(
     match destination {
         #[cfg(feature = "console")]
         Destination::Console(format) => Ok(Some(Box::new(span_processor(
-            crate::console::ConsoleExporter::new(*format).bridged(),
+            crate::console::ConsoleExporter::with_writer(*format, settings.console.writer()?)
+                .bridged(),
             settings,
         )?))),
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
@@ -317,7 +383,8 @@ pub(crate) fn add_logs(
     match destination {
         #[cfg(feature = "console")]
         Destination::Console(format) => Ok(builder.with_log_processor(log_processor(
-            crate::console::ConsoleLogExporter::new(*format).bridged(),
+            crate::console::ConsoleLogExporter::with_writer(*format, settings.console.writer()?)
+                .bridged(),
             logs,
             None,
         )?)),
@@ -391,9 +458,12 @@ pub(crate) fn add_metrics(
     let _ = (settings, &runtimes);
     match destination {
         #[cfg(feature = "console")]
-        Destination::Console(crate::config::ConsoleFormat::Tree) => Ok(builder.with_reader(
-            metric_reader(crate::console::ConsoleMetricExporter::new(), settings),
-        )),
+        Destination::Console(crate::config::ConsoleFormat::Tree) => {
+            Ok(builder.with_reader(metric_reader(
+                crate::console::ConsoleMetricExporter::with_writer(settings.console.writer()?),
+                settings,
+            )))
+        }
         #[cfg(feature = "console")]
         Destination::Console(_) => Ok(builder),
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]

@@ -343,7 +343,7 @@ pub use config::destination::{
 pub use config::error::{
     Deadline, DeliveryCounts, DeliveryReport, ExportFailure, InitError, ShutdownError,
 };
-pub use config::{ConsoleFormat, SamplerConfig};
+pub use config::{ConsoleFormat, ConsoleOutput, SamplerConfig};
 pub use feedback::record_user_feedback;
 pub use genai::content::{
     ContentCapture, DEFAULT_CONTENT_MAX_LENGTH, SHORT_TRUNCATION_MARKER, TRUNCATION_MARKER,

@@ -74,6 +74,11 @@ const PROJECT: &[(&str, &str)] = &[
 #[test]
 fn every_variable_given_garbage_is_an_error_naming_it_or_works_within_2_s() {
     let _serial = serial();
+    // `TRACE_GENAI_CONSOLE_OUTPUT=<garbage>` names a file the console writes to: the
+    // relative ones go to a directory of this test's own.
+    let scratch = trace_genai_tests::tls::temp_dir("config-fuzz-console");
+    std::fs::create_dir_all(&scratch).unwrap();
+    std::env::set_current_dir(&scratch).unwrap();
     let mut cases = 0;
     let mut slowest = (Duration::ZERO, String::new());
     let contexts: [&[(&str, &str)]; 2] = [&[], PROJECT];

@@ -192,3 +192,57 @@ fn by_default_the_agent_example_records_no_content_but_usage_and_feedback() {
         assert!(!tree.contains(key), "{key} in the default output: {tree}");
     }
 }
+
+/// `TRACE_GENAI_CONSOLE_OUTPUT` sends the console elsewhere: stdout keeps only the
+/// application's own output (the channel of a stdio protocol stays clean).
+#[test]
+fn the_console_goes_to_stderr_or_a_file_when_told() {
+    let mut command = examples::without_telemetry_env(examples::example_binary("agent"));
+    let output = command
+        .env("TRACE_GENAI_CONSOLE_OUTPUT", "stderr")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("└─ invoke_agent travel-planner"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("▪ gen_ai.client.token.usage"), "{stderr}");
+    for telemetry in ["└─", "▪ ", "trace "] {
+        assert!(!stdout.contains(telemetry), "stdout: {stdout}");
+    }
+
+    let dir = trace_genai_tests::tls::temp_dir("console-output");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("telemetry.txt");
+    let _ = std::fs::remove_file(&file);
+    let mut command = examples::without_telemetry_env(examples::example_binary("agent"));
+    let output = command
+        .env("TRACE_GENAI_CONSOLE_OUTPUT", &file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        written.contains("└─ invoke_agent travel-planner"),
+        "{written}"
+    );
+    assert!(written.contains("▪ gen_ai.client.token.usage"), "{written}");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("└─"));
+
+    // A directory is refused with what to do; the app still runs.
+    let mut command = examples::without_telemetry_env(examples::example_binary("agent"));
+    let output = command
+        .env("TRACE_GENAI_CONSOLE_OUTPUT", &dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: telemetry is off")
+            && stderr.contains("TRACE_GENAI_CONSOLE_OUTPUT"),
+        "{stderr}"
+    );
+}

@@ -100,6 +100,8 @@ pub struct TelemetryBuilder {
     azure_credential: Option<std::sync::Arc<dyn crate::azure::TokenCredential>>,
     /// The time limit of a project lookup (`with_azure_ai_project_timeout`).
     azure_ai_project_timeout: Option<std::time::Duration>,
+    /// Where the console writes (`with_console_output`).
+    console_output: Option<crate::config::ConsoleOutput>,
 }
 
 impl std::fmt::Debug for TelemetryBuilder {
@@ -152,6 +154,25 @@ impl TelemetryBuilder {
     /// Adds the console in the given format.
     pub fn with_console_format(self, format: ConsoleFormat) -> Self {
         self.with_requested(Requested::Console(Some(format)))
+    }
+
+    /// Where the console exporters write: standard output (the default), standard error,
+    /// or a file (created if missing, appended to). Wins over `TRACE_GENAI_CONSOLE_OUTPUT`.
+    /// A program whose stdout is a protocol channel (a stdio MCP server, a language
+    /// server) sends its console telemetry to stderr or a file.
+    ///
+    /// ```no_run
+    /// use trace_genai::{ConsoleOutput, Telemetry};
+    ///
+    /// let telemetry = Telemetry::builder()
+    ///     .with_console()
+    ///     .with_console_output(ConsoleOutput::Stderr)
+    ///     .install()?;
+    /// # Ok::<(), trace_genai::InitError>(())
+    /// ```
+    pub fn with_console_output(mut self, output: crate::config::ConsoleOutput) -> Self {
+        self.console_output = Some(output);
+        self
     }
 
     /// Adds an OTLP destination at `endpoint`, over gRPC unless
@@ -448,6 +469,11 @@ impl TelemetryBuilder {
             max_request_bytes: config
                 .max_request_bytes
                 .clamp(crate::config::MIN_BYTES, crate::config::MAX_BYTES),
+            #[cfg(feature = "console")]
+            console: crate::export::ConsoleSink::new(
+                self.console_output
+                    .unwrap_or_else(|| config.console_output.clone()),
+            ),
         };
         let mut runtimes = Runtimes::default();
         let mut projects = Projects {
