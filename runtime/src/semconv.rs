@@ -282,40 +282,34 @@ pub fn latest_experimental() -> bool {
     crate::global::LATEST_EXPERIMENTAL.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// Retypes and completes a span's start attributes for the genai-main conventions:
-/// `gen_ai.request.top_k` becomes an int, and a workflow gets `gen_ai.agent.name` (a
-/// workflow is an in-process agent in semantic-conventions-genai v0.1.0) beside its
-/// `gen_ai.workflow.name`, which the registries before v0.1.0 and OpenTelemetry's
-/// conformance harness still ask for. Out of line: only with `gen_ai_latest_experimental`.
+/// Renames and retypes a span's start attributes for the genai-main conventions:
+/// `gen_ai.request.top_k` becomes an int, and a workflow's `gen_ai.workflow.name` becomes
+/// `gen_ai.agent.name` (a workflow is an in-process agent in semantic-conventions-genai
+/// v0.1.0, which replaced the workflow name); the span is then named `invoke_workflow`
+/// (`instrument::span`), as the span-name rule (and OpenTelemetry's conformance harness)
+/// names an `invoke_workflow` span by `gen_ai.workflow.name` and by nothing else. Out of
+/// line: only with `gen_ai_latest_experimental`.
 #[cold]
 #[inline(never)]
 pub(crate) fn to_latest(
     operation: Option<crate::genai::operation::Operation>,
-    attributes: &mut Vec<opentelemetry::KeyValue>,
+    attributes: &mut [opentelemetry::KeyValue],
 ) {
-    use opentelemetry::{KeyValue, Value};
-    let mut workflow = None;
-    for kv in attributes.iter_mut() {
+    use opentelemetry::{Key, Value};
+    for kv in attributes {
         match (kv.key.as_str(), &kv.value) {
             #[expect(
                 clippy::cast_possible_truncation,
                 reason = "top_k is a small whole number; a fraction is cut"
             )]
             (GEN_AI_REQUEST_TOP_K, Value::F64(top_k)) => kv.value = Value::I64(*top_k as i64),
-            (GEN_AI_WORKFLOW_NAME, name)
+            (GEN_AI_WORKFLOW_NAME, _)
                 if operation == Some(crate::genai::operation::Operation::InvokeWorkflow) =>
             {
-                workflow = Some(name.clone());
+                kv.key = Key::from_static_str(GEN_AI_AGENT_NAME);
             }
             _ => {}
         }
-    }
-    if let Some(name) = workflow
-        && !attributes
-            .iter()
-            .any(|kv| kv.key.as_str() == GEN_AI_AGENT_NAME)
-    {
-        attributes.push(KeyValue::new(GEN_AI_AGENT_NAME, name));
     }
 }
 

@@ -366,6 +366,12 @@ impl Active {
         {
             attributes.push(KeyValue::new(semconv::GEN_AI_REQUEST_STREAM, true));
         }
+        // Extra work only with the genai-main names, or inside or as an agent: one load
+        // (and the operation) otherwise.
+        let extra = crate::global::START_EXTRA.load(std::sync::atomic::Ordering::Relaxed);
+        if extra & crate::global::START_LATEST != 0 {
+            semconv::to_latest(meta.operation, &mut attributes);
+        }
         let subject = meta.subject_key.and_then(|key| {
             attributes
                 .iter()
@@ -374,17 +380,18 @@ impl Active {
                 .filter(|subject| !subject.is_empty())
         });
         let name: Cow<'static, str> = match (meta.operation, subject) {
+            // A workflow without `gen_ai.workflow.name` (the genai-main names) is named
+            // after the bare operation, whatever the macro named it.
+            (Some(operation @ Operation::InvokeWorkflow), _)
+                if extra & crate::global::START_LATEST != 0 =>
+            {
+                Cow::Borrowed(operation.as_str())
+            }
             (Some(operation), Some(subject)) => {
                 Cow::Owned(format!("{} {subject}", operation.as_str()))
             }
             _ => Cow::Borrowed(meta.name),
         };
-        // Extra work only with the genai-main names, or inside or as an agent: one load
-        // (and the operation) otherwise.
-        let extra = crate::global::START_EXTRA.load(std::sync::atomic::Ordering::Relaxed);
-        if extra & crate::global::START_LATEST != 0 {
-            semconv::to_latest(meta.operation, &mut attributes);
-        }
         let parent = Context::current();
         if parent.is_telemetry_suppressed() {
             // Inside an exporter (or other code that asked for no telemetry of its own).
