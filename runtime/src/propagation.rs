@@ -29,6 +29,30 @@
 //! // The server side:
 //! let _attached = propagation::extract(&headers).attach();
 //! ```
+//!
+//! JSON-RPC protocols carry no headers: the Model Context Protocol puts the trace context
+//! in a request's `params._meta` object, under the same keys (`traceparent`, `tracestate`,
+//! `baggage`), as the GenAI conventions' MCP page says. [`inject_meta`] and
+//! [`extract_meta`] do for `_meta` what [`inject`] and [`extract`] do for headers, with any
+//! MCP implementation whose request parameters expose `_meta` as a JSON object:
+//!
+//! ```
+//! use trace_genai::{propagation, trace_genai};
+//!
+//! #[trace_genai(execute_tool, tool = "get_weather", kind = client)]
+//! fn call_tool() -> serde_json::Value {
+//!     let mut meta = serde_json::Map::new();
+//!     propagation::inject_meta(&mut meta); // traceparent of this tool call's span
+//!     serde_json::json!({"name": "get_weather", "arguments": {"city": "Paris"}, "_meta": meta})
+//! }
+//!
+//! # let telemetry = trace_genai::Telemetry::builder().with_no_exporter().install().unwrap();
+//! let params = call_tool();
+//! assert!(params["_meta"]["traceparent"].is_string());
+//! // The server side, before running the tool:
+//! let meta = params["_meta"].as_object().cloned().unwrap_or_default();
+//! let _attached = propagation::extract_meta(&meta).attach();
+//! ```
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use opentelemetry::Context;
@@ -77,6 +101,51 @@ pub fn inject_context(cx: &Context, headers: &mut HeaderMap) {
 pub fn extract(headers: &HeaderMap) -> Context {
     opentelemetry::global::get_text_map_propagator(|propagator| {
         propagator.extract(&HeaderExtractor(headers))
+    })
+}
+
+struct MetaInjector<'a>(&'a mut serde_json::Map<String, serde_json::Value>);
+
+impl Injector for MetaInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        self.0
+            .insert(key.to_owned(), serde_json::Value::String(value));
+    }
+}
+
+struct MetaExtractor<'a>(&'a serde_json::Map<String, serde_json::Value>);
+
+impl Extractor for MetaExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(serde_json::Value::as_str)
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(String::as_str).collect()
+    }
+}
+
+/// Writes the current context (span and baggage) into a JSON-RPC request's `_meta`
+/// object (`params._meta` of an MCP request): `traceparent`, `tracestate`, `baggage`.
+/// Other members of `meta` are kept.
+pub fn inject_meta(meta: &mut serde_json::Map<String, serde_json::Value>) {
+    inject_meta_context(&Context::current(), meta);
+}
+
+/// Writes `cx` (span and baggage) into a `_meta` object.
+pub fn inject_meta_context(cx: &Context, meta: &mut serde_json::Map<String, serde_json::Value>) {
+    opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(cx, &mut MetaInjector(meta));
+    });
+}
+
+/// The context a caller sent in a request's `_meta` object, on top of the current one;
+/// without trace context there (or with members that are not strings), the current
+/// context.
+#[must_use]
+pub fn extract_meta(meta: &serde_json::Map<String, serde_json::Value>) -> Context {
+    opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&MetaExtractor(meta))
     })
 }
 

@@ -166,3 +166,70 @@ fn a_scoped_conversation_id_lands_on_every_span_inside_and_none_outside() {
     assert_attr(span, "gen_ai.conversation.id", "inner".to_owned());
     assert_attr(span, "app.user.hash", "u-7".to_owned());
 }
+
+// ---- `_meta` of a JSON-RPC request (MCP) ---------------------------------------------------
+
+/// The client side of an MCP `tools/call`: the request it would send, as JSON text.
+#[trace_genai(execute_tool, tool = "get_weather", kind = client)]
+fn mcp_call_tool() -> String {
+    let mut meta = serde_json::Map::new();
+    meta.insert("progressToken".to_owned(), serde_json::json!(7));
+    propagation::inject_meta(&mut meta);
+    serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "get_weather", "arguments": {"city": "Paris"}, "_meta": meta}})
+    .to_string()
+}
+
+#[trace_genai(execute_tool, tool = "get_weather", kind = server)]
+fn mcp_serve_tool() {}
+
+/// The server side: the request's `_meta` gives the context the tool runs in.
+fn mcp_server(request: &str) {
+    let request: serde_json::Value = serde_json::from_str(request).unwrap();
+    let meta = request["params"]["_meta"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let _attached = propagation::extract_meta(&meta).attach();
+    mcp_serve_tool();
+}
+
+#[test]
+fn trace_context_through_the_meta_of_a_json_rpc_request() {
+    let ((), spans) = capture(|| {
+        let request = mcp_call_tool();
+        let parsed: serde_json::Value = serde_json::from_str(&request).unwrap();
+        let meta = &parsed["params"]["_meta"];
+        assert_eq!(meta["progressToken"], 7, "other members are kept: {meta}");
+        assert!(
+            meta["traceparent"].as_str().unwrap().starts_with("00-"),
+            "{meta}"
+        );
+        // Carried as text, as between two processes.
+        std::thread::spawn(move || mcp_server(&request))
+            .join()
+            .unwrap();
+    });
+    let client = spans
+        .all("execute_tool get_weather")
+        .into_iter()
+        .find(|span| span.span_kind == opentelemetry::trace::SpanKind::Client)
+        .unwrap();
+    let server = spans
+        .all("execute_tool get_weather")
+        .into_iter()
+        .find(|span| span.span_kind == opentelemetry::trace::SpanKind::Server)
+        .unwrap();
+    assert_child_of(server, client);
+    assert!(server.parent_span_is_remote);
+
+    // A `_meta` without trace context, or with one that is not text, starts no trace of
+    // its own: the tool runs in the current context.
+    let ((), spans) = capture(|| {
+        mcp_server(r#"{"params": {"_meta": {"traceparent": 42}}}"#);
+        mcp_server(r#"{"params": {}}"#);
+    });
+    for span in spans.all("execute_tool get_weather") {
+        assert_root(span);
+    }
+}
