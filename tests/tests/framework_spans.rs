@@ -235,3 +235,99 @@ fn spans_of_another_crate_through_the_opentelemetry_api_are_normalized_too() {
     assert_no_attr(chat, "gen_ai.completion.0.content");
     installed.telemetry.shutdown().unwrap();
 }
+
+/// A framework with a vocabulary of its own: the spans langchain-rust 7 records
+/// (`observability.rs`, whose span names and fields it calls public surface), made here
+/// the way it makes them, inside the application's agent.
+#[trace_genai(invoke_agent, agent = "researcher")]
+fn langchain_style_agent() {
+    let run = tracing::info_span!(
+        "agent.run",
+        max_iterations = 5,
+        steps = tracing::field::Empty,
+        total_tokens = tracing::field::Empty,
+        error = tracing::field::Empty,
+    );
+    run.in_scope(|| {
+        let llm = tracing::info_span!(
+            "llm.generate",
+            provider = "openai",
+            model = "gpt-4o-mini",
+            stream = false,
+            prompt_tokens = tracing::field::Empty,
+            completion_tokens = tracing::field::Empty,
+            total_tokens = tracing::field::Empty,
+            tool_calls = tracing::field::Empty,
+            error = tracing::field::Empty,
+        );
+        llm.in_scope(|| tracing::debug!("prompt: secret question"));
+        llm.record("prompt_tokens", 21_u32);
+        llm.record("completion_tokens", 4_u32);
+        llm.record("total_tokens", 25_u32);
+        drop(llm);
+        let tool = tracing::info_span!("tool.call", tool = "search", error = tracing::field::Empty);
+        tool.record(
+            "error",
+            tracing::field::display("search failed for 'secret question'"),
+        );
+        drop(tool);
+        run.record("steps", 1);
+    });
+}
+
+#[test]
+fn a_framework_vocabulary_becomes_the_conventions() {
+    let _serial = serial();
+    let installed = install(ContentCapture::NoContent);
+    let spans = run(&installed, langchain_style_agent);
+    let names: Vec<&str> = spans.iter().map(|s| s.name.as_ref()).collect();
+    let chat = one(&spans, "chat gpt-4o-mini");
+    assert_kind(chat, SpanKind::Client);
+    assert_eq!(
+        attr(chat, "gen_ai.operation.name"),
+        Some(&Value::from("chat"))
+    );
+    assert_eq!(
+        attr(chat, "gen_ai.provider.name"),
+        Some(&Value::from("openai"))
+    );
+    assert_eq!(
+        attr(chat, "gen_ai.request.model"),
+        Some(&Value::from("gpt-4o-mini"))
+    );
+    assert_eq!(
+        attr(chat, "gen_ai.usage.input_tokens"),
+        Some(&Value::I64(21))
+    );
+    assert_eq!(
+        attr(chat, "gen_ai.usage.output_tokens"),
+        Some(&Value::I64(4))
+    );
+    assert_no_attr(chat, "gen_ai.request.stream");
+    for key in ["provider", "model", "prompt_tokens", "completion_tokens"] {
+        assert_no_attr(chat, key);
+    }
+    let framework_agent = one(&spans, "invoke_agent");
+    assert_eq!(
+        attr(framework_agent, "gen_ai.operation.name"),
+        Some(&Value::from("invoke_agent"))
+    );
+    assert_child_of(chat, framework_agent);
+    let tool = one(&spans, "execute_tool search");
+    assert_kind(tool, SpanKind::Internal);
+    assert_eq!(attr(tool, "error.type"), Some(&Value::from("_OTHER")));
+    assert!(matches!(
+        tool.status,
+        opentelemetry::trace::Status::Error { .. }
+    ));
+    // The error's text may echo the prompt: content, off by default.
+    assert_no_attr(tool, "error");
+    // The application's agent sums the framework's model call; the call is counted once.
+    let agent = one(&spans, "invoke_agent researcher");
+    assert_eq!(
+        attr(agent, "gen_ai.usage.input_tokens"),
+        Some(&Value::I64(21))
+    );
+    assert_eq!(chat_durations(&installed.metrics), 1, "{names:?}");
+    installed.telemetry.shutdown().unwrap();
+}

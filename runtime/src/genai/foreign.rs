@@ -41,8 +41,12 @@ pub(crate) fn is_foreign(span: &SpanData) -> bool {
 /// the same operation (then [`observe`] leaves them out).
 pub(crate) fn normalize(span: &mut SpanData) -> bool {
     // The content rules apply to every span (`genai::boundary`); the rest only to GenAI
-    // spans, not to an HTTP handler's or a database call's.
-    if !crate::genai::boundary::foreign_span(span) {
+    // spans, not to an HTTP handler's or a database call's, and to the spans of a
+    // framework whose own vocabulary maps to the conventions ([`VOCABULARIES`]).
+    // Translated first (an `error` field marks the span failed before the content rules
+    // judge its text), then the content rules run on what it became.
+    let translated = translate(span);
+    if !crate::genai::boundary::foreign_span(span) && !translated {
         return false;
     }
     let mut operation = None;
@@ -77,6 +81,161 @@ pub(crate) fn normalize(span: &mut SpanData) -> bool {
         span.span_kind = operation.default_kind();
     }
     counted
+}
+
+/// A framework's span in its own vocabulary, and what it is in the conventions.
+struct Vocabulary {
+    /// The framework's span name.
+    span: &'static str,
+    /// Fields the span must have to be this framework's (names alone are too common).
+    requires: &'static [&'static str],
+    /// The GenAI operation it is.
+    operation: Operation,
+    /// Its fields and the conventions' keys they become; other fields stay as they are
+    /// (and pass the content rules like any other attribute).
+    keys: &'static [(&'static str, &'static str, Type)],
+}
+
+/// The type a translated value is recorded as.
+#[derive(Clone, Copy)]
+enum Type {
+    Str,
+    Int,
+    Bool,
+}
+
+/// The frameworks that trace with a vocabulary of their own. Adding one is an entry here.
+const VOCABULARIES: &[Vocabulary] = &[
+    // langchain-rust 7 (`observability.rs`: "span names and fields are part of the public
+    // surface"): `llm.generate`, `embed.documents` / `embed.query`, `agent.run`,
+    // `tool.call`. It records no prompts on spans.
+    Vocabulary {
+        span: "llm.generate",
+        requires: &["provider", "model"],
+        operation: Operation::Chat,
+        keys: &[
+            ("provider", semconv::GEN_AI_PROVIDER_NAME, Type::Str),
+            ("model", semconv::GEN_AI_REQUEST_MODEL, Type::Str),
+            ("stream", semconv::GEN_AI_REQUEST_STREAM, Type::Bool),
+            (
+                "prompt_tokens",
+                semconv::GEN_AI_USAGE_INPUT_TOKENS,
+                Type::Int,
+            ),
+            (
+                "completion_tokens",
+                semconv::GEN_AI_USAGE_OUTPUT_TOKENS,
+                Type::Int,
+            ),
+        ],
+    },
+    Vocabulary {
+        span: "embed.documents",
+        requires: &["provider", "model"],
+        operation: Operation::Embeddings,
+        keys: &[
+            ("provider", semconv::GEN_AI_PROVIDER_NAME, Type::Str),
+            ("model", semconv::GEN_AI_REQUEST_MODEL, Type::Str),
+        ],
+    },
+    Vocabulary {
+        span: "embed.query",
+        requires: &["provider", "model"],
+        operation: Operation::Embeddings,
+        keys: &[
+            ("provider", semconv::GEN_AI_PROVIDER_NAME, Type::Str),
+            ("model", semconv::GEN_AI_REQUEST_MODEL, Type::Str),
+        ],
+    },
+    Vocabulary {
+        span: "agent.run",
+        requires: &["max_iterations"],
+        operation: Operation::InvokeAgent,
+        keys: &[],
+    },
+    Vocabulary {
+        span: "tool.call",
+        requires: &["tool"],
+        operation: Operation::ExecuteTool,
+        keys: &[("tool", semconv::GEN_AI_TOOL_NAME, Type::Str)],
+    },
+];
+
+/// Translates a span of a framework in [`VOCABULARIES`] into the conventions: its
+/// operation, its keys and their types, and the bare operation as its name (which
+/// [`normalize`] completes). An `error` field marks the span failed. Returns whether it
+/// did.
+fn translate(span: &mut SpanData) -> bool {
+    let Some(vocabulary) = VOCABULARIES.iter().find(|vocabulary| {
+        span.name == vocabulary.span
+            && vocabulary
+                .requires
+                .iter()
+                .all(|field| span.attributes.iter().any(|kv| kv.key.as_str() == *field))
+    }) else {
+        return false;
+    };
+    if span
+        .attributes
+        .iter()
+        .any(|kv| kv.key.as_str() == semconv::GEN_AI_OPERATION_NAME)
+    {
+        // The framework speaks the conventions already.
+        return false;
+    }
+    let mut failed = false;
+    for kv in &mut span.attributes {
+        if kv.key.as_str() == "error" {
+            failed = true;
+        }
+        let Some((_, key, ty)) = vocabulary
+            .keys
+            .iter()
+            .find(|(field, _, _)| kv.key.as_str() == *field)
+        else {
+            continue;
+        };
+        let text = match &kv.value {
+            Value::String(text) => Some(text.as_str().trim().to_owned()),
+            _ => None,
+        };
+        let value = match (ty, &kv.value, text.as_deref()) {
+            (Type::Int, Value::I64(_), _) | (Type::Bool, Value::Bool(_), _) => kv.value.clone(),
+            (Type::Int, _, Some(text)) => match text.parse::<i64>() {
+                Ok(number) => Value::I64(number),
+                Err(_) => kv.value.clone(),
+            },
+            (Type::Bool, _, Some("true")) => Value::Bool(true),
+            (Type::Bool, _, Some("false")) => Value::Bool(false),
+            _ => kv.value.clone(),
+        };
+        *kv = KeyValue::new(*key, value);
+    }
+    // `stream = false` is the conventions' absence of `gen_ai.request.stream`.
+    span.attributes.retain(|kv| {
+        !(kv.key.as_str() == semconv::GEN_AI_REQUEST_STREAM && kv.value == Value::Bool(false))
+    });
+    span.attributes.push(KeyValue::new(
+        semconv::GEN_AI_OPERATION_NAME,
+        vocabulary.operation.as_str(),
+    ));
+    if failed {
+        if !matches!(span.status, Status::Error { .. }) {
+            span.status = Status::error("");
+        }
+        if !span
+            .attributes
+            .iter()
+            .any(|kv| kv.key.as_str() == semconv::ERROR_TYPE)
+        {
+            span.attributes.push(KeyValue::new(
+                semconv::ERROR_TYPE,
+                semconv::ERROR_TYPE_OTHER,
+            ));
+        }
+    }
+    span.name = Cow::Borrowed(vocabulary.operation.as_str());
+    true
 }
 
 /// Removes all but the last value of each key (a framework may record a key twice, e.g.
