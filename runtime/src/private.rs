@@ -207,15 +207,7 @@ pub fn push_request<T: crate::genai::message::GenAiRequest + ?Sized>(
     );
     add(
         semconv::GEN_AI_REQUEST_STOP_SEQUENCES,
-        (!parameters.stop_sequences.is_empty()).then(|| {
-            Value::Array(::opentelemetry::Array::String(
-                parameters
-                    .stop_sequences
-                    .into_iter()
-                    .map(StringValue::from)
-                    .collect(),
-            ))
-        }),
+        strings(parameters.stop_sequences),
     );
     add(
         semconv::GEN_AI_REQUEST_CHOICE_COUNT,
@@ -234,20 +226,21 @@ pub fn push_request<T: crate::genai::message::GenAiRequest + ?Sized>(
     );
     add(
         semconv::GEN_AI_REQUEST_ENCODING_FORMATS,
-        (!parameters.encoding_formats.is_empty()).then(|| {
-            Value::Array(::opentelemetry::Array::String(
-                parameters
-                    .encoding_formats
-                    .into_iter()
-                    .map(StringValue::from)
-                    .collect(),
-            ))
-        }),
+        strings(parameters.encoding_formats),
     );
     add(
         semconv::GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
         parameters.dimension_count.map(Value::from),
     );
+}
+
+/// A list of strings as a string-array value; empty records nothing.
+fn strings<S: Into<StringValue>>(values: Vec<S>) -> Option<Value> {
+    (!values.is_empty()).then(|| {
+        Value::Array(::opentelemetry::Array::String(
+            values.into_iter().map(Into::into).collect(),
+        ))
+    })
 }
 
 /// How many responses the feedback index holds now: a hook for trace-genai's own tests.

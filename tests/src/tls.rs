@@ -193,31 +193,11 @@ where
 {
     // The stand-ins speak HTTP/1.1 only.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let (runtime, listener, addr) = bind_on_runtime(name);
-    runtime.spawn(async move {
-        let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let acceptor = acceptor.clone();
-            let handle = handle.clone();
-            tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(stream).await else {
-                    // A client that does not trust the CA hangs up during the handshake.
-                    return;
-                };
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(
-                        hyper_util::rt::TokioIo::new(tls),
-                        hyper::service::service_fn(handle),
-                    )
-                    .await;
-            });
-        }
-    });
-    (runtime, addr)
+    serve(
+        Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
+        name,
+        handle,
+    )
 }
 
 /// A runtime of its own (thread `name`) and a listener on `127.0.0.1`, on a port the OS
@@ -249,6 +229,37 @@ where
         + Send
         + 'static,
 {
+    serve(None, name, handle)
+}
+
+/// Serves HTTP/1.1 on `127.0.0.1`, over TLS when an acceptor is given, calling `handle`
+/// for each request.
+fn serve<F, Fut>(
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    name: &str,
+    handle: F,
+) -> (tokio::runtime::Runtime, SocketAddr)
+where
+    F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<HttpResponse, std::convert::Infallible>>
+        + Send
+        + 'static,
+{
+    async fn connection<IO, F, Fut>(io: IO, handle: F)
+    where
+        IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+        F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<HttpResponse, std::convert::Infallible>>
+            + Send
+            + 'static,
+    {
+        let _ = hyper::server::conn::http1::Builder::new()
+            .serve_connection(
+                hyper_util::rt::TokioIo::new(io),
+                hyper::service::service_fn(handle),
+            )
+            .await;
+    }
     let (runtime, listener, addr) = bind_on_runtime(name);
     runtime.spawn(async move {
         let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
@@ -256,14 +267,18 @@ where
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
+            let acceptor = acceptor.clone();
             let handle = handle.clone();
             tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(
-                        hyper_util::rt::TokioIo::new(stream),
-                        hyper::service::service_fn(handle),
-                    )
-                    .await;
+                match acceptor {
+                    // A client that does not trust the CA hangs up during the handshake.
+                    Some(acceptor) => {
+                        if let Ok(tls) = acceptor.accept(stream).await {
+                            connection(tls, handle).await;
+                        }
+                    }
+                    None => connection(stream, handle).await,
+                }
             });
         }
     });

@@ -85,8 +85,8 @@ pub(crate) fn normalize(span: &mut SpanData) -> bool {
 
 /// A framework's span in its own vocabulary, and what it is in the conventions.
 struct Vocabulary {
-    /// The framework's span name.
-    span: &'static str,
+    /// The framework's span names.
+    spans: &'static [&'static str],
     /// Fields the span must have to be this framework's (names alone are too common).
     requires: &'static [&'static str],
     /// The GenAI operation it is.
@@ -110,7 +110,7 @@ const VOCABULARIES: &[Vocabulary] = &[
     // surface"): `llm.generate`, `embed.documents` / `embed.query`, `agent.run`,
     // `tool.call`. It records no prompts on spans.
     Vocabulary {
-        span: "llm.generate",
+        spans: &["llm.generate"],
         requires: &["provider", "model"],
         operation: Operation::Chat,
         keys: &[
@@ -130,7 +130,7 @@ const VOCABULARIES: &[Vocabulary] = &[
         ],
     },
     Vocabulary {
-        span: "embed.documents",
+        spans: &["embed.documents", "embed.query"],
         requires: &["provider", "model"],
         operation: Operation::Embeddings,
         keys: &[
@@ -139,22 +139,13 @@ const VOCABULARIES: &[Vocabulary] = &[
         ],
     },
     Vocabulary {
-        span: "embed.query",
-        requires: &["provider", "model"],
-        operation: Operation::Embeddings,
-        keys: &[
-            ("provider", semconv::GEN_AI_PROVIDER_NAME, Type::Str),
-            ("model", semconv::GEN_AI_REQUEST_MODEL, Type::Str),
-        ],
-    },
-    Vocabulary {
-        span: "agent.run",
+        spans: &["agent.run"],
         requires: &["max_iterations"],
         operation: Operation::InvokeAgent,
         keys: &[],
     },
     Vocabulary {
-        span: "tool.call",
+        spans: &["tool.call"],
         requires: &["tool"],
         operation: Operation::ExecuteTool,
         keys: &[("tool", semconv::GEN_AI_TOOL_NAME, Type::Str)],
@@ -167,7 +158,7 @@ const VOCABULARIES: &[Vocabulary] = &[
 /// did.
 fn translate(span: &mut SpanData) -> bool {
     let Some(vocabulary) = VOCABULARIES.iter().find(|vocabulary| {
-        span.name == vocabulary.span
+        vocabulary.spans.contains(&span.name.as_ref())
             && vocabulary
                 .requires
                 .iter()

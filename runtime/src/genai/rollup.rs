@@ -159,7 +159,7 @@ impl Rollup {
 /// Whether any agent or workflow span is open: the one load a span pays otherwise.
 #[inline]
 pub(crate) fn any_open() -> bool {
-    OPEN_ROLLUPS.load(Ordering::Relaxed) != 0
+    START_EXTRA.load(Ordering::Relaxed) & START_IN_AGENT != 0
 }
 
 fn noted() -> std::sync::MutexGuard<'static, HashMap<SpanId, Arc<Rollup>>> {
