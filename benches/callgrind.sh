@@ -31,7 +31,7 @@ cases=(bare
   trace_genai-unsampled otel-unsampled
   trace_genai-sampled otel-sampled tracing-otel-layer fastrace-reporter
   trace_genai-sdk-path trace_genai-sampled-4000-pending-elsewhere trace_genai-sampled-in-agent
-  trace_genai-content-1k trace_genai-content-64k
+  trace_genai-content-1k trace_genai-content-64k trace_genai-upload-1k trace_genai-upload-64k
   async-bare async-tracing-no-subscriber async-trace_genai-not-installed async-trace_genai-disabled async-otel-no-provider
   async-trace_genai-unsampled async-otel-unsampled
   async-trace_genai-sampled async-otel-sampled async-tracing-otel-layer async-fastrace-reporter

@@ -396,6 +396,22 @@ pub fn install_genai_redacting(
         .unwrap_or_else(|error| panic!("install: {error}"))
 }
 
+/// trace-genai sampled, with the span exporter dropping spans and the upload hook writing
+/// content to files under `dir`.
+pub fn install_genai_uploading(dir: &std::path::Path) -> Telemetry {
+    Telemetry::builder()
+        .with_config(Config::default())
+        .with_no_exporter()
+        .with_sampler(SamplerConfig::ParentBasedAlwaysOn)
+        .with_span_exporter(Discard::default())
+        .with_upload(trace_genai::UploadConfig::new(format!(
+            "file://{}",
+            dir.display()
+        )))
+        .install()
+        .unwrap_or_else(|error| panic!("install: {error}"))
+}
+
 pub fn install_genai(sampled: bool) -> Telemetry {
     Telemetry::builder()
         .with_config(Config::default())

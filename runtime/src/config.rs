@@ -45,6 +45,7 @@ pub(crate) mod azure_project;
 pub(crate) mod destination;
 pub(crate) mod error;
 mod parse;
+pub(crate) mod upload;
 mod vars;
 
 pub use azure_project::{AzureProjectConfig, DEFAULT_AZURE_AI_PROJECT_TIMEOUT};
@@ -53,6 +54,7 @@ use parse::{
     invalid, parse_bool, parse_exporters, parse_headers, parse_redact_patterns,
     parse_resource_attributes, read_batch_processor, read_tls, sampler_ratio,
 };
+pub use upload::{DEFAULT_UPLOAD_MAX_QUEUE_BYTES, StoreKind, UploadConfig, UploadFormat};
 pub use vars::*;
 
 /// The OTLP headers of `signal` as the process environment gives them to the OTLP
@@ -64,6 +66,7 @@ pub(crate) fn otlp_headers_in_process_env(signal: Signal) -> String {
         Signal::Traces => OTEL_EXPORTER_OTLP_TRACES_HEADERS,
         Signal::Logs => OTEL_EXPORTER_OTLP_LOGS_HEADERS,
         Signal::Metrics => OTEL_EXPORTER_OTLP_METRICS_HEADERS,
+        Signal::Content => OTEL_EXPORTER_OTLP_HEADERS,
     };
     std::env::var(signal_var)
         .or_else(|_| std::env::var(OTEL_EXPORTER_OTLP_HEADERS))
@@ -416,6 +419,9 @@ pub struct Config {
     pub semconv_latest_experimental: bool,
     /// `OTEL_PROPAGATORS`.
     pub propagators: Vec<Propagator>,
+    /// `OTEL_INSTRUMENTATION_GENAI_COMPLETION_HOOK=upload` with its base path, format and
+    /// budget: message content goes to a store, and spans carry references to it.
+    pub upload: Option<UploadConfig>,
     /// Values that were not understood but have a safe default (an unknown content-capture
     /// value means no content); reported once, at install, on stderr.
     pub warnings: Vec<String>,
@@ -447,6 +453,7 @@ impl Default for Config {
             redact_patterns: Vec::new(),
             semconv_latest_experimental: false,
             propagators: vec![Propagator::TraceContext, Propagator::Baggage],
+            upload: None,
             warnings: Vec::new(),
         }
     }
@@ -765,6 +772,7 @@ impl Config {
         if let Some(value) = get(TRACE_GENAI_REDACT_PATTERNS) {
             config.redact_patterns = parse_redact_patterns(&value)?;
         }
+        config.upload = upload::read(&get, |var, value| Number::bytes(var).count(value))?;
         if let Some(value) = get(OTEL_PROPAGATORS) {
             let mut propagators = Vec::new();
             for name in value

@@ -66,10 +66,13 @@ pub(crate) struct ExportSettings {
 #[derive(Default)]
 pub(crate) struct Runtimes {
     /// The one owner of the export runtime (exports hold it only while they run).
-    #[cfg(network_exporter)]
+    #[cfg(export_runtime)]
     export: Option<std::sync::Arc<on_runtime::ExportRuntime>>,
     /// Delivery accounting of each network destination and signal.
     deliveries: Vec<std::sync::Arc<delivery::Delivery>>,
+    /// The upload hook's queue, flushed and shut down with the providers.
+    #[cfg(feature = "upload")]
+    pub(crate) uploads: Option<std::sync::Arc<batch::BatchProcessor<upload::Object>>>,
 }
 
 impl std::fmt::Debug for Runtimes {
@@ -153,14 +156,14 @@ impl Runtimes {
     /// any more (at once when none does). Safe inside an async context. Call after the
     /// providers are shut down; an exporter called later fails without touching tokio.
     #[cfg_attr(
-        not(network_exporter),
+        not(export_runtime),
         allow(
             clippy::unused_self,
             reason = "no export runtime without a network exporter"
         )
     )]
     pub(crate) fn shutdown(&mut self) {
-        #[cfg(network_exporter)]
+        #[cfg(export_runtime)]
         drop(self.export.take());
     }
 }
@@ -196,6 +199,27 @@ pub(crate) fn metric_reader<E: opentelemetry_sdk::metrics::exporter::PushMetricE
                 .max(MIN_METRIC_EXPORT_INTERVAL),
         )
         .build()
+}
+
+/// The upload hook of `config`, its queue registered with `runtimes`; a typed error when
+/// the store's feature is off.
+pub(crate) fn upload_hook(
+    config: &crate::config::UploadConfig,
+    runtimes: &mut Runtimes,
+    spans: &BatchProcessorConfig,
+) -> Result<std::sync::Arc<crate::global::Upload>, InitError> {
+    #[cfg(feature = "upload")]
+    {
+        upload::build(config, runtimes, spans)
+    }
+    #[cfg(not(feature = "upload"))]
+    {
+        let _ = (runtimes, spans);
+        Err(InitError::FeatureNotEnabled {
+            exporter: "content upload",
+            feature: config.store()?.feature(),
+        })
+    }
 }
 
 /// The deadline of `force_flush` and `shutdown` without a network destination.
@@ -543,7 +567,7 @@ mod weight;
 #[cfg(any(feature = "otlp-http", feature = "azure-monitor"))]
 mod observed;
 
-#[cfg(network_exporter)]
+#[cfg(export_runtime)]
 mod on_runtime;
 
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
@@ -557,6 +581,9 @@ mod azure;
 
 #[cfg(feature = "azure-ai-project")]
 pub mod azure_project;
+
+#[cfg(feature = "upload")]
+pub mod upload;
 
 #[cfg(test)]
 mod tests;

@@ -401,7 +401,8 @@ impl<'a> Evaluation<'a> {
 /// content in log events (these are log events), within the content budget and redacted
 /// (the content boundary's rules).
 fn free_text(text: &str) -> Option<String> {
-    if !crate::content_capture().in_events() {
+    // With an upload hook, content leaves the telemetry: free text too.
+    if !crate::content_capture().in_events() || crate::genai::upload::active() {
         return None;
     }
     Some(crate::genai::boundary::content_text(text).unwrap_or_else(|| text.to_owned()))

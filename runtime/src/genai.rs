@@ -13,4 +13,5 @@ pub(crate) mod operation;
 pub(crate) mod redact;
 pub(crate) mod response;
 pub(crate) mod rollup;
+pub(crate) mod upload;
 pub(crate) mod value;

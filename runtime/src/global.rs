@@ -67,6 +67,34 @@ pub(crate) struct Installed {
     pub(crate) tracer: Option<SdkTracer>,
     pub(crate) recorder: Option<Arc<Recorder>>,
     pub(crate) logger_provider: Option<SdkLoggerProvider>,
+    /// The upload hook, when content goes to a store instead of the trace.
+    pub(crate) upload: Option<Arc<Upload>>,
+}
+
+/// Whether the live install uploads content (the install slot holds the [`Upload`]): the
+/// content boundary asks this first, with one load, wherever it judges content.
+pub(crate) static UPLOADING: AtomicBool = AtomicBool::new(false);
+
+/// The upload hook of an install: where content goes instead of the trace, and the queue
+/// that takes it there. Its behaviour is in `genai::upload`; the store, in
+/// `export::upload`.
+#[derive(Debug)]
+pub(crate) struct Upload {
+    /// The base path as references name it, without a trailing `/`.
+    pub(crate) base: String,
+    /// The objects' extension (`json`, `jsonl`).
+    pub(crate) extension: &'static str,
+    /// One line per message (`jsonl`) rather than one JSON value.
+    pub(crate) lines: bool,
+    /// The queue in front of the store.
+    pub(crate) sink: Arc<dyn UploadSink>,
+}
+
+/// What takes an object to the store: queued, never waited for.
+pub(crate) trait UploadSink: Send + Sync + std::fmt::Debug {
+    /// Queues `body` under `name` (relative to the base path), or drops and counts it when
+    /// the queue's budget is spent.
+    fn submit(&self, name: String, body: Vec<u8>);
 }
 
 /// When a span would be dropped by the sampler anyway (and no metrics need the call),

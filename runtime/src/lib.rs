@@ -147,6 +147,9 @@ mod instrument;
 #[cfg(feature = "azure-ai-project")]
 #[cfg_attr(docsrs, doc(cfg(feature = "azure-ai-project")))]
 pub use export::azure_project as azure;
+#[cfg(feature = "upload")]
+#[cfg_attr(docsrs, doc(cfg(feature = "upload")))]
+pub use export::upload;
 #[cfg(feature = "async-openai")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-openai")))]
 pub use genai::async_openai;
@@ -343,7 +346,7 @@ pub use config::destination::{
 pub use config::error::{
     Deadline, DeliveryCounts, DeliveryReport, ExportFailure, InitError, ShutdownError,
 };
-pub use config::{ConsoleFormat, ConsoleOutput, SamplerConfig};
+pub use config::{ConsoleFormat, ConsoleOutput, SamplerConfig, UploadConfig, UploadFormat};
 pub use feedback::record_user_feedback;
 pub use genai::content::{
     ContentCapture, DEFAULT_CONTENT_MAX_LENGTH, SHORT_TRUNCATION_MARKER, TRUNCATION_MARKER,

@@ -21,7 +21,8 @@ pub fn example_binary(name: &str) -> PathBuf {
 /// `program` with none of the developer's telemetry variables (`OTEL_*`, `TRACE_GENAI_*`,
 /// `AZURE_TRACING_*`, `APPLICATIONINSIGHTS_*`, `SSL_CERT_*`, and the Azure AI Foundry
 /// project's and Microsoft Entra ID's: `AZURE_AI_PROJECT_*`, `PROJECT_ENDPOINT`,
-/// `AZURE_TENANT_ID`, `AZURE_CLIENT_*`, `AZURE_AUTHORITY_HOST`, `AZURE_FEDERATED_*`): a test
+/// `AZURE_TENANT_ID`, `AZURE_CLIENT_*`, `AZURE_AUTHORITY_HOST`, `AZURE_FEDERATED_*`,
+/// `AZURE_STORAGE_*`): a test
 /// sets its own.
 pub fn without_telemetry_env(program: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut command = Command::new(program);
@@ -39,6 +40,7 @@ pub fn without_telemetry_env(program: impl AsRef<std::ffi::OsStr>) -> Command {
             "AZURE_CLIENT_",
             "AZURE_AUTHORITY_HOST",
             "AZURE_FEDERATED_",
+            "AZURE_STORAGE_",
         ]
         .iter()
         .any(|prefix| name.starts_with(prefix))

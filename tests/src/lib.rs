@@ -16,6 +16,7 @@
 )]
 
 pub mod azure;
+pub mod azurite;
 pub mod examples;
 pub mod foundry;
 pub mod harness;

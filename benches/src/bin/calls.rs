@@ -203,6 +203,26 @@ fn run(case: &str, n: u64) {
             calls(n, |a, b| genai_with_content(&prompt, a, b));
             drop(telemetry.shutdown());
         }
+        "trace_genai-upload-1k" | "trace_genai-upload-64k" => {
+            // The content cases with the upload hook: the content goes to files in a
+            // scratch directory (written on the export runtime), the span carries
+            // references.
+            let size = if case.ends_with("1k") {
+                1024
+            } else {
+                64 * 1024
+            };
+            let prompt = "a".repeat(size);
+            let dir = std::env::temp_dir().join(format!(
+                "trace-genai-bench-upload-{}-{n}",
+                std::process::id()
+            ));
+            let telemetry = trace_genai_benches::install_genai_uploading(&dir);
+            trace_genai::set_content_capture(trace_genai::ContentCapture::SpanOnly);
+            calls(n, |a, b| genai_with_content(&prompt, a, b));
+            drop(telemetry.shutdown());
+            drop(std::fs::remove_dir_all(dir));
+        }
         "trace_genai-content-1k-redact-none"
         | "trace_genai-content-1k-redact-all"
         | "trace_genai-content-1k-prose-redact-none"

@@ -161,6 +161,9 @@ pub enum Signal {
     Logs,
     /// Metric points.
     Metrics,
+    /// Message content written to a store by the upload hook (see
+    /// [`upload`](crate::upload)): it has no OTLP endpoint of its own.
+    Content,
 }
 
 impl Signal {
@@ -171,6 +174,7 @@ impl Signal {
             Signal::Traces => "v1/traces",
             Signal::Logs => "v1/logs",
             Signal::Metrics => "v1/metrics",
+            Signal::Content => "",
         }
     }
 }
@@ -288,6 +292,7 @@ impl OtlpConfig {
             Signal::Traces => &self.traces_endpoint,
             Signal::Logs => &self.logs_endpoint,
             Signal::Metrics => &self.metrics_endpoint,
+            Signal::Content => &None,
         };
         if let Some(endpoint) = specific {
             return endpoint.clone();

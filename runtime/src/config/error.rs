@@ -315,6 +315,9 @@ impl ExportFailure {
     /// name it (`OTLP grpc http://collector:4317`, `Azure Monitor https://…`).
     #[must_use]
     pub fn hint(&self, destination: &str) -> Option<String> {
+        if destination.starts_with("content store") {
+            return self.store_hint();
+        }
         let azure = destination.starts_with("Azure Monitor");
         let endpoint = destination.rsplit(' ').next().unwrap_or(destination);
         if self.is_connection_refused() {
@@ -356,6 +359,25 @@ impl ExportFailure {
             ),
             ExportFailure::Tls(_) => Some(
                 "is the endpoint's certificate trusted? give its CA with OTEL_EXPORTER_OTLP_CERTIFICATE or `with_root_certificate`".to_owned(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The hint for a failure of the upload hook's store.
+    fn store_hint(&self) -> Option<String> {
+        match self {
+            ExportFailure::HttpStatus { status: 401 | 403, .. } => Some(
+                "check the store's credentials (AZURE_STORAGE_CONNECTION_STRING for Azure Blob Storage): may they write to the container?".to_owned(),
+            ),
+            ExportFailure::HttpStatus { status: 404, .. } => Some(
+                "does the container (or bucket) of OTEL_INSTRUMENTATION_GENAI_UPLOAD_BASE_PATH exist?".to_owned(),
+            ),
+            ExportFailure::TimedOut(_) => Some(
+                "the store answered too slowly (10 s per object, or OTEL_BSP_EXPORT_TIMEOUT): check the network and the store".to_owned(),
+            ),
+            ExportFailure::ConnectionRefused | ExportFailure::Network(_) => Some(
+                "is the store's endpoint in OTEL_INSTRUMENTATION_GENAI_UPLOAD_BASE_PATH (or the connection string) reachable?".to_owned(),
             ),
             _ => None,
         }
@@ -538,6 +560,7 @@ fn items(signal: Signal) -> &'static str {
         Signal::Traces => "spans",
         Signal::Logs => "log records",
         Signal::Metrics => "metrics",
+        Signal::Content => "content objects",
     }
 }
 
@@ -553,6 +576,10 @@ fn undelivered_text(
         Signal::Logs => (
             "OTEL_BLRP_MAX_QUEUE_SIZE",
             "TRACE_GENAI_BLRP_MAX_QUEUE_BYTES",
+        ),
+        Signal::Content => (
+            "TRACE_GENAI_UPLOAD_MAX_QUEUE_BYTES",
+            "TRACE_GENAI_UPLOAD_MAX_QUEUE_BYTES",
         ),
         _ => ("OTEL_BSP_MAX_QUEUE_SIZE", "TRACE_GENAI_BSP_MAX_QUEUE_BYTES"),
     };

@@ -235,6 +235,7 @@ impl Config {
             Signal::Traces => (OTEL_TRACES_EXPORTER, &self.traces_exporter),
             Signal::Logs => (OTEL_LOGS_EXPORTER, &self.logs_exporter),
             Signal::Metrics => (OTEL_METRICS_EXPORTER, &self.metrics_exporter),
+            Signal::Content => return Ok(Vec::new()),
         };
         named
             .clone()

@@ -92,8 +92,8 @@ impl Item for LogItem {
     }
 }
 
-/// What a worker hands its batches to: a span or a log exporter.
-trait Export: Send + 'static {
+/// What a worker hands its batches to: a span or a log exporter, or a content store.
+pub(crate) trait Export: Send + 'static {
     type Item: Item;
     fn export(&self, batch: Vec<Self::Item>) -> OTelSdkResult;
     fn shutdown(&self, timeout: Duration) -> OTelSdkResult;
@@ -275,7 +275,8 @@ impl BatchProcessor<LogItem> {
 }
 
 impl<T: Item + std::fmt::Debug> BatchProcessor<T> {
-    fn start<X: Export<Item = T>>(
+    /// A batch processor in front of `exporter`, on a worker thread named `thread_name`.
+    pub(crate) fn start<X: Export<Item = T>>(
         exporter: X,
         settings: BatchProcessorConfig,
         request_limit: Option<usize>,
@@ -333,7 +334,7 @@ impl<T: Item + std::fmt::Debug> BatchProcessor<T> {
         reason = "on every span end: inlined, the item is copied once, into the queue"
     )]
     #[inline(always)]
-    fn enqueue(&self, item: T) {
+    pub(crate) fn enqueue(&self, item: T) {
         let weight = item.weight();
         self.push(item, weight, self.max_item_bytes);
     }
@@ -407,7 +408,9 @@ impl<T: Item + std::fmt::Debug> BatchProcessor<T> {
         }
     }
 
-    fn flush(&self) -> OTelSdkResult {
+    /// Exports what is queued, within the flush deadline of this thread (see
+    /// [`with_flush_deadline`]), else 5 s.
+    pub(crate) fn flush(&self) -> OTelSdkResult {
         if self.shut_down.load(Ordering::Relaxed) {
             return Err(OTelSdkError::AlreadyShutdown);
         }
@@ -430,7 +433,7 @@ impl<T: Item + std::fmt::Debug> BatchProcessor<T> {
     /// Exports what is queued and shuts the exporter down, waiting at most `timeout`.
     /// As with the SDK's processors, an export error is not returned here (delivery
     /// accounting reports lost spans); a timeout is.
-    fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
+    pub(crate) fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
         if self.shut_down.swap(true, Ordering::Relaxed) {
             return Err(OTelSdkError::AlreadyShutdown);
         }

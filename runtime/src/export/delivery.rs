@@ -91,8 +91,17 @@ impl Delivery {
             .take()
     }
 
+    /// Counts `count` items produced (items that do not pass a [`Counted`] processor).
+    #[cfg_attr(
+        not(feature = "upload"),
+        allow(dead_code, reason = "only the upload hook's queue counts this way")
+    )]
+    pub(crate) fn produced(&self, count: u64) {
+        self.ended.fetch_add(count, Ordering::Relaxed);
+    }
+
     /// Counts an export of `count` items (metrics: one export) and its result.
-    fn settle(&self, count: u64, result: &OTelSdkResult) {
+    pub(crate) fn settle(&self, count: u64, result: &OTelSdkResult) {
         match result {
             Ok(()) => {
                 self.exported.fetch_add(count, Ordering::Relaxed);

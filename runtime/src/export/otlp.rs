@@ -19,12 +19,12 @@ pub(super) fn named(config: &OtlpConfig, signal: Signal, error: InitError) -> In
         return error;
     };
     let signal_var = match signal {
-        Signal::Traces => crate::config::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+        Signal::Traces | Signal::Content => crate::config::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
         Signal::Logs => crate::config::OTEL_EXPORTER_OTLP_LOGS_ENDPOINT,
         Signal::Metrics => crate::config::OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
     };
     let own = match signal {
-        Signal::Traces => &config.traces_endpoint,
+        Signal::Traces | Signal::Content => &config.traces_endpoint,
         Signal::Logs => &config.logs_endpoint,
         Signal::Metrics => &config.metrics_endpoint,
     };

@@ -134,6 +134,7 @@ fn warn(destination: &str, signal: Signal, answer: &str) {
         Signal::Traces => ("traces", crate::config::OTEL_TRACES_EXPORTER),
         Signal::Logs => ("logs", crate::config::OTEL_LOGS_EXPORTER),
         Signal::Metrics => ("metrics", crate::config::OTEL_METRICS_EXPORTER),
+        Signal::Content => return,
     };
     let consequence = match signal {
         Signal::Traces => {

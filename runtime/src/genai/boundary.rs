@@ -175,6 +175,50 @@ pub(crate) struct Rules {
     /// Whether the span is GenAI work: error text is content there, and other producers'
     /// events are third-party text.
     pub(crate) genai: bool,
+    /// Whether content attributes go to the upload hook's store: they are kept as they
+    /// are here, for [`upload::divert`](crate::genai::upload::divert) to replace by
+    /// references (`content` is false then: nothing else content-like stays).
+    pub(crate) upload: bool,
+}
+
+impl Rules {
+    /// The rules of a span whose policy captures content (`content`): on the span, or,
+    /// with an upload hook installed, in its store.
+    pub(crate) fn for_span(content: bool, genai: bool) -> Rules {
+        let upload = crate::genai::upload::active();
+        Rules {
+            content: content && !upload,
+            genai,
+            upload: content && upload,
+        }
+    }
+
+    /// The same rules for a span event or log record: content stays on neither with an
+    /// upload hook (only span attributes are replaced by references).
+    fn for_event(self) -> Rules {
+        Rules {
+            upload: false,
+            ..self
+        }
+    }
+}
+
+/// Replaces the content attributes of span `cx` by references to the upload hook's store,
+/// when `rules` say so; `submit`: this call queues the uploads (the first span processor).
+pub(crate) fn divert(
+    rules: Rules,
+    attributes: &mut Vec<KeyValue>,
+    cx: &opentelemetry::trace::SpanContext,
+    submit: bool,
+) {
+    if !rules.upload {
+        return;
+    }
+    match crate::genai::upload::current() {
+        Some(upload) => crate::genai::upload::divert(&upload, attributes, cx, submit),
+        // Uninstalled meanwhile: no store, no content.
+        None => attributes.retain(|kv| kind(kv.key.as_str()) != Kind::Content),
+    }
 }
 
 /// Types `kv` as the conventions do, and says whether it stays under `rules`; what stays
@@ -183,6 +227,9 @@ pub(crate) struct Rules {
 /// otherwise.
 pub(crate) fn attribute(kv: &mut KeyValue, rules: Rules, third: bool) -> bool {
     match kind(kv.key.as_str()) {
+        Kind::Content if rules.upload => {
+            // Judged by `divert`, which needs the span.
+        }
         Kind::Content => {
             if !rules.content {
                 return false;
@@ -402,6 +449,7 @@ pub(crate) fn event(event: &mut Event, rules: Rules, third: bool) -> bool {
             };
         }
     }
+    let rules = rules.for_event();
     event
         .attributes
         .retain_mut(|kv| attribute(kv, rules, third));
@@ -417,31 +465,28 @@ fn is_genai_work(span: &SpanData) -> bool {
 }
 
 /// Applies the rules to a span of other instrumentation, with the policy in force;
-/// returns whether the span is GenAI work.
-pub(crate) fn foreign_span(span: &mut SpanData) -> bool {
+/// returns whether the span is GenAI work. `first`: the first span processor's call,
+/// which queues the uploads of an upload hook.
+pub(crate) fn foreign_span(span: &mut SpanData, first: bool) -> bool {
     let genai = is_genai_work(span);
-    let rules = Rules {
-        content: content_capture().on_spans(),
-        genai,
-    };
+    let rules = Rules::for_span(content_capture().on_spans(), genai);
     span.attributes.retain_mut(|kv| {
         kv.key.as_str() != IN_GENAI_WORK
             && kv.key.as_str() != TRUSTED
             && attribute(kv, rules, false)
     });
+    divert(rules, &mut span.attributes, &span.span_context, first);
     span.events.events.retain_mut(|e| event(e, rules, genai));
     status(&mut span.status, rules);
     genai
 }
 
 /// Applies the rules to a `#[trace_genai]` span that something other than trace-genai
-/// wrote to, with its own policy (`content`: whether it puts content on spans).
-pub(crate) fn own_span(span: &mut SpanData, content: bool) {
-    let rules = Rules {
-        content,
-        genai: true,
-    };
+/// wrote to, with its own policy (`content`: whether it captures content on spans).
+pub(crate) fn own_span(span: &mut SpanData, content: bool, first: bool) {
+    let rules = Rules::for_span(content, true);
     span.attributes.retain_mut(|kv| attribute(kv, rules, false));
+    divert(rules, &mut span.attributes, &span.span_context, first);
     span.events.events.retain_mut(|e| own_event(e, rules));
     status(&mut span.status, rules);
 }
@@ -455,7 +500,7 @@ pub(crate) fn own_event(e: &mut Event, rules: Rules) -> bool {
 }
 
 /// An own span of the SDK path: its policy marker read and removed, then [`own_span`].
-pub(crate) fn own_sdk_span(span: &mut SpanData) {
+pub(crate) fn own_sdk_span(span: &mut SpanData, first: bool) {
     let mut content = content_capture().on_spans();
     if let Some(at) = span
         .attributes
@@ -465,7 +510,7 @@ pub(crate) fn own_sdk_span(span: &mut SpanData) {
         content = matches!(span.attributes[at].value, Value::Bool(true));
         span.attributes.remove(at);
     }
-    own_span(span, content);
+    own_span(span, content, first);
 }
 
 /// The status description of a `#[trace_genai]` span whose function panicked.
@@ -546,13 +591,15 @@ fn log_record(
     blank: &opentelemetry_sdk::logs::SdkLogRecord,
 ) {
     use opentelemetry::logs::{AnyValue, LogRecord as _};
-    let content = content_capture().in_events();
+    // With an upload hook, content stays in no log record (only spans carry references).
+    let content = content_capture().in_events() && !crate::genai::upload::active();
     let legacy = record
         .event_name()
         .is_some_and(|name| semconv::LEGACY_CONTENT_EVENTS.contains(&name));
     let rules = Rules {
         content,
         genai: true,
+        upload: false,
     };
     // Third-party text: inside a trace, or one of the older per-message events.
     let third = legacy || record.trace_context().is_some();
@@ -626,6 +673,7 @@ mod tests {
         Rules {
             content,
             genai: true,
+            upload: false,
         }
     }
 
@@ -703,7 +751,8 @@ mod tests {
             &mut KeyValue::new("exception.message", "db down"),
             Rules {
                 content: false,
-                genai: false
+                genai: false,
+                upload: false
             },
             false
         ));

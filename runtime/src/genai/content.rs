@@ -284,7 +284,8 @@ impl Captured {
     /// The error's text, for the span status description (only when content goes on
     /// spans).
     pub fn error_text<T: std::fmt::Display + ?Sized>(&mut self, error: &T) {
-        if self.policy.on_spans() {
+        // With an upload hook, content leaves the trace: the error's text too.
+        if self.policy.on_spans() && !crate::genai::upload::active() {
             self.guarded(|this| this.error = Some(error.to_string()));
         }
     }
@@ -321,9 +322,30 @@ impl Captured {
         let Captured {
             policy,
             mut values,
-            event_attributes,
+            mut event_attributes,
             ..
         } = self;
+        if let Some(upload) = crate::genai::upload::current() {
+            // Content outside the trace: whole (the store has no span's limits) and
+            // redacted in the store, references on the span and on its event.
+            let span_context = span.span_context().clone();
+            let references: Vec<KeyValue> = values
+                .into_iter()
+                .filter_map(|(key, value)| upload.store(&span_context, key, value, true))
+                .collect();
+            if references.is_empty() {
+                return None;
+            }
+            span.set_attributes(references.clone());
+            return policy.in_events().then(|| {
+                event_attributes.extend(references);
+                Event {
+                    span_context,
+                    attributes: event_attributes,
+                    values: Vec::new(),
+                }
+            });
+        }
         let limit = content_max_length();
         let redaction = crate::genai::redact::current();
         let mut span_attributes = Vec::with_capacity(values.len());

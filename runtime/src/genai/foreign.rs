@@ -39,14 +39,14 @@ pub(crate) fn is_foreign(span: &SpanData) -> bool {
 ///
 /// Returns whether the span's metrics are already counted by a `#[trace_genai]` parent of
 /// the same operation (then [`observe`] leaves them out).
-pub(crate) fn normalize(span: &mut SpanData) -> bool {
+pub(crate) fn normalize(span: &mut SpanData, first: bool) -> bool {
     // The content rules apply to every span (`genai::boundary`); the rest only to GenAI
     // spans, not to an HTTP handler's or a database call's, and to the spans of a
     // framework whose own vocabulary maps to the conventions ([`VOCABULARIES`]).
     // Translated first (an `error` field marks the span failed before the content rules
     // judge its text), then the content rules run on what it became.
     let translated = translate(span);
-    if !crate::genai::boundary::foreign_span(span) && !translated {
+    if !crate::genai::boundary::foreign_span(span, first) && !translated {
         return false;
     }
     let mut operation = None;

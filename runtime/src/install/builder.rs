@@ -102,6 +102,8 @@ pub struct TelemetryBuilder {
     azure_ai_project_timeout: Option<std::time::Duration>,
     /// Where the console writes (`with_console_output`).
     console_output: Option<crate::config::ConsoleOutput>,
+    /// The upload hook (`with_upload`).
+    upload: Option<crate::config::UploadConfig>,
 }
 
 impl std::fmt::Debug for TelemetryBuilder {
@@ -407,6 +409,30 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Stores message content outside the trace, in the store `upload` names, and puts
+    /// references on the spans instead (see [`upload`](crate::upload), feature `upload`).
+    /// Wins over `OTEL_INSTRUMENTATION_GENAI_COMPLETION_HOOK=upload` and its variables.
+    ///
+    /// ```
+    /// # #[cfg(feature = "upload")] {
+    /// use trace_genai::{UploadConfig, UploadFormat};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("trace-genai-builder-doc-{}", std::process::id()));
+    /// let base = format!("file://{}", dir.display());
+    /// let telemetry = trace_genai::Telemetry::builder()
+    ///     .with_no_exporter()
+    ///     .with_upload(UploadConfig::new(base).with_format(UploadFormat::Jsonl))
+    ///     .install()
+    ///     .unwrap();
+    /// # drop(telemetry);
+    /// # std::fs::remove_dir_all(dir).unwrap();
+    /// # }
+    /// ```
+    pub fn with_upload(mut self, upload: crate::config::UploadConfig) -> Self {
+        self.upload = Some(upload);
+        self
+    }
+
     /// Uses this configuration instead of reading the environment.
     pub fn with_config(mut self, config: Config) -> Self {
         self.config = Some(config);
@@ -442,12 +468,13 @@ impl TelemetryBuilder {
             ))
         })?;
         // Applied only once everything below succeeded: a failed install changes nothing.
-        let policy = Policy {
+        let mut policy = Policy {
             content_capture: self.content_capture.unwrap_or(config.content_capture),
             content_max_length: self.content_max_length.unwrap_or(config.content_max_length),
             redaction: std::sync::Arc::new(redaction),
             semconv_latest_experimental: config.semconv_latest_experimental,
             propagators: config.propagators.clone(),
+            upload: None,
         };
         if config.sdk_disabled {
             let generation = commit(&policy, None);
@@ -476,6 +503,13 @@ impl TelemetryBuilder {
             ),
         };
         let mut runtimes = Runtimes::default();
+        if let Some(upload) = self.upload.as_ref().or(config.upload.as_ref()) {
+            policy.upload = Some(crate::export::upload_hook(
+                upload,
+                &mut runtimes,
+                &config.batch.spans,
+            )?);
+        }
         let mut projects = Projects {
             #[cfg(feature = "azure-ai-project")]
             credential: self.azure_credential,
@@ -619,6 +653,8 @@ struct Policy {
     redaction: std::sync::Arc<crate::genai::redact::Settings>,
     semconv_latest_experimental: bool,
     propagators: Vec<crate::config::Propagator>,
+    /// The upload hook: content to a store, references on spans.
+    upload: Option<std::sync::Arc<crate::global::Upload>>,
 }
 
 /// The providers an install makes live.
@@ -637,7 +673,15 @@ struct Pipeline<'a> {
 /// generation.
 fn commit(policy: &Policy, pipeline: Option<Pipeline<'_>>) -> u64 {
     use opentelemetry::trace::TracerProvider as _;
-    crate::genai::content::set_content_capture(policy.content_capture);
+    // The upload hook captures content whatever the capture variable says (as the
+    // conventions define the hook); the policy still says whether events carry references.
+    let capture = match policy.content_capture {
+        crate::ContentCapture::NoContent if policy.upload.is_some() => {
+            crate::ContentCapture::SpanOnly
+        }
+        capture => capture,
+    };
+    crate::genai::content::set_content_capture(capture);
     crate::genai::content::set_content_max_length(policy.content_max_length);
     crate::genai::redact::set(Some(std::sync::Arc::clone(&policy.redaction)));
     crate::semconv::set_latest_experimental(policy.semconv_latest_experimental);
@@ -651,7 +695,9 @@ fn commit(policy: &Policy, pipeline: Option<Pipeline<'_>>) -> u64 {
             tracer: None,
             recorder: None,
             logger_provider: None,
+            upload: None,
         });
+        crate::global::UPLOADING.store(false, Ordering::Relaxed);
         crate::genai::metrics::uninstall();
         SKIP.store(SKIP_NEVER, Ordering::Relaxed);
         STATE.store(STATE_DISABLED, Ordering::Relaxed);
@@ -667,7 +713,9 @@ fn commit(policy: &Policy, pipeline: Option<Pipeline<'_>>) -> u64 {
         ),
         recorder: pipeline.recorder,
         logger_provider: Some(pipeline.logger_provider.clone()),
+        upload: policy.upload.clone(),
     });
+    crate::global::UPLOADING.store(policy.upload.is_some(), Ordering::Relaxed);
     opentelemetry::global::set_meter_provider(pipeline.meter_provider.clone());
     if pipeline.metrics_read {
         crate::genai::metrics::install(pipeline.meter_provider, crate::semconv::scope());

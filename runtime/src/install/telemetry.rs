@@ -311,8 +311,21 @@ impl Telemetry {
                 }
             });
         }
+        #[cfg(feature = "upload")]
+        if let Some(uploads) = self.runtimes.uploads.clone() {
+            running += 1;
+            spawn(&sender, 3, move || {
+                // What the store refused or left waiting is in the delivery report.
+                let _ = if shut_down {
+                    uploads.shutdown(remaining(until))
+                } else {
+                    crate::export::batch::with_flush_deadline(until, || uploads.flush())
+                };
+                Ok(())
+            });
+        }
         drop(sender);
-        let mut results: [Result<(), ShutdownError>; 3] = [Ok(()), Ok(()), Ok(())];
+        let mut results: [Result<(), ShutdownError>; 4] = [Ok(()), Ok(()), Ok(()), Ok(())];
         for _ in 0..running {
             match outcomes.recv_timeout(remaining(until)) {
                 Ok((at, result)) => {
@@ -327,8 +340,8 @@ impl Telemetry {
                 }
             }
         }
-        let [logs, traces, metrics] = results;
-        logs.and(traces).and(metrics)
+        let [logs, traces, metrics, uploads] = results;
+        logs.and(traces).and(metrics).and(uploads)
     }
 
     /// Clears the process-wide state this install set, if it is still the live one.
@@ -345,6 +358,7 @@ impl Telemetry {
             return;
         }
         *installed = None;
+        crate::global::UPLOADING.store(false, Ordering::Relaxed);
         let _ = STATE.compare_exchange(
             STATE_ACTIVE,
             STATE_NOT_INSTALLED,

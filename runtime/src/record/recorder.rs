@@ -67,14 +67,14 @@ impl SpanProcessor for SharedProcessor {
     /// content policy first.
     fn on_end(&self, mut span: SpanData) {
         if crate::genai::foreign::is_foreign(&span) {
-            let counted = crate::genai::foreign::normalize(&mut span);
+            let counted = crate::genai::foreign::normalize(&mut span, self.first);
             if self.first {
                 crate::genai::foreign::observe(&span, counted);
             }
         } else {
             // trace-genai's own span on the SDK path: whatever wrote to it, the content
             // boundary decides what stays.
-            crate::genai::boundary::own_sdk_span(&mut span);
+            crate::genai::boundary::own_sdk_span(&mut span, self.first);
         }
         self.processor.on_end(span);
     }
@@ -365,10 +365,7 @@ impl DirectSpan {
     pub(crate) fn apply(&mut self, forwarded: Vec<Forwarded>, content: bool) -> Option<SystemTime> {
         use crate::genai::boundary;
         use opentelemetry::trace::Span as _;
-        let rules = boundary::Rules {
-            content,
-            genai: true,
-        };
+        let rules = boundary::Rules::for_span(content, true);
         let mut end_time = None;
         for write in forwarded {
             match write {
@@ -397,6 +394,10 @@ impl DirectSpan {
                 }
                 Forwarded::End(timestamp) => end_time = Some(timestamp),
             }
+        }
+        if let Some(live) = &mut self.live {
+            // One span, one processor call: the uploads are queued here.
+            boundary::divert(rules, &mut live.attributes, &self.span_context, true);
         }
         end_time
     }
