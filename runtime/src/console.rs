@@ -422,6 +422,10 @@ fn render_tree(
         for line in content_lines(span) {
             push_line(out, &inner, &truncate(&line, 2 * width));
         }
+        // References to content in the upload hook's store, whole: they are to be read.
+        for kv in span.attributes.iter().filter(|kv| is_reference(kv)) {
+            push_line(out, &inner, &format!("{}={}", kv.key, kv.value.as_str()));
+        }
         for event in span.events.iter() {
             push_line(out, &inner, &event_line(event, width));
         }
@@ -538,11 +542,17 @@ fn attribute_pairs(span: &SpanData) -> Vec<String> {
         .filter(|kv| {
             !(shown_in_name(kv)
                 || is_error && kv.key.as_str() == ERROR_TYPE
-                || CONTENT_KEYS.contains(&kv.key.as_str()))
+                || CONTENT_KEYS.contains(&kv.key.as_str())
+                || is_reference(kv))
         })
         .collect();
     attributes.sort_by_key(|kv| key_rank(kv.key.as_str()));
     attributes.into_iter().map(format_pair).collect()
+}
+
+/// A reference to content in the upload hook's store (`gen_ai.input.messages_ref`, …).
+fn is_reference(kv: &KeyValue) -> bool {
+    kv.key.as_str().ends_with("_ref") && matches!(kv.value, Value::String(_))
 }
 
 /// `key=value` of each message content attribute, inputs before outputs; the

@@ -84,17 +84,25 @@ pub(crate) struct Upload {
     pub(crate) base: String,
     /// The objects' extension (`json`, `jsonl`).
     pub(crate) extension: &'static str,
-    /// One line per message (`jsonl`) rather than one JSON value.
-    pub(crate) lines: bool,
     /// The queue in front of the store.
     pub(crate) sink: Arc<dyn UploadSink>,
 }
 
 /// What takes an object to the store: queued, never waited for.
 pub(crate) trait UploadSink: Send + Sync + std::fmt::Debug {
-    /// Queues `body` under `name` (relative to the base path), or drops and counts it when
-    /// the queue's budget is spent.
-    fn submit(&self, name: String, body: Vec<u8>);
+    /// Queues `content` under `name` (relative to the base path), or drops and counts it
+    /// when the queue's budget is spent. It is redacted and encoded off the calling
+    /// thread, before it is written.
+    fn submit(&self, name: String, content: UploadContent);
+}
+
+/// Content on its way to the store, as the span had it.
+#[derive(Debug)]
+pub(crate) enum UploadContent {
+    /// Structured content (trace-genai's own capture).
+    Json(serde_json::Value),
+    /// An attribute's value: JSON text, or plain text.
+    Text(String),
 }
 
 /// When a span would be dropped by the sampler anyway (and no metrics need the call),

@@ -66,6 +66,7 @@ use super::on_runtime::ExportRuntime;
 use crate::config::destination::Signal;
 use crate::config::error::InitError;
 use crate::config::{BatchProcessorConfig, StoreKind, UploadConfig};
+use crate::global::UploadContent;
 
 pub use crate::config::UploadFormat;
 
@@ -75,16 +76,19 @@ const UPLOAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// Objects written at the same time by one batch.
 const BATCH: usize = 32;
 
-/// One object waiting for the store.
+/// One object waiting for the store: its name below the base path and its content, made
+/// a store path and bytes by the worker, not on the calling thread.
 #[derive(Debug)]
 pub(crate) struct Object {
-    path: Path,
-    body: Vec<u8>,
+    name: String,
+    content: UploadContent,
+    /// The content's estimated bytes.
+    weight: usize,
 }
 
 impl batch::Item for Object {
     fn weight(&self) -> usize {
-        self.body.len() + self.path.as_ref().len() + 64
+        self.weight + self.name.len() + 64
     }
 
     fn fit(&mut self, _limit: usize) -> bool {
@@ -96,6 +100,10 @@ impl batch::Item for Object {
 /// Writes batches of objects to the store, at the same time, on the export runtime.
 struct Uploads {
     store: Arc<dyn ObjectStore>,
+    /// The path objects go under.
+    prefix: Path,
+    /// One line per message (`jsonl`).
+    lines: bool,
     runtime: Arc<ExportRuntime>,
     delivery: Arc<Delivery>,
     timeout: Duration,
@@ -108,7 +116,13 @@ impl batch::Export for Uploads {
         let timeout = self.timeout;
         let results = self.runtime.block_on(async {
             let mut writes = tokio::task::JoinSet::new();
-            for Object { path, body } in objects {
+            for Object { name, content, .. } in objects {
+                let body = crate::genai::upload::encode(content, self.lines);
+                let path: Path = self
+                    .prefix
+                    .parts()
+                    .chain(Path::from(name.as_str()).parts())
+                    .collect();
                 let store = Arc::clone(&self.store);
                 writes.spawn(async move {
                     match tokio::time::timeout(timeout, store.put(&path, body.into())).await {
@@ -150,18 +164,17 @@ impl batch::Export for Uploads {
 struct Queue {
     processor: Arc<BatchProcessor<Object>>,
     delivery: Arc<Delivery>,
-    prefix: Path,
 }
 
 impl crate::global::UploadSink for Queue {
-    fn submit(&self, name: String, body: Vec<u8>) {
+    fn submit(&self, name: String, content: UploadContent) {
         self.delivery.produced(1);
-        let path = self
-            .prefix
-            .parts()
-            .chain(Path::from(name.as_str()).parts())
-            .collect();
-        self.processor.enqueue(Object { path, body });
+        let weight = crate::genai::upload::weight(&content);
+        self.processor.enqueue(Object {
+            name,
+            content,
+            weight,
+        });
     }
 }
 
@@ -202,9 +215,12 @@ pub(crate) fn build(
             .max_queue_bytes
             .clamp(crate::config::MIN_BYTES, crate::config::MAX_BYTES),
     };
+    let format = config.format;
     let processor = Arc::new(BatchProcessor::start(
         Uploads {
             store,
+            prefix,
+            lines: format == UploadFormat::Jsonl,
             runtime,
             delivery: Arc::clone(&delivery),
             timeout,
@@ -215,15 +231,12 @@ pub(crate) fn build(
     )?);
     delivery.watch(processor.backlog());
     runtimes.uploads = Some(Arc::clone(&processor));
-    let format = config.format;
     Ok(Arc::new(crate::global::Upload {
         base,
         extension: format.extension(),
-        lines: format == UploadFormat::Jsonl,
         sink: Arc::new(Queue {
             processor,
             delivery,
-            prefix,
         }),
     }))
 }
@@ -417,6 +430,15 @@ fn connection(
     };
     let endpoint = endpoint.unwrap_or_else(|| format!("{protocol}://{account}.blob.{suffix}"));
     Ok((builder.with_account(account), endpoint))
+}
+
+/// The reference the installed upload hook gives the content of `key`
+/// (`"gen_ai.input.messages"`, …) on the span `span`, as its `{key}_ref` attribute says:
+/// for an application that keeps the span context of a call (to link to its content from
+/// its own pages, say). `None` without an upload hook, or for an invalid span context.
+#[must_use]
+pub fn reference(span: &opentelemetry::trace::SpanContext, key: &str) -> Option<String> {
+    crate::genai::upload::reference(span, key)
 }
 
 /// Why [`fetch`] could not read a reference.

@@ -331,19 +331,28 @@ impl Captured {
             let span_context = span.span_context().clone();
             let references: Vec<KeyValue> = values
                 .into_iter()
-                .filter_map(|(key, value)| upload.store(&span_context, key, value, true))
+                .filter_map(|(key, value)| {
+                    upload.store(
+                        &span_context,
+                        key,
+                        crate::global::UploadContent::Json(value),
+                        true,
+                    )
+                })
                 .collect();
             if references.is_empty() {
                 return None;
             }
-            span.set_attributes(references.clone());
-            return policy.in_events().then(|| {
-                event_attributes.extend(references);
-                Event {
-                    span_context,
-                    attributes: event_attributes,
-                    values: Vec::new(),
-                }
+            if !policy.in_events() {
+                span.set_attributes(references);
+                return None;
+            }
+            span.set_attributes(references.iter().cloned());
+            event_attributes.extend(references);
+            return Some(Event {
+                span_context,
+                attributes: event_attributes,
+                values: Vec::new(),
             });
         }
         let limit = content_max_length();

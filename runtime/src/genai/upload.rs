@@ -20,7 +20,7 @@ use opentelemetry::{KeyValue, Value};
 use serde_json::Value as Json;
 
 use crate::genai::boundary::{self, Kind};
-use crate::global::{INSTALLED, UPLOADING, Upload};
+use crate::global::{INSTALLED, UPLOADING, Upload, UploadContent};
 
 /// The live install's upload hook, if it has one.
 #[inline]
@@ -47,57 +47,101 @@ pub(crate) fn active() -> bool {
     UPLOADING.load(Ordering::Relaxed)
 }
 
+/// The reference the live install's upload hook gives the content of `key` on span `cx`
+/// (whether or not the span recorded any); `None` without a hook or for an invalid span.
+pub(crate) fn reference(cx: &SpanContext, key: &str) -> Option<String> {
+    let upload = current()?;
+    cx.is_valid()
+        .then(|| format!("{}/{}", upload.base, upload.name(cx, key)))
+}
+
 impl Upload {
-    /// The object name (relative to the base path) of `key`'s content on span `cx`.
+    /// The object name (relative to the base path) of `key`'s content on span `cx`:
+    /// `{trace_id}/{span_id}/{key}.{extension}`, written without the formatting machinery
+    /// (this runs on the calling thread).
     fn name(&self, cx: &SpanContext, key: &str) -> String {
-        format!(
-            "{}/{}/{key}.{}",
-            cx.trace_id(),
-            cx.span_id(),
-            self.extension
-        )
+        let mut name =
+            String::with_capacity(32 + 1 + 16 + 1 + key.len() + 1 + self.extension.len());
+        hex(&mut name, &cx.trace_id().to_bytes());
+        name.push('/');
+        hex(&mut name, &cx.span_id().to_bytes());
+        name.push('/');
+        name.push_str(key);
+        name.push('.');
+        name.push_str(self.extension);
+        name
     }
 
-    /// Stores `value`, redacted, as the content of `key` on span `cx` (queued only when
-    /// `submit`: the first span processor's call); returns the reference attribute
-    /// `{key}_ref`, or `None` for a span without valid ids (its content is dropped).
+    /// Stores `value` as the content of `key` on span `cx` (queued only when `submit`: the
+    /// first span processor's call; redacted and encoded by the queue's worker, see
+    /// [`encode`]); returns the reference attribute `{key}_ref`, or `None` for a span
+    /// without valid ids (its content is dropped).
     pub(crate) fn store(
         &self,
         cx: &SpanContext,
         key: &str,
-        mut value: Json,
+        value: UploadContent,
         submit: bool,
     ) -> Option<KeyValue> {
         if !cx.is_valid() {
             return None;
         }
         let name = self.name(cx, key);
-        let reference = format!("{}/{name}", self.base);
+        let mut reference = String::with_capacity(self.base.len() + 1 + name.len());
+        reference.push_str(&self.base);
+        reference.push('/');
+        reference.push_str(&name);
         if submit {
-            if let Some(redaction) = crate::genai::redact::current() {
-                boundary::redact_json(&redaction, &mut value);
-            }
-            self.sink.submit(name, self.body(value));
+            self.sink.submit(name, value);
         }
-        Some(KeyValue::new(format!("{key}_ref"), reference))
+        let mut reference_key = String::with_capacity(key.len() + 4);
+        reference_key.push_str(key);
+        reference_key.push_str("_ref");
+        Some(KeyValue::new(reference_key, reference))
     }
+}
 
-    /// The object's bytes: the JSON value on one line, or (`jsonl`) one line per item of
-    /// a list, each object with its position as `"index"`.
-    fn body(&self, value: Json) -> Vec<u8> {
-        let mut body = Vec::new();
-        match value {
-            Json::Array(items) if self.lines => {
-                for (index, mut item) in items.into_iter().enumerate() {
-                    if let Json::Object(members) = &mut item {
-                        members.insert("index".to_owned(), Json::from(index));
-                    }
-                    line(&mut body, &item);
+/// The bytes of an object: `content` redacted (the content boundary's redaction in force),
+/// as the JSON value on one line, or with `lines` (`jsonl`) one line per item of a list,
+/// each object with its position as `"index"`. Runs on the upload queue's worker.
+pub(crate) fn encode(content: UploadContent, lines: bool) -> Vec<u8> {
+    let mut value = match content {
+        UploadContent::Json(value) => value,
+        UploadContent::Text(text) => json_text(text),
+    };
+    if let Some(redaction) = crate::genai::redact::current() {
+        boundary::redact_json(&redaction, &mut value);
+    }
+    // Most content is a few KiB: grown rarely.
+    let mut body = Vec::with_capacity(4096);
+    match value {
+        Json::Array(items) if lines => {
+            for (index, mut item) in items.into_iter().enumerate() {
+                if let Json::Object(members) = &mut item {
+                    members.insert("index".to_owned(), Json::from(index));
                 }
+                line(&mut body, &item);
             }
-            value => line(&mut body, &value),
         }
-        body
+        value => line(&mut body, &value),
+    }
+    body
+}
+
+/// The estimated bytes of `content` once encoded, for the queue's byte budget.
+pub(crate) fn weight(content: &UploadContent) -> usize {
+    match content {
+        UploadContent::Json(value) => crate::genai::content::truncate::json_length(value),
+        UploadContent::Text(text) => text.len(),
+    }
+}
+
+/// `bytes` in lower-case hex, as trace and span ids are written.
+fn hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
     }
 }
 
@@ -126,7 +170,7 @@ pub(crate) fn divert(
             return true;
         }
         let value = std::mem::replace(&mut kv.value, Value::Bool(false));
-        match upload.store(cx, kv.key.as_str(), json(value), submit) {
+        match upload.store(cx, kv.key.as_str(), content(value), submit) {
             Some(reference) => {
                 *kv = reference;
                 true
@@ -136,31 +180,33 @@ pub(crate) fn divert(
     });
 }
 
-/// A content attribute's value as JSON: JSON text (the conventions' structured content
-/// on spans) parsed, other text as a string.
-fn json(value: Value) -> Json {
+/// A content attribute's value, as it goes to the store (parsed there).
+fn content(value: Value) -> UploadContent {
     match value {
-        Value::String(text) => {
-            let text = text.as_str();
-            let trimmed = text.trim_start();
-            if (trimmed.starts_with('[') || trimmed.starts_with('{'))
-                && let Ok(parsed) = serde_json::from_str::<Json>(text)
-            {
-                return parsed;
-            }
-            Json::String(text.to_owned())
-        }
-        Value::Array(opentelemetry::Array::String(items)) => Json::Array(
+        Value::String(text) => UploadContent::Text(text.into()),
+        Value::Array(opentelemetry::Array::String(items)) => UploadContent::Json(Json::Array(
             items
                 .into_iter()
-                .map(|item| Json::String(item.as_str().to_owned()))
+                .map(|item| Json::String(item.into()))
                 .collect(),
-        ),
-        Value::Bool(flag) => Json::Bool(flag),
-        Value::I64(number) => Json::from(number),
-        Value::F64(number) => Json::from(number),
-        other => Json::String(other.to_string()),
+        )),
+        Value::Bool(flag) => UploadContent::Json(Json::Bool(flag)),
+        Value::I64(number) => UploadContent::Json(Json::from(number)),
+        Value::F64(number) => UploadContent::Json(Json::from(number)),
+        other => UploadContent::Text(other.to_string()),
     }
+}
+
+/// Text as JSON: JSON text (the conventions' structured content on spans) parsed, other
+/// text as a string.
+fn json_text(text: String) -> Json {
+    let trimmed = text.trim_start();
+    if (trimmed.starts_with('[') || trimmed.starts_with('{'))
+        && let Ok(parsed) = serde_json::from_str::<Json>(&text)
+    {
+        return parsed;
+    }
+    Json::String(text)
 }
 
 #[cfg(test)]
@@ -170,21 +216,21 @@ mod tests {
     use opentelemetry::trace::{SpanId, TraceFlags, TraceId, TraceState};
     use std::sync::Mutex;
 
+    /// A sink that encodes at once, as the queue's worker would.
     #[derive(Debug, Default)]
-    struct Kept(Mutex<Vec<(String, Vec<u8>)>>);
+    struct Kept(Mutex<Vec<(String, Vec<u8>)>>, bool);
 
     impl UploadSink for Kept {
-        fn submit(&self, name: String, body: Vec<u8>) {
-            self.0.lock().unwrap().push((name, body));
+        fn submit(&self, name: String, content: UploadContent) {
+            self.0.lock().unwrap().push((name, encode(content, self.1)));
         }
     }
 
     fn upload(lines: bool) -> (Upload, Arc<Kept>) {
-        let kept = Arc::new(Kept::default());
+        let kept = Arc::new(Kept(Mutex::default(), lines));
         let upload = Upload {
             base: "file:///store".to_owned(),
             extension: if lines { "jsonl" } else { "json" },
-            lines,
             sink: Arc::clone(&kept) as Arc<dyn UploadSink>,
         };
         (upload, kept)

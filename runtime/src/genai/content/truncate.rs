@@ -430,7 +430,7 @@ fn prefix_within(text: &str, room: usize, floor: usize) -> (usize, usize) {
 }
 
 /// Characters of the JSON text of `value`, computed without serializing it.
-fn json_length(value: &Value) -> usize {
+pub(crate) fn json_length(value: &Value) -> usize {
     match value {
         Value::Null | Value::Bool(true) => 4,
         Value::Bool(false) => 5,
