@@ -12,16 +12,22 @@ cd "$(dirname "$0")/.."
 N=${N:-20000}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-# Two builds: without trace-genai's `tracing` feature (as applications build by default)
+# Three builds: without trace-genai's `tracing` feature (as applications build by default)
 # for every case but those named `*bridge*` (the `tracing` bridge) or `<case>-tracing-feature`
-# (the case, built with the feature), which need it.
+# (the case, built with the feature), which need it, and `*upload*` (the upload hook).
 bin=${CARGO_TARGET_DIR:-target}/release/calls
+build_upload() {
+  cargo build -q --release -p trace-genai-benches --bin calls --no-default-features --features upload
+  cp "$bin" "$dir/calls-upload"
+}
 cargo build -q --release -p trace-genai-benches --bin calls --no-default-features
 cp "$bin" "$dir/calls"
 cargo build -q --release -p trace-genai-benches --bin calls
+cp "$bin" "$dir/calls-tracing"
 binary() {
   case $1 in
-    *-tracing-feature | *bridge*) echo "$bin" ;;
+    *-tracing-feature | *bridge*) echo "$dir/calls-tracing" ;;
+    *upload*) echo "$dir/calls-upload" ;;
     *) echo "$dir/calls" ;;
   esac
 }
@@ -42,6 +48,9 @@ cases=(bare
   trace_genai-sampled-metrics bridge-agent-metrics bridge-agent-framework-chat-metrics)
 if [ -n "${CASES:-}" ]; then
   read -r -a cases <<<"$CASES"
+fi
+if [[ " ${cases[*]} " == *upload* && -z "${CHECK:-}" ]]; then
+  build_upload
 fi
 if [ -n "${CHECK:-}" ]; then
   cases=(bare trace_genai-not-installed trace_genai-unsampled otel-unsampled

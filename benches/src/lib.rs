@@ -398,6 +398,7 @@ pub fn install_genai_redacting(
 
 /// trace-genai sampled, with the span exporter dropping spans and the upload hook writing
 /// content to files under `dir`.
+#[cfg(feature = "upload")]
 pub fn install_genai_uploading(dir: &std::path::Path) -> Telemetry {
     Telemetry::builder()
         .with_config(Config::default())

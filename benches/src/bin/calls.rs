@@ -203,6 +203,7 @@ fn run(case: &str, n: u64) {
             calls(n, |a, b| genai_with_content(&prompt, a, b));
             drop(telemetry.shutdown());
         }
+        #[cfg(feature = "upload")]
         "trace_genai-upload-1k" | "trace_genai-upload-64k" => {
             // The content cases with the upload hook: the content goes to files in a
             // scratch directory (written on the export runtime), the span carries
