@@ -368,6 +368,13 @@ fn azure(config: &UploadConfig, base: &str) -> Result<(Arc<dyn ObjectStore>, Pat
     } else if let Some(account) = &config.azure_account {
         builder = builder.with_account(account);
     }
+    // Without a connection string: a Microsoft Entra ID token, from the credential chain
+    // the Azure AI Foundry lookup uses.
+    #[cfg(feature = "azure-ai-project")]
+    if config.azure_connection_string.is_none() {
+        let credential = crate::azure::default_credential().map_err(|e| e.to_string())?;
+        builder = builder.with_credentials(Arc::new(EntraCredential(credential)));
+    }
     if let Some(endpoint) = endpoint {
         builder = builder
             .with_allow_http(endpoint.starts_with("http://"))
@@ -380,6 +387,32 @@ fn azure(config: &UploadConfig, base: &str) -> Result<(Arc<dyn ObjectStore>, Pat
         )
     })?;
     Ok((Arc::new(store), Path::from(prefix)))
+}
+
+/// A Microsoft Entra ID token for Azure Storage (scope `https://storage.azure.com/.default`)
+/// from an `azure_identity` credential; the credential caches it until it expires.
+#[cfg(all(feature = "upload-azure", feature = "azure-ai-project"))]
+#[derive(Debug)]
+struct EntraCredential(Arc<dyn crate::azure::TokenCredential>);
+
+#[cfg(all(feature = "upload-azure", feature = "azure-ai-project"))]
+#[async_trait::async_trait]
+impl object_store::CredentialProvider for EntraCredential {
+    type Credential = object_store::azure::AzureCredential;
+
+    async fn get_credential(&self) -> object_store::Result<Arc<Self::Credential>> {
+        let token = self
+            .0
+            .get_token(&["https://storage.azure.com/.default"], None)
+            .await
+            .map_err(|error| object_store::Error::Generic {
+                store: "MicrosoftAzure",
+                source: Box::new(error),
+            })?;
+        Ok(Arc::new(object_store::azure::AzureCredential::BearerToken(
+            token.token.secret().to_owned(),
+        )))
+    }
 }
 
 /// The account and key or SAS of an Azure Storage connection string, and its blob
@@ -553,5 +586,55 @@ pub fn fetch_with(reference: &str, config: &UploadConfig) -> Result<serde_json::
             .map_err(not_json)
     } else {
         serde_json::from_str(text.trim()).map_err(not_json)
+    }
+}
+
+#[cfg(all(test, feature = "upload-azure"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_strings_give_the_account_and_the_blob_endpoint() {
+        use object_store::azure::MicrosoftAzureBuilder;
+        let endpoint = |text: &str| connection(MicrosoftAzureBuilder::new(), text).map(|(_, e)| e);
+        assert_eq!(
+            endpoint("UseDevelopmentStorage=true").unwrap(),
+            "http://127.0.0.1:10000/devstoreaccount1"
+        );
+        assert_eq!(
+            endpoint("DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=a2V5;EndpointSuffix=core.chinacloudapi.cn").unwrap(),
+            "https://acct.blob.core.chinacloudapi.cn"
+        );
+        assert_eq!(
+            endpoint("AccountName=acct;SharedAccessSignature=sv=2022&sig=abc;BlobEndpoint=http://127.0.0.1:1/acct/").unwrap(),
+            "http://127.0.0.1:1/acct"
+        );
+        assert!(
+            endpoint("AccountKey=a2V5")
+                .unwrap_err()
+                .contains("AccountName")
+        );
+    }
+
+    #[test]
+    fn azure_base_paths_open_their_container_and_prefix() {
+        let config = UploadConfig::new("az://genai/runs/2026")
+            .with_azure_connection_string("UseDevelopmentStorage=true");
+        let opened = open(&config, &config.base_path, false).unwrap();
+        assert_eq!(opened.prefix.as_ref(), "runs/2026");
+        assert_eq!(opened.base, "az://genai/runs/2026");
+        let emulator = UploadConfig::new("http://127.0.0.1:10000/devstoreaccount1/genai/runs")
+            .with_azure_connection_string("UseDevelopmentStorage=true");
+        let opened = open(&emulator, &emulator.base_path, false).unwrap();
+        assert_eq!(opened.prefix.as_ref(), "runs");
+        let no_container = UploadConfig::new("http://127.0.0.1:10000/devstoreaccount1");
+        let error = open(&no_container, &no_container.base_path, false)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.contains("names the account and the container"),
+            "{error}"
+        );
     }
 }
