@@ -632,9 +632,6 @@ mod tests {
             .err()
             .unwrap()
             .to_string();
-        assert!(
-            error.contains("names the account and the container"),
-            "{error}"
-        );
+        assert!(error.contains("is not a store URI"), "{error}");
     }
 }
