@@ -483,3 +483,93 @@ fn spans_of_other_instrumentation_get_references_too() {
     telemetry.shutdown().unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A failed call's error text: with the hook, it stays out of the trace as with content off.
+#[derive(Debug)]
+struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "refused to answer {:?}", self.0)
+    }
+}
+
+#[trace_genai(
+    chat,
+    provider = "openai",
+    model = "gpt-4o",
+    capture(messages, system = instructions, tools, output)
+)]
+fn chat_with_tools(
+    messages: &[trace_genai::message::ChatMessage],
+    instructions: &str,
+    tools: &[trace_genai::message::ToolDefinition],
+    fail: bool,
+) -> Result<Vec<trace_genai::message::OutputMessage>, Refused> {
+    let _ = tools;
+    if fail {
+        return Err(Refused(instructions.to_owned()));
+    }
+    Ok(vec![trace_genai::message::OutputMessage::assistant(
+        "Sunny.", "stop",
+    )])
+}
+
+#[test]
+fn each_content_key_of_a_call_has_its_reference_and_error_text_stays_out() {
+    use trace_genai::message::{ChatMessage, ToolDefinition};
+    let _serial = serial();
+    let dir = scratch("keys");
+    let base = format!("file://{}", dir.display());
+    let exporter = InMemorySpanExporter::default();
+    let telemetry = Telemetry::builder()
+        .with_no_exporter()
+        .with_span_exporter(exporter.clone())
+        .with_upload(UploadConfig::new(base.clone()))
+        .install()
+        .unwrap();
+    let messages = [ChatMessage::user("Weather in Paris?")];
+    let tools = [ToolDefinition::function("get_weather").with_description("Current weather")];
+    chat_with_tools(&messages, "You are terse.", &tools, false).unwrap();
+    chat_with_tools(&messages, "You are terse.", &tools, true).unwrap_err();
+    telemetry.force_flush().unwrap();
+    let spans = exporter.get_finished_spans().unwrap();
+    assert_eq!(spans.len(), 2);
+    let reference = |span: &opentelemetry_sdk::trace::SpanData, key: &str| {
+        span.attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == format!("{key}_ref"))
+            .map(|kv| kv.value.as_str().into_owned())
+            .unwrap_or_else(|| panic!("no {key}_ref: {span:#?}"))
+    };
+    let ok = &spans[0];
+    assert_eq!(
+        fetch(&reference(ok, "gen_ai.system_instructions")).unwrap(),
+        serde_json::json!([{"type": "text", "content": "You are terse."}])
+    );
+    assert_eq!(
+        fetch(&reference(ok, "gen_ai.tool.definitions")).unwrap()[0]["name"],
+        "get_weather"
+    );
+    assert_eq!(
+        fetch(&reference(ok, "gen_ai.input.messages")).unwrap()[0]["parts"][0]["content"],
+        "Weather in Paris?"
+    );
+    assert_eq!(
+        fetch(&reference(ok, "gen_ai.output.messages")).unwrap()[0]["finish_reason"],
+        "stop"
+    );
+    // The failed call: status Error with no text (the error echoes the instructions).
+    let failed = &spans[1];
+    match &failed.status {
+        opentelemetry::trace::Status::Error { description } => {
+            assert!(!description.contains("terse"), "{description}");
+        }
+        other => panic!("{other:?}"),
+    }
+    for kv in &failed.attributes {
+        assert!(!kv.value.as_str().contains("terse"), "{kv:?}");
+    }
+    telemetry.shutdown().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
