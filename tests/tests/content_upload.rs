@@ -539,8 +539,10 @@ fn each_content_key_of_a_call_has_its_reference_and_error_text_stays_out() {
         span.attributes
             .iter()
             .find(|kv| kv.key.as_str() == format!("{key}_ref"))
-            .map(|kv| kv.value.as_str().into_owned())
-            .unwrap_or_else(|| panic!("no {key}_ref: {span:#?}"))
+            .map_or_else(
+                || panic!("no {key}_ref: {span:#?}"),
+                |kv| kv.value.as_str().into_owned(),
+            )
     };
     let ok = &spans[0];
     assert_eq!(
