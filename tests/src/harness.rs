@@ -283,15 +283,57 @@ pub fn builder(vars: &[(&str, &str)]) -> trace_genai::TelemetryBuilder {
 /// `http://127.0.0.1:<port>` endpoint.
 pub fn hanging_endpoint() -> String {
     use std::io::Read as _;
+    serve_each(|mut stream| {
+        let mut buffer = [0; 4096];
+        while stream.read(&mut buffer).is_ok_and(|read| read > 0) {}
+    })
+}
+
+/// An HTTP server that answers every request with `status` (`403 Forbidden`) and `body`
+/// (XML, as Azure Storage answers): its `http://127.0.0.1:<port>` endpoint.
+pub fn refusing_endpoint(status: &'static str, body: &'static str) -> String {
+    use std::io::{Read as _, Write as _};
+    serve_each(move |mut stream| {
+        let mut buffer = [0; 16_384];
+        let mut request = Vec::new();
+        while let Ok(read) = stream.read(&mut buffer) {
+            if read == 0 {
+                return;
+            }
+            request.extend_from_slice(&buffer[..read]);
+            let text = String::from_utf8_lossy(&request);
+            let Some(end) = text.find("\r\n\r\n") else {
+                continue;
+            };
+            let length = text[..end]
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if request.len() < end + 4 + length {
+                continue;
+            }
+            request.clear();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    })
+}
+
+/// A loopback listener whose every connection `handle` serves on a thread of its own:
+/// its `http://127.0.0.1:<port>` endpoint.
+fn serve_each(handle: impl Fn(std::net::TcpStream) + Copy + Send + 'static) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut stream = stream;
-                let mut buffer = [0; 4096];
-                while stream.read(&mut buffer).is_ok_and(|read| read > 0) {}
-            });
+            std::thread::spawn(move || handle(stream));
         }
     });
     format!("http://127.0.0.1:{port}")

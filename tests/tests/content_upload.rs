@@ -258,51 +258,6 @@ fn azurite_holds_the_content_and_the_references_resolve() {
     assert!(refused.is_err(), "{refused:?}");
 }
 
-/// A stand-in Azure Blob endpoint that refuses every request with 403.
-fn refusing_endpoint() -> u16 {
-    use std::io::{Read as _, Write as _};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut stream = stream;
-                let mut buffer = [0; 16_384];
-                let mut request = Vec::new();
-                while let Ok(read) = stream.read(&mut buffer) {
-                    if read == 0 {
-                        return;
-                    }
-                    request.extend_from_slice(&buffer[..read]);
-                    let text = String::from_utf8_lossy(&request);
-                    let Some(end) = text.find("\r\n\r\n") else {
-                        continue;
-                    };
-                    let length = text[..end]
-                        .lines()
-                        .find_map(|line| {
-                            let (name, value) = line.split_once(':')?;
-                            name.eq_ignore_ascii_case("content-length")
-                                .then(|| value.trim().parse::<usize>().ok())?
-                        })
-                        .unwrap_or(0);
-                    if request.len() < end + 4 + length {
-                        continue;
-                    }
-                    request.clear();
-                    let body = "<?xml version=\"1.0\"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>This request is not authorized to perform this operation using this permission.</Message></Error>";
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\r\n{body}",
-                        body.len()
-                    );
-                }
-            });
-        }
-    });
-    port
-}
-
 #[trace_genai(chat, provider = "openai", model = "gpt-4o", capture(messages = prompt, output))]
 fn ask(prompt: &str) -> String {
     format!("an answer to {prompt}")
@@ -336,6 +291,23 @@ fn calls_against(
     (slowest, result, start.elapsed())
 }
 
+/// 50 chat calls against the store at `base`: none may wait on it, shutdown stays within
+/// its 2 s deadline, and its report names the store; returns the report.
+fn report_of_calls_against(base: &str, connection_string: &str) -> String {
+    let (slowest, result, took) = calls_against(base, connection_string, 50);
+    assert!(
+        slowest < Duration::from_millis(50),
+        "a call took {slowest:?}"
+    );
+    assert!(took < Duration::from_secs(4), "shutdown took {took:?}");
+    let report = format!("{}", result.unwrap_err());
+    assert!(
+        report.contains(&format!("content objects to content store {base}")),
+        "{report}"
+    );
+    report
+}
+
 #[test]
 fn a_store_that_refuses_or_hangs_costs_the_application_nothing_and_is_reported() {
     let _serial = serial();
@@ -346,22 +318,14 @@ fn a_store_that_refuses_or_hangs_costs_the_application_nothing_and_is_reported()
     );
 
     let refusing = format!(
-        "http://127.0.0.1:{}/{}/genai/runs",
-        refusing_endpoint(),
+        "{}/{}/genai/runs",
+        trace_genai_tests::harness::refusing_endpoint(
+            "403 Forbidden",
+            "<?xml version=\"1.0\"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>This request is not authorized to perform this operation using this permission.</Message></Error>",
+        ),
         trace_genai_tests::azurite::ACCOUNT
     );
-    let (slowest, result, took) = calls_against(&refusing, &connection_string, 50);
-    assert!(
-        slowest < Duration::from_millis(50),
-        "a call took {slowest:?}"
-    );
-    assert!(took < Duration::from_secs(4), "shutdown took {took:?}");
-    let report = format!("{}", result.unwrap_err());
-    assert!(
-        report.contains(&format!("content store {refusing}")),
-        "{report}"
-    );
-    assert!(report.contains("content objects"), "{report}");
+    let report = report_of_calls_against(&refusing, &connection_string);
     assert!(
         report.contains("100 of 100 not delivered (100 in failed exports): HTTP 403"),
         "{report}"
@@ -373,17 +337,7 @@ fn a_store_that_refuses_or_hangs_costs_the_application_nothing_and_is_reported()
         trace_genai_tests::harness::hanging_endpoint(),
         trace_genai_tests::azurite::ACCOUNT
     );
-    let (slowest, result, took) = calls_against(&hanging, &connection_string, 50);
-    assert!(
-        slowest < Duration::from_millis(50),
-        "a call took {slowest:?}"
-    );
-    assert!(took < Duration::from_secs(4), "shutdown took {took:?}");
-    let report = format!("{}", result.unwrap_err());
-    assert!(
-        report.contains(&format!("content store {hanging}")),
-        "{report}"
-    );
+    let report = report_of_calls_against(&hanging, &connection_string);
     assert!(report.contains("100 of 100 not delivered"), "{report}");
     assert!(
         report.contains("still queued when the shutdown deadline (2s) passed"),

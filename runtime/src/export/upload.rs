@@ -278,29 +278,21 @@ fn open(config: &UploadConfig, base: &str, create: bool) -> Result<Opened, InitE
             })
         }
         #[cfg(feature = "upload-aws")]
-        StoreKind::S3 => {
-            let store = object_store::aws::AmazonS3Builder::from_env()
+        StoreKind::S3 => bucket(
+            base,
+            object_store::aws::AmazonS3Builder::from_env()
                 .with_url(base)
-                .build()
-                .map_err(|error| invalid(error.to_string()))?;
-            Ok(Opened {
-                store: Arc::new(store),
-                prefix: url_prefix(base),
-                base: base.to_owned(),
-            })
-        }
+                .build(),
+        )
+        .map_err(invalid),
         #[cfg(feature = "upload-gcp")]
-        StoreKind::Gcs => {
-            let store = object_store::gcp::GoogleCloudStorageBuilder::from_env()
+        StoreKind::Gcs => bucket(
+            base,
+            object_store::gcp::GoogleCloudStorageBuilder::from_env()
                 .with_url(base)
-                .build()
-                .map_err(|error| invalid(error.to_string()))?;
-            Ok(Opened {
-                store: Arc::new(store),
-                prefix: url_prefix(base),
-                base: base.to_owned(),
-            })
-        }
+                .build(),
+        )
+        .map_err(invalid),
         #[allow(
             unreachable_patterns,
             reason = "every store whose feature is on is matched above"
@@ -316,11 +308,17 @@ fn open(config: &UploadConfig, base: &str, create: bool) -> Result<Opened, InitE
     }
 }
 
-/// The path of `s3://bucket/prefix` (or `gs://…`) below its bucket.
+/// The bucket store `built` from `base` (`s3://bucket/prefix`, `gs://…`), objects under
+/// the prefix.
 #[cfg(any(feature = "upload-aws", feature = "upload-gcp"))]
-fn url_prefix(base: &str) -> Path {
+fn bucket<S: ObjectStore>(base: &str, built: object_store::Result<S>) -> Result<Opened, String> {
+    let store = built.map_err(|error| error.to_string())?;
     let rest = base.split_once("://").map_or("", |(_, rest)| rest);
-    Path::from(rest.split_once('/').map_or("", |(_, prefix)| prefix))
+    Ok(Opened {
+        store: Arc::new(store),
+        prefix: Path::from(rest.split_once('/').map_or("", |(_, prefix)| prefix)),
+        base: base.to_owned(),
+    })
 }
 
 /// An Azure Blob Storage container from `base` (`az://container/prefix`,
