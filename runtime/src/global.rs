@@ -98,6 +98,13 @@ pub(crate) trait UploadSink: Send + Sync + std::fmt::Debug {
 
 /// Content on its way to the store, as the span had it.
 #[derive(Debug)]
+#[cfg_attr(
+    not(feature = "upload"),
+    allow(
+        dead_code,
+        reason = "read by the store's queue, which needs the feature"
+    )
+)]
 pub(crate) enum UploadContent {
     /// Structured content (trace-genai's own capture).
     Json(serde_json::Value),

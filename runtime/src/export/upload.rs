@@ -588,6 +588,7 @@ pub fn fetch_with(reference: &str, config: &UploadConfig) -> Result<serde_json::
 }
 
 #[cfg(all(test, feature = "upload-azure"))]
+#[allow(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
 

@@ -49,6 +49,7 @@ pub(crate) fn active() -> bool {
 
 /// The reference the live install's upload hook gives the content of `key` on span `cx`
 /// (whether or not the span recorded any); `None` without a hook or for an invalid span.
+#[cfg(feature = "upload")]
 pub(crate) fn reference(cx: &SpanContext, key: &str) -> Option<String> {
     let upload = current()?;
     cx.is_valid()
@@ -104,6 +105,7 @@ impl Upload {
 /// The bytes of an object: `content` redacted (the content boundary's redaction in force),
 /// as the JSON value on one line, or with `lines` (`jsonl`) one line per item of a list,
 /// each object with its position as `"index"`. Runs on the upload queue's worker.
+#[cfg(feature = "upload")]
 pub(crate) fn encode(content: UploadContent, lines: bool) -> Vec<u8> {
     let mut value = match content {
         UploadContent::Json(value) => value,
@@ -129,6 +131,7 @@ pub(crate) fn encode(content: UploadContent, lines: bool) -> Vec<u8> {
 }
 
 /// The estimated bytes of `content` once encoded, for the queue's byte budget.
+#[cfg(feature = "upload")]
 pub(crate) fn weight(content: &UploadContent) -> usize {
     match content {
         UploadContent::Json(value) => crate::genai::content::truncate::json_length(value),
@@ -145,6 +148,7 @@ fn hex(out: &mut String, bytes: &[u8]) {
     }
 }
 
+#[cfg(feature = "upload")]
 fn line(body: &mut Vec<u8>, value: &Json) {
     if serde_json::to_writer(&mut *body, value).is_ok() {
         body.push(b'\n');
@@ -199,6 +203,7 @@ fn content(value: Value) -> UploadContent {
 
 /// Text as JSON: JSON text (the conventions' structured content on spans) parsed, other
 /// text as a string.
+#[cfg(feature = "upload")]
 fn json_text(text: String) -> Json {
     let trimmed = text.trim_start();
     if (trimmed.starts_with('[') || trimmed.starts_with('{'))
@@ -209,7 +214,8 @@ fn json_text(text: String) -> Json {
     Json::String(text)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "upload"))]
+#[allow(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
     use crate::global::UploadSink;
