@@ -503,11 +503,7 @@ impl Config {
     /// # Ok::<(), trace_genai::InitError>(())
     /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, InitError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|value| value.trim().to_owned())
-                .filter(|value| !value.is_empty())
-        };
+        let get = |name: &str| present(lookup(name));
         let mut config = Config::default();
         let warnings = &mut config.warnings;
 
@@ -832,6 +828,13 @@ impl Config {
 
         Ok(config)
     }
+}
+
+/// A variable's value as the configuration reads it: trimmed; blank means unset.
+fn present(value: Option<String>) -> Option<String> {
+    value
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
 }
 
 #[cfg(test)]

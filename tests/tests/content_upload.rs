@@ -386,20 +386,31 @@ fn agent_with_other_instrumentation() {
     });
 }
 
+/// The upload hook into a fresh directory named after `name`, the spans kept in memory
+/// (`builder` adds the rest): the directory, the base path, the exporter and the guard.
+fn install_into_scratch(
+    name: &str,
+    builder: impl FnOnce(trace_genai::TelemetryBuilder) -> trace_genai::TelemetryBuilder,
+) -> (std::path::PathBuf, String, InMemorySpanExporter, Telemetry) {
+    let dir = scratch(name);
+    let base = format!("file://{}", dir.display());
+    let exporter = InMemorySpanExporter::default();
+    let telemetry = builder(Telemetry::builder())
+        .with_no_exporter()
+        .with_span_exporter(exporter.clone())
+        .with_upload(UploadConfig::new(base.clone()))
+        .install()
+        .unwrap();
+    (dir, base, exporter, telemetry)
+}
+
 #[test]
 fn spans_of_other_instrumentation_get_references_too() {
     use tracing_subscriber::layer::SubscriberExt as _;
     let _serial = serial();
-    let dir = scratch("foreign");
-    let base = format!("file://{}", dir.display());
-    let exporter = InMemorySpanExporter::default();
-    let telemetry = Telemetry::builder()
-        .with_no_exporter()
-        .with_span_exporter(exporter.clone())
-        .with_content_capture(ContentCapture::SpanOnly)
-        .with_upload(UploadConfig::new(base.clone()))
-        .install()
-        .unwrap();
+    let (dir, base, exporter, telemetry) = install_into_scratch("foreign", |builder| {
+        builder.with_content_capture(ContentCapture::SpanOnly)
+    });
     let subscriber = tracing_subscriber::registry().with(telemetry.tracing_layer().unwrap());
     tracing::subscriber::with_default(subscriber, agent_with_other_instrumentation);
     telemetry.force_flush().unwrap();
@@ -473,15 +484,8 @@ fn chat_with_tools(
 fn each_content_key_of_a_call_has_its_reference_and_error_text_stays_out() {
     use trace_genai::message::{ChatMessage, ToolDefinition};
     let _serial = serial();
-    let dir = scratch("keys");
-    let base = format!("file://{}", dir.display());
-    let exporter = InMemorySpanExporter::default();
-    let telemetry = Telemetry::builder()
-        .with_no_exporter()
-        .with_span_exporter(exporter.clone())
-        .with_upload(UploadConfig::new(base.clone()))
-        .install()
-        .unwrap();
+    // No capture policy: the hook captures content on its own.
+    let (dir, _, exporter, telemetry) = install_into_scratch("keys", |builder| builder);
     let messages = [ChatMessage::user("Weather in Paris?")];
     let tools = [ToolDefinition::function("get_weather").with_description("Current weather")];
     chat_with_tools(&messages, "You are terse.", &tools, false).unwrap();

@@ -187,16 +187,18 @@ fn store_kind(base: &str) -> Option<StoreKind> {
     allow(dead_code, reason = "only reading content back uses it")
 )]
 pub(crate) fn with_credentials_from_env(base: String) -> UploadConfig {
-    let get = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .map(|value| value.trim().to_owned())
-            .filter(|value| !value.is_empty())
-    };
     let mut config = UploadConfig::new(base);
+    credentials(
+        &|name| super::present(std::env::var(name).ok()),
+        &mut config,
+    );
+    config
+}
+
+/// The Azure Storage credentials `get` gives.
+fn credentials(get: &impl Fn(&str) -> Option<String>, config: &mut UploadConfig) {
     config.azure_connection_string = get(AZURE_STORAGE_CONNECTION_STRING);
     config.azure_account = get(AZURE_STORAGE_ACCOUNT_NAME);
-    config
 }
 
 /// Reads the upload settings; `None` unless the completion hook is `upload`.
@@ -243,8 +245,7 @@ pub(super) fn read(
     if let Some(value) = get(TRACE_GENAI_UPLOAD_MAX_QUEUE_BYTES) {
         upload.max_queue_bytes = count(TRACE_GENAI_UPLOAD_MAX_QUEUE_BYTES, &value)?;
     }
-    upload.azure_connection_string = get(AZURE_STORAGE_CONNECTION_STRING);
-    upload.azure_account = get(AZURE_STORAGE_ACCOUNT_NAME);
+    credentials(get, &mut upload);
     Ok(Some(upload))
 }
 

@@ -540,29 +540,22 @@ pub fn fetch_with(reference: &str, config: &UploadConfig) -> Result<serde_json::
     let Opened { store, prefix, .. } =
         open(&config, base, false).map_err(|e| store_error(e.to_string()))?;
     let path: Path = prefix.parts().chain(Path::from(name).parts()).collect();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| store_error(error.to_string()))?;
+    // The runtime exports run on, which also blocks safely inside an async context.
+    let runtime = ExportRuntime::new().map_err(|error| store_error(error.to_string()))?;
     let read = |reason: String| FetchError::Read {
         reference: reference.to_owned(),
         reason,
     };
-    let bytes = std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                runtime.block_on(async {
-                    tokio::time::timeout(Duration::from_secs(30), async {
-                        store.get(&path).await?.bytes().await
-                    })
-                    .await
-                })
+    let bytes = runtime
+        .block_on(async {
+            // Made inside the runtime: a timer needs one.
+            tokio::time::timeout(Duration::from_secs(30), async {
+                store.get(&path).await?.bytes().await
             })
-            .join()
-    })
-    .map_err(|_| read("the read panicked".to_owned()))?
-    .map_err(|_| read("timed out after 30 s".to_owned()))?
-    .map_err(|error| read(error.to_string()))?;
+            .await
+        })
+        .map_err(|_| read("timed out after 30 s".to_owned()))?
+        .map_err(|error| read(error.to_string()))?;
     let text = String::from_utf8_lossy(&bytes);
     let not_json = |error: serde_json::Error| FetchError::NotJson {
         reference: reference.to_owned(),

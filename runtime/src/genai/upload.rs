@@ -163,12 +163,6 @@ pub(crate) fn divert(
     cx: &SpanContext,
     submit: bool,
 ) {
-    if !attributes
-        .iter()
-        .any(|kv| boundary::kind(kv.key.as_str()) == Kind::Content)
-    {
-        return;
-    }
     attributes.retain_mut(|kv| {
         if boundary::kind(kv.key.as_str()) != Kind::Content {
             return true;
