@@ -27,6 +27,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -95,13 +96,93 @@ struct State {
     is_shutdown: bool,
 }
 
+/// Whether stdout carries a protocol of its own ([`reserve_stdout`]).
+static STDOUT_RESERVED: AtomicBool = AtomicBool::new(false);
+/// What stdout carries, for the warning.
+static STDOUT_CHANNEL: Mutex<&'static str> = Mutex::new("");
+/// Whether the warning was printed.
+static STDOUT_WARNED: AtomicBool = AtomicBool::new(false);
+
+/// Reserves this process's stdout for a protocol (`channel`, e.g. "the MCP messages of
+/// this stdio server"): from now on the console exporters write to stderr instead,
+/// whatever `TRACE_GENAI_CONSOLE_OUTPUT` says, and the first write redirected prints one
+/// warning that says so on stderr. A console writing to stderr or to a file is
+/// unaffected. [`mcp::serve_stdio`](crate::mcp) calls it; call it yourself for another
+/// server whose stdout is a protocol channel (a language server, a stdio plugin).
+///
+/// ```
+/// trace_genai::console::reserve_stdout("the language server protocol");
+/// ```
+pub fn reserve_stdout(channel: &'static str) {
+    *STDOUT_CHANNEL
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = channel;
+    STDOUT_RESERVED.store(true, Ordering::Release);
+}
+
+/// Whether [`reserve_stdout`] was called.
+#[must_use]
+pub fn stdout_reserved() -> bool {
+    STDOUT_RESERVED.load(Ordering::Acquire)
+}
+
+/// The console's stdout: stdout, or stderr once [`reserve_stdout`] was called.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Stdout;
+
+impl Stdout {
+    fn warn_once() {
+        if !STDOUT_WARNED.swap(true, Ordering::AcqRel) {
+            let channel = *STDOUT_CHANNEL
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            // A failed write to stderr has nowhere else to go.
+            let _ = writeln!(
+                io::stderr(),
+                "trace-genai: stdout carries {channel}; the console telemetry goes to \
+                 stderr instead (set TRACE_GENAI_CONSOLE_OUTPUT to a file to keep it apart)"
+            );
+        }
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if stdout_reserved() {
+            Self::warn_once();
+            io::stderr().write(buf)
+        } else {
+            io::stdout().write(buf)
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        // One `write_all` holds the stream's lock for the whole batch, so it is never
+        // interleaved with the application's own output.
+        if stdout_reserved() {
+            Self::warn_once();
+            io::stderr().write_all(buf)
+        } else {
+            io::stdout().write_all(buf)
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if stdout_reserved() {
+            io::stderr().flush()
+        } else {
+            io::stdout().flush()
+        }
+    }
+}
+
 impl ConsoleExporter {
     /// Creates an exporter writing to stdout.
     #[must_use]
     pub fn new(format: ConsoleFormat) -> Self {
         // `Stdout::write_all` holds the stdout lock for the whole call, so a
         // batch is never interleaved with the application's own output.
-        Self::with_writer(format, io::stdout())
+        Self::with_writer(format, Stdout)
     }
 
     /// Creates an exporter writing to `writer`, e.g. a file or a test buffer.

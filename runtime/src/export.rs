@@ -273,7 +273,7 @@ impl ConsoleSink {
         let ConsoleOutput::File(path) = &self.output else {
             return Ok(match self.output {
                 ConsoleOutput::Stderr => Box::new(std::io::stderr()),
-                _ => Box::new(std::io::stdout()),
+                _ => Box::new(crate::console::Stdout),
             });
         };
         let cannot = |error: std::io::Error| {

@@ -150,6 +150,9 @@ pub use export::azure_project as azure;
 #[cfg(feature = "upload")]
 #[cfg_attr(docsrs, doc(cfg(feature = "upload")))]
 pub use export::upload;
+#[cfg(feature = "mcp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mcp")))]
+pub mod mcp;
 #[cfg(feature = "async-openai")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-openai")))]
 pub use genai::async_openai;

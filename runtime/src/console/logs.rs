@@ -34,7 +34,7 @@ impl ConsoleLogExporter {
     /// Prints on stdout.
     #[must_use]
     pub fn new(format: ConsoleFormat) -> Self {
-        Self::with_writer(format, std::io::stdout())
+        Self::with_writer(format, super::Stdout)
     }
 
     /// Prints to `writer`.

@@ -29,7 +29,7 @@ impl ConsoleMetricExporter {
     /// Prints on stdout.
     #[must_use]
     pub fn new() -> Self {
-        Self::with_writer(std::io::stdout())
+        Self::with_writer(super::Stdout)
     }
 
     /// Prints to `writer`.
