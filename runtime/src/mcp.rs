@@ -183,30 +183,38 @@ fn target(request: &rmcp::model::ClientRequest) -> Option<(&'static str, String)
     }
 }
 
-/// The attributes both sides put on a request's span and duration point, and its name.
+/// A request's span name and the attributes both sides put on its span and duration
+/// point: `{method} {target}` with `mcp.method.name`, the target's attribute
+/// (`gen_ai.tool.name`, `gen_ai.prompt.name`), and for `tools/call` the `execute_tool`
+/// operation.
+fn base_attributes(
+    method: &str,
+    target: Option<(&'static str, String)>,
+) -> (String, Vec<KeyValue>) {
+    let mut attributes = Vec::with_capacity(8);
+    attributes.push(KeyValue::new(MCP_METHOD_NAME, method.to_owned()));
+    let Some((key, name)) = target else {
+        return (method.to_owned(), attributes);
+    };
+    if key == crate::semconv::GEN_AI_TOOL_NAME {
+        attributes.push(KeyValue::new(
+            crate::semconv::GEN_AI_OPERATION_NAME,
+            "execute_tool",
+        ));
+    }
+    let span_name = format!("{method} {name}");
+    attributes.push(KeyValue::new(key, name));
+    (span_name, attributes)
+}
+
+/// [`base_attributes`] of a client request, and the resource it reads.
 fn request_attributes(
     request: &rmcp::model::ClientRequest,
 ) -> (String, Vec<KeyValue>, Option<String>) {
-    use rmcp::model::ClientRequest;
-    let method = request.method().to_owned();
-    let mut attributes = Vec::with_capacity(8);
-    attributes.push(KeyValue::new(MCP_METHOD_NAME, method.clone()));
-    let mut resource = None;
-    let name = if let Some((key, name)) = target(request) {
-        if matches!(request, ClientRequest::CallToolRequest(_)) {
-            attributes.push(KeyValue::new(
-                crate::semconv::GEN_AI_OPERATION_NAME,
-                "execute_tool",
-            ));
-        }
-        let span_name = format!("{method} {name}");
-        attributes.push(KeyValue::new(key, name));
-        span_name
-    } else {
-        if let ClientRequest::ReadResourceRequest(read) = request {
-            resource = Some(read.params.uri.clone());
-        }
-        method
+    let (name, attributes) = base_attributes(request.method(), target(request));
+    let resource = match request {
+        rmcp::model::ClientRequest::ReadResourceRequest(read) => Some(read.params.uri.clone()),
+        _ => None,
     };
     (name, attributes, resource)
 }
@@ -216,11 +224,15 @@ fn arguments(request: &rmcp::model::ClientRequest) -> Option<String> {
     let rmcp::model::ClientRequest::CallToolRequest(call) = request else {
         return None;
     };
+    tool_arguments(&call.params)
+}
+
+/// A tool call's arguments as JSON text, when the content policy puts content on spans.
+fn tool_arguments(params: &rmcp::model::CallToolRequestParams) -> Option<String> {
     if !crate::genai::content::content_capture().on_spans() {
         return None;
     }
-    let arguments = call.params.arguments.as_ref()?;
-    serde_json::to_string(arguments).ok()
+    serde_json::to_string(params.arguments.as_ref()?).ok()
 }
 
 /// A tool result as JSON text (structured content if any, else the content blocks), when

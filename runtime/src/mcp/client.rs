@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use opentelemetry::global::BoxedSpan;
 use opentelemetry::trace::{
-    Span as _, SpanKind, Status, TraceContextExt as _, Tracer as _, TracerProvider as _,
+    Span as _, SpanId, SpanKind, Status, TraceContextExt as _, Tracer as _, TracerProvider as _,
 };
 use opentelemetry::{Context, KeyValue};
 use rmcp::model::{
@@ -53,8 +53,9 @@ where
     let network_transport = network_transport(std::any::type_name::<T>());
     let transport =
         TracedTransport::new(transport.into_transport()).network_transport(network_transport);
+    let shared = Arc::clone(&transport.shared);
     let running = rmcp::serve_client(service, transport).await?;
-    Ok(McpClient { running })
+    Ok(McpClient { running, shared })
 }
 
 /// The `network.transport` of a transport type: `pipe` for a child process or stdio, `tcp`
@@ -82,6 +83,7 @@ fn network_transport(type_name: &str) -> Option<&'static str> {
 #[derive(Debug)]
 pub struct McpClient<S: Service<RoleClient>> {
     running: RunningService<RoleClient, S>,
+    shared: Arc<Shared>,
 }
 
 impl<S: Service<RoleClient>> Deref for McpClient<S> {
@@ -102,6 +104,7 @@ impl<S: Service<RoleClient>> McpClient<S> {
         &self,
         mut params: CallToolRequestParams,
     ) -> Result<CallToolResult, ServiceError> {
+        let _local = self.shared.local_parent();
         in_trace(&mut params.meta);
         self.running.call_tool(params).await
     }
@@ -115,6 +118,7 @@ impl<S: Service<RoleClient>> McpClient<S> {
         &self,
         mut params: ReadResourceRequestParams,
     ) -> Result<ReadResourceResult, ServiceError> {
+        let _local = self.shared.local_parent();
         in_trace(&mut params.meta);
         self.running.read_resource(params).await
     }
@@ -128,6 +132,7 @@ impl<S: Service<RoleClient>> McpClient<S> {
         &self,
         mut params: GetPromptRequestParams,
     ) -> Result<GetPromptResult, ServiceError> {
+        let _local = self.shared.local_parent();
         in_trace(&mut params.meta);
         self.running.get_prompt(params).await
     }
@@ -141,6 +146,7 @@ impl<S: Service<RoleClient>> McpClient<S> {
         &self,
         mut request: ClientRequest,
     ) -> Result<ServerResult, ServiceError> {
+        let _local = self.shared.local_parent();
         let meta = request.get_meta_mut();
         crate::propagation::inject_meta(&mut meta.0.0);
         self.running.send_request(request).await
@@ -192,6 +198,31 @@ struct Shared {
     instruments: Instruments,
     pending: Mutex<HashMap<String, Pending>>,
     session: Mutex<Session>,
+    /// The spans [`McpClient`]'s calls are made in, by span id, with the number of calls
+    /// in flight: the transport, which reads the parent's id from `_meta`, makes the
+    /// client span their local child.
+    local: Mutex<HashMap<SpanId, (Context, usize)>>,
+}
+
+/// A span registered as the local parent of a call in flight ([`Shared::local_parent`]).
+struct LocalParent<'a> {
+    shared: &'a Shared,
+    span_id: Option<SpanId>,
+}
+
+impl Drop for LocalParent<'_> {
+    fn drop(&mut self) {
+        let Some(span_id) = self.span_id else {
+            return;
+        };
+        let mut local = self.shared.local();
+        if let Some((_, calls)) = local.get_mut(&span_id) {
+            *calls -= 1;
+            if *calls == 0 {
+                local.remove(&span_id);
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -237,6 +268,7 @@ where
                 ),
                 pending: Mutex::new(HashMap::new()),
                 session: Mutex::new(Session::new(None)),
+                local: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -257,6 +289,30 @@ impl Shared {
 
     fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, Pending>> {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn local(&self) -> std::sync::MutexGuard<'_, HashMap<SpanId, (Context, usize)>> {
+        self.local.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Registers the current span as the local parent of a call until the guard drops.
+    fn local_parent(&self) -> LocalParent<'_> {
+        let current = Context::current();
+        let span_id = current.span().span_context().span_id();
+        if span_id == SpanId::INVALID {
+            return LocalParent {
+                shared: self,
+                span_id: None,
+            };
+        }
+        self.local()
+            .entry(span_id)
+            .or_insert_with(|| (current, 0))
+            .1 += 1;
+        LocalParent {
+            shared: self,
+            span_id: Some(span_id),
+        }
     }
 
     /// Starts the span of an outgoing request and puts its context in `_meta`; ends the
@@ -284,7 +340,7 @@ impl Shared {
                 if let Some(arguments) = super::arguments(&request.request) {
                     span_attributes.push(KeyValue::new(GEN_AI_TOOL_CALL_ARGUMENTS, arguments));
                 }
-                let parent = parent(&request.request, &self.session_parent);
+                let parent = self.parent(&request.request);
                 let span = self
                     .tracer
                     .span_builder(Cow::Owned(name))
@@ -395,29 +451,41 @@ impl Shared {
     }
 }
 
-/// The parent of a request's client span: the context in its `_meta` (either level),
-/// else the current one, else the session's.
-fn parent(request: &ClientRequest, session: &Context) -> Context {
-    let from = |meta: &RequestMetaObject| {
-        let cx = crate::propagation::extract_meta(&meta.0.0);
-        cx.span().span_context().is_valid().then_some(cx)
-    };
-    let typed = match request {
-        ClientRequest::CallToolRequest(call) => call.params.meta.as_ref(),
-        ClientRequest::ReadResourceRequest(read) => read.params.meta.as_ref(),
-        ClientRequest::GetPromptRequest(get) => get.params.meta.as_ref(),
-        _ => None,
-    };
-    from(request.get_meta())
-        .or_else(|| typed.and_then(from))
-        .unwrap_or_else(|| {
-            let current = Context::current();
-            if current.span().span_context().is_valid() {
-                current
-            } else {
-                session.clone()
+impl Shared {
+    /// The parent of a request's client span: the context in its `_meta` (either level;
+    /// the local span itself when it is an [`McpClient`] call's), else the current one,
+    /// else the session's.
+    fn parent(&self, request: &ClientRequest) -> Context {
+        let session = &self.session_parent;
+        let from = |meta: &RequestMetaObject| {
+            let cx = crate::propagation::extract_meta(&meta.0.0);
+            let span_id = cx.span().span_context().span_id();
+            if span_id == SpanId::INVALID {
+                return None;
             }
-        })
+            Some(
+                self.local()
+                    .get(&span_id)
+                    .map_or(cx, |(local, _)| local.clone()),
+            )
+        };
+        let typed = match request {
+            ClientRequest::CallToolRequest(call) => call.params.meta.as_ref(),
+            ClientRequest::ReadResourceRequest(read) => read.params.meta.as_ref(),
+            ClientRequest::GetPromptRequest(get) => get.params.meta.as_ref(),
+            _ => None,
+        };
+        from(request.get_meta())
+            .or_else(|| typed.and_then(from))
+            .unwrap_or_else(|| {
+                let current = Context::current();
+                if current.span().span_context().is_valid() {
+                    current
+                } else {
+                    session.clone()
+                }
+            })
+    }
 }
 
 impl<T> Transport<RoleClient> for TracedTransport<T>
