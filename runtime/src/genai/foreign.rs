@@ -152,18 +152,36 @@ const VOCABULARIES: &[Vocabulary] = &[
     },
 ];
 
+/// The entry of [`VOCABULARIES`] a span named `name` with `attributes` is in.
+fn vocabulary_of(name: &str, attributes: &[KeyValue]) -> Option<&'static Vocabulary> {
+    VOCABULARIES.iter().find(|vocabulary| {
+        vocabulary.spans.contains(&name)
+            && vocabulary
+                .requires
+                .iter()
+                .all(|field| attributes.iter().any(|kv| kv.key.as_str() == *field))
+    })
+}
+
+/// The GenAI operation a framework's span in its own vocabulary is (what [`translate`]
+/// will make it), from its name and its attributes as it starts; `None` for any other
+/// span, and for one that speaks the conventions already.
+pub(crate) fn vocabulary_operation(name: &str, attributes: &[KeyValue]) -> Option<Operation> {
+    if attributes
+        .iter()
+        .any(|kv| kv.key.as_str() == semconv::GEN_AI_OPERATION_NAME)
+    {
+        return None;
+    }
+    vocabulary_of(name, attributes).map(|vocabulary| vocabulary.operation)
+}
+
 /// Translates a span of a framework in [`VOCABULARIES`] into the conventions: its
 /// operation, its keys and their types, and the bare operation as its name (which
 /// [`normalize`] completes). An `error` field marks the span failed. Returns whether it
 /// did.
 fn translate(span: &mut SpanData) -> bool {
-    let Some(vocabulary) = VOCABULARIES.iter().find(|vocabulary| {
-        vocabulary.spans.contains(&span.name.as_ref())
-            && vocabulary
-                .requires
-                .iter()
-                .all(|field| span.attributes.iter().any(|kv| kv.key.as_str() == *field))
-    }) else {
+    let Some(vocabulary) = vocabulary_of(&span.name, &span.attributes) else {
         return false;
     };
     if span

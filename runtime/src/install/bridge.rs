@@ -299,12 +299,15 @@ impl opentelemetry::trace::Tracer for BridgeTracer {
                 attributes.retain(|kv| !is_noise(kv, registry));
             }
             // A framework's span of the same operation inside a `#[trace_genai]` span
-            // is the same call seen twice: the application's span already counts it.
+            // is the same call seen twice: the application's span already counts it. The
+            // operation is the span's own, or the one its vocabulary makes it
+            // (langchain-rust's `llm.generate` is a `chat`).
             if let Some(StandInParent(Some(operation))) = parent_cx.get::<StandInParent>()
-                && attributes.iter().any(|kv| {
+                && (attributes.iter().any(|kv| {
                     kv.key.as_str() == crate::semconv::GEN_AI_OPERATION_NAME
                         && kv.value.as_str() == operation.as_str()
-                })
+                }) || crate::genai::foreign::vocabulary_operation(&builder.name, attributes)
+                    == Some(*operation))
             {
                 attributes.push(KeyValue::new(COUNTED_BY_PARENT, true));
             }
