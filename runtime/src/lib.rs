@@ -99,6 +99,8 @@
 //! | `tokio` | yes | `context::spawn` and `context::spawn_blocking` |
 //! | `tracing` | no | `Telemetry::tracing_layer`: `tracing` spans (yours, and frameworks' such as rig and genai) and GenAI spans in one trace, under the content policy |
 //! | `async-openai` | no | [`GenAiRequest`], [`GenAiResponse`] and [`message::OutputMessages`] for async-openai's chat types |
+//! | `upload`, `upload-azure`, `upload-aws`, `upload-gcp` | no | the upload hook: message content in a store of your own, references on the spans (`upload`) |
+//! | `mcp` | no | `mcp`: rmcp 3 clients and servers whose requests are client and server spans of one trace across processes, with the MCP metrics |
 //! | `testing` | no | [`testing::capture`]: each test sees exactly the spans and events its own code produced, also under parallel tests; and the OpenTelemetry SDK's in-memory exporter |
 //!
 //! # MSRV

@@ -27,9 +27,11 @@
 //! `mcp.client.operation.duration` / `mcp.server.operation.duration` and, when a session
 //! ends, `mcp.client.session.duration` / `mcp.server.session.duration`.
 //!
-//! A request sent through rmcp's own `Peer` (rig-rmcp's tools, for example) still gets a
-//! client span from the transport [`connect`] installs; its parent is the trace context
-//! already in the request's `_meta` (rig-rmcp's `McpMeta`, or [`meta`]), else a new trace.
+//! A request sent through rmcp's own `Peer` still gets a client span from the transport
+//! [`connect`] installs; its parent is the trace context already in the request's `_meta`
+//! ([`meta`]), else the span that was current when the session started. rig-rmcp (on rmcp
+//! 2) sends its tool calls itself: `McpMeta(Meta(trace_genai::mcp::meta()))` in the rig
+//! tool context puts them in the agent's trace.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -166,6 +166,7 @@ fn vocabulary_of(name: &str, attributes: &[KeyValue]) -> Option<&'static Vocabul
 /// The GenAI operation a framework's span in its own vocabulary is (what [`translate`]
 /// will make it), from its name and its attributes as it starts; `None` for any other
 /// span, and for one that speaks the conventions already.
+#[cfg(feature = "tracing")]
 pub(crate) fn vocabulary_operation(name: &str, attributes: &[KeyValue]) -> Option<Operation> {
     if attributes
         .iter()
