@@ -226,9 +226,29 @@ fn line(message: &serde_json::Value) -> String {
     format!("{message}\n")
 }
 
-/// Talks to `mcp_agent serve-stdio` as an MCP host does, by hand, and returns its stdout
-/// lines and its stderr.
+/// A `tools/call` request with id `id`, in the trace of the `traceparent` below.
+fn tool_call(id: i64, name: &str, city: &str) -> serde_json::Value {
+    serde_json::json!({
+        "jsonrpc": "2.0", "id": id, "method": "tools/call",
+        "params": {
+            "name": name,
+            "arguments": { "city": city },
+            "_meta": { "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+        },
+    })
+}
+
+/// Talks to `mcp_agent serve-stdio` as an MCP host does, by hand (`initialize`, then
+/// `get_weather` for Paris), and returns its stdout lines and its stderr.
 fn talk_to_stdio_server(env: &[(&str, &str)]) -> (Vec<String>, String) {
+    talk_to_stdio_server_with(env, &[tool_call(2, "get_weather", "Paris")])
+}
+
+/// The same with `calls`, each answered before the next is sent.
+fn talk_to_stdio_server_with(
+    env: &[(&str, &str)],
+    calls: &[serde_json::Value],
+) -> (Vec<String>, String) {
     let mut command = without_telemetry_env(example_binary("mcp_agent"));
     command
         .arg("serve-stdio")
@@ -270,22 +290,16 @@ fn talk_to_stdio_server(env: &[(&str, &str)]) -> (Vec<String>, String) {
         )
         .unwrap();
     read_until_id(&mut stdout, 1);
-    let call = serde_json::json!({
-        "jsonrpc": "2.0", "id": 2, "method": "tools/call",
-        "params": {
-            "name": "get_weather",
-            "arguments": { "city": "Paris" },
-            "_meta": { "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
-        },
-    });
     stdin
         .write_all(
-            (line(&serde_json::json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }))
-                + &line(&call))
+            line(&serde_json::json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }))
                 .as_bytes(),
         )
         .unwrap();
-    read_until_id(&mut stdout, 2);
+    for call in calls {
+        stdin.write_all(line(call).as_bytes()).unwrap();
+        read_until_id(&mut stdout, call["id"].as_i64().unwrap());
+    }
     // The host goes away: the server ends and flushes its telemetry.
     drop(stdin);
     let mut rest = String::new();
@@ -334,4 +348,63 @@ fn a_stdio_mcp_server_writes_only_mcp_messages_on_stdout() {
             "{stderr}"
         );
     }
+}
+
+#[test]
+fn a_tool_error_and_a_json_rpc_error_are_the_server_spans_error_type() {
+    let receiver = OtlpReceiver::start();
+    let (lines, stderr) = talk_to_stdio_server_with(
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.grpc_endpoint())],
+        &[
+            tool_call(2, "get_weather", "Atlantis"),
+            tool_call(3, "no_such_tool", "Paris"),
+        ],
+    );
+    let reply = |id: i64| {
+        lines
+            .iter()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find(|message| message["id"] == id)
+            .unwrap()
+    };
+    assert_eq!(reply(2)["result"]["isError"], true, "{lines:?}");
+    let code = reply(3)["error"]["code"].as_i64().unwrap();
+    let spans = receiver.wait_for_spans(4, WAIT);
+    let server = |name: &str| {
+        spans
+            .iter()
+            .find(|span| span.name == name && span.kind == SpanKind::Server)
+            .unwrap_or_else(|| panic!("no {name}: {spans:#?}\n{stderr}"))
+    };
+    let tool_error = server("tools/call get_weather");
+    assert_eq!(str_attr(tool_error, "error.type"), Some("tool_error"));
+    assert_eq!(tool_error.status_code, StatusCode::Error);
+    assert_eq!(tool_error.trace_id, "0af7651916cd43dd8448eb211c80319c");
+    assert_eq!(tool_error.parent_span_id, "b7ad6b7169203331");
+    let rpc_error = server("tools/call no_such_tool");
+    assert_eq!(
+        str_attr(rpc_error, "error.type"),
+        Some(code.to_string().as_str())
+    );
+    assert_eq!(
+        str_attr(rpc_error, "rpc.response.status_code"),
+        Some(code.to_string().as_str())
+    );
+    assert_eq!(rpc_error.status_code, StatusCode::Error);
+    let _ = receiver.wait_for_metrics(1, WAIT);
+    let failed: Vec<String> = receiver
+        .metrics()
+        .iter()
+        .filter(|m| m.name == "mcp.server.operation.duration")
+        .flat_map(ReceivedMetric::points)
+        .filter_map(|point| {
+            point
+                .attributes
+                .get("error.type")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(failed.contains(&"tool_error".to_owned()), "{failed:?}");
+    assert!(failed.contains(&code.to_string()), "{failed:?}");
 }
