@@ -424,6 +424,10 @@ pub(super) fn http_client(
         crate::config::destination::Pem,
     )>,
 ) -> Result<reqwest::Client, InitError> {
+    // rustls, whatever other TLS backend the application's dependencies turn on in reqwest
+    // (native-tls, through feature unification): the identity and the roots below are
+    // rustls's.
+    builder = builder.tls_backend_rustls();
     if !root_certificates.is_empty() {
         let certificates = root_certificates
             .iter()

@@ -151,7 +151,8 @@ macro_rules! build {
     }};
 }
 
-/// Whether `endpoint` asks for TLS.
+/// Whether `endpoint` asks for TLS (gRPC's channel, or a build without TLS that refuses it).
+#[cfg(any(feature = "otlp-grpc", not(feature = "tls")))]
 fn is_https(endpoint: &str) -> bool {
     endpoint
         .get(..8)
@@ -184,7 +185,10 @@ fn http_tls(
     {
         let _ = endpoint;
         let material = tls::Material::of(config, signal, roots)?;
-        let mut builder = builder;
+        // rustls, whatever other TLS backend the application's dependencies turn on in
+        // reqwest (native-tls, through feature unification): the identity and the roots
+        // below are rustls's.
+        let mut builder = builder.tls_backend_rustls();
         // The well-known (Mozilla) roots next to the system's, as over gRPC.
         let mut certificates = webpki_root_certs::TLS_SERVER_ROOT_CERTS
             .iter()
