@@ -17,14 +17,14 @@
 //!   context travels in the request's `params._meta`.
 //! - The server side is one line too, [`trace_genai::mcp::serve_stdio`] or
 //!   [`trace_genai::mcp::Traced`]: each request is a server span (kind server) whose
-//!   parent is the client's span. The stdio server's stdout carries only MCP messages:
-//!   its console telemetry goes to stderr.
+//!   parent is the client's span. The stdio server's stdout carries only MCP messages.
 //!
 //! Every process installs telemetry from the environment. With the console (nothing
-//! configured), each prints its own part of the trace: the servers' trees come first
-//! (on stderr, as each server ends), then the agent's, all with the same trace id. With
-//! `OTEL_EXPORTER_OTLP_ENDPOINT` set, the children inherit it and a backend shows one
-//! tree. Tool arguments and results are message content: they are recorded only with
+//! configured), the agent prints one tree for the three processes: it starts the servers
+//! with [`trace_genai::console::child_env`], so their spans come back to its console and
+//! nest under the client spans that called them (their metrics are not printed). With
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` set, `child_env` is empty, the children inherit the
+//! endpoint, and the backend shows the same tree. Tool arguments and results are message content: they are recorded only with
 //! `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=SPAN_ONLY`.
 
 use std::error::Error;
@@ -141,7 +141,10 @@ async fn ask(city: &str) -> Result<Vec<String>, BoxError> {
     // Over stdio: the server is a child process speaking on its stdin and stdout.
     let child =
         TokioChildProcess::new(tokio::process::Command::new(&program).configure(|command| {
-            command.arg("serve-stdio");
+            // With the console tree here, the server's spans join it.
+            command
+                .arg("serve-stdio")
+                .envs(trace_genai::console::child_env());
         }))?;
     let client = trace_genai::mcp::connect((), child).await?;
     answers.push(get_weather(&client, city).await?);
@@ -150,6 +153,7 @@ async fn ask(city: &str) -> Result<Vec<String>, BoxError> {
     // Over streamable HTTP: the server is a child process on a loopback port.
     let mut server = tokio::process::Command::new(&program)
         .arg("serve-http")
+        .envs(trace_genai::console::child_env())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)

@@ -46,6 +46,7 @@ pub use crate::config::ConsoleFormat;
 mod bridge;
 mod logs;
 mod metrics;
+mod shared;
 
 pub use logs::ConsoleLogExporter;
 pub use metrics::ConsoleMetricExporter;
@@ -94,6 +95,35 @@ struct State {
     writer: Box<dyn Write + Send>,
     pending: PendingTraces,
     is_shutdown: bool,
+    /// The spans child processes write for this tree ([`child_env`]).
+    children: Option<shared::Input>,
+    /// The children's other lines (their metrics), printed with the last trees.
+    children_lines: String,
+}
+
+/// The environment a child process needs for its console telemetry to join this
+/// process's console tree: its spans nest under the spans of this process that called
+/// it (an MCP tool server started by an agent). Set it on the child's `Command`:
+///
+/// ```
+/// let mut command = std::process::Command::new("weather-mcp");
+/// command.envs(trace_genai::console::child_env());
+/// ```
+///
+/// The child writes its spans as JSON lines to a file of this process
+/// (`TRACE_GENAI_CONSOLE_FORMAT=json`, `TRACE_GENAI_CONSOLE_OUTPUT=<file>`), which the
+/// console reads before it prints, and removes at shutdown; the child's metric lines are
+/// printed after the trees. Empty (the child follows the environment it inherits) unless
+/// this process prints a console tree: with OTLP or Azure Monitor configured, the child
+/// sends its spans there itself.
+#[must_use]
+pub fn child_env() -> Vec<(&'static str, String)> {
+    shared::path().map_or_else(Vec::new, |path| {
+        vec![
+            ("TRACE_GENAI_CONSOLE_FORMAT", "json".to_owned()),
+            ("TRACE_GENAI_CONSOLE_OUTPUT", path.display().to_string()),
+        ]
+    })
 }
 
 /// Whether stdout carries a protocol of its own ([`reserve_stdout`]).
@@ -196,6 +226,8 @@ impl ConsoleExporter {
                 writer: Box::new(writer),
                 pending: PendingTraces::default(),
                 is_shutdown: false,
+                children: None,
+                children_lines: String::new(),
             }),
         }
     }
@@ -208,6 +240,36 @@ impl ConsoleExporter {
             bridge::tree_installed(true);
         }
         self
+    }
+
+    /// Reads the spans of child processes into this tree ([`child_env`]): the console
+    /// destination's tree does.
+    pub(crate) fn with_children(self) -> Self {
+        if self.format == ConsoleFormat::Tree {
+            self.lock().children = shared::Input::create();
+        }
+        self
+    }
+
+    /// Renders what can be of `spans` (and of the children's spans written since the
+    /// last time) into `out`.
+    fn add(&self, state: &mut State, out: &mut String, spans: Vec<SpanData>) {
+        let children = match state.children.as_mut() {
+            Some(children) => {
+                let (spans, lines) = children.read();
+                state.children_lines.push_str(&lines);
+                spans
+            }
+            None => Vec::new(),
+        };
+        for span in children.into_iter().chain(spans) {
+            if let Some(spans) = state.pending.add(span) {
+                self.render(out, &spans);
+            }
+            while let Some(spans) = state.pending.evict_over(MAX_BUFFERED_SPANS) {
+                self.render(out, &spans);
+            }
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -231,16 +293,7 @@ impl ConsoleExporter {
         let service = self.service.as_deref();
         let mut out = String::new();
         match self.format {
-            ConsoleFormat::Tree => {
-                for span in batch {
-                    if let Some(spans) = state.pending.add(span) {
-                        self.render(&mut out, &spans);
-                    }
-                    while let Some(spans) = state.pending.evict_over(MAX_BUFFERED_SPANS) {
-                        self.render(&mut out, &spans);
-                    }
-                }
-            }
+            ConsoleFormat::Tree => self.add(&mut state, &mut out, batch),
             ConsoleFormat::JsonLines => {
                 for span in &batch {
                     out.push_str(&span_json(span, service));
@@ -256,9 +309,11 @@ impl ConsoleExporter {
     fn flush_pending(&self) {
         let mut state = self.lock();
         let mut out = String::new();
+        self.add(&mut state, &mut out, Vec::new());
         while let Some(spans) = state.pending.pop_oldest() {
             self.render(&mut out, &spans);
         }
+        out.push_str(&std::mem::take(&mut state.children_lines));
         state.write(&out);
     }
 }
@@ -298,6 +353,9 @@ impl SpanExporter for ConsoleExporter {
         let mut state = self.lock();
         if self.bridged && !state.is_shutdown {
             bridge::tree_installed(false);
+        }
+        if let Some(children) = state.children.take() {
+            children.close();
         }
         state.is_shutdown = true;
         Ok(())

@@ -325,7 +325,8 @@ pub(crate) fn trace_processor(
         #[cfg(feature = "console")]
         Destination::Console(format) => Ok(Some(Box::new(span_processor(
             crate::console::ConsoleExporter::with_writer(*format, settings.console.writer()?)
-                .bridged(),
+                .bridged()
+                .with_children(),
             settings,
         )?))),
         #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]

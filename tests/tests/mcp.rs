@@ -408,3 +408,35 @@ fn a_tool_error_and_a_json_rpc_error_are_the_server_spans_error_type() {
     assert!(failed.contains(&"tool_error".to_owned()), "{failed:?}");
     assert!(failed.contains(&code.to_string()), "{failed:?}");
 }
+
+#[test]
+fn the_console_prints_one_tree_for_the_agent_and_its_servers() {
+    // Nothing configured: the console tree, which the servers' spans join.
+    let output = without_telemetry_env(example_binary("mcp_agent"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stdout.matches("\ntrace ").count(), 1, "one tree: {stdout}");
+    assert!(stdout.contains("└─ invoke_agent weather-agent"), "{stdout}");
+    // Each server's span under the client's that called it, the lookup under it.
+    for nested in [
+        "   │  └─ initialize  server",
+        "   │  └─ tools/list  server",
+        "   │  └─ tools/call get_weather  server",
+        "   │     └─ execute_tool forecast_lookup  internal",
+        "      └─ tools/call get_weather  server",
+        "         └─ execute_tool forecast_lookup  internal",
+    ] {
+        assert!(stdout.contains(nested), "{nested:?} in {stdout}");
+    }
+    assert_eq!(
+        stdout.matches("tools/call get_weather  server").count(),
+        2,
+        "{stdout}"
+    );
+    // The servers wrote to the agent's console, not to their stdout or stderr.
+    assert!(!stderr.contains("trace "), "{stderr}");
+    assert!(!stderr.contains("stdout carries"), "{stderr}");
+}
