@@ -246,7 +246,7 @@ impl ConsoleExporter {
     /// destination's tree does.
     pub(crate) fn with_children(self) -> Self {
         if self.format == ConsoleFormat::Tree {
-            self.lock().children = shared::Input::create();
+            self.lock().children = Some(shared::Input::create());
         }
         self
     }

@@ -39,21 +39,20 @@ pub(super) struct Input {
 }
 
 impl Input {
-    /// Creates the file and offers it to children ([`child_env`](super::child_env)); none
-    /// when it cannot be created (the tree is then this process's alone).
-    pub(super) fn create() -> Option<Self> {
+    /// Offers a file to children ([`child_env`](super::child_env)). The first child that
+    /// writes creates it, so a process without children leaves nothing behind.
+    pub(super) fn create() -> Self {
         let path = std::env::temp_dir().join(format!(
             "trace-genai-console-{}-{}.jsonl",
             std::process::id(),
             SEQUENCE.fetch_add(1, Ordering::Relaxed)
         ));
-        File::create(&path).ok()?;
         *PATH.lock().unwrap_or_else(PoisonError::into_inner) = Some(path.clone());
-        Some(Input {
+        Input {
             path,
             offset: 0,
             partial: String::new(),
-        })
+        }
     }
 
     /// The spans written since the last call, and the other lines (the children's metric
@@ -87,7 +86,7 @@ impl Input {
         (spans, other)
     }
 
-    /// Stops offering the file, and removes it.
+    /// Stops offering the file, and removes it if a child wrote it.
     pub(super) fn close(&self) {
         let mut path = PATH.lock().unwrap_or_else(PoisonError::into_inner);
         if path.as_ref() == Some(&self.path) {
