@@ -161,7 +161,12 @@ pub fn stdout_reserved() -> bool {
 pub(crate) struct Stdout;
 
 impl Stdout {
-    fn warn_once() {
+    /// Runs `write` on stdout, or on stderr (with the warning, once) while stdout is
+    /// reserved.
+    fn with_stream<R>(write: impl FnOnce(&mut dyn Write) -> R) -> R {
+        if !stdout_reserved() {
+            return write(&mut io::stdout());
+        }
         if !STDOUT_WARNED.swap(true, Ordering::AcqRel) {
             let channel = *STDOUT_CHANNEL
                 .lock()
@@ -173,36 +178,23 @@ impl Stdout {
                  stderr instead (set TRACE_GENAI_CONSOLE_OUTPUT to a file to keep it apart)"
             );
         }
+        write(&mut io::stderr())
     }
 }
 
 impl Write for Stdout {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if stdout_reserved() {
-            Self::warn_once();
-            io::stderr().write(buf)
-        } else {
-            io::stdout().write(buf)
-        }
+        Self::with_stream(|stream| stream.write(buf))
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         // One `write_all` holds the stream's lock for the whole batch, so it is never
         // interleaved with the application's own output.
-        if stdout_reserved() {
-            Self::warn_once();
-            io::stderr().write_all(buf)
-        } else {
-            io::stdout().write_all(buf)
-        }
+        Self::with_stream(|stream| stream.write_all(buf))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        if stdout_reserved() {
-            io::stderr().flush()
-        } else {
-            io::stdout().flush()
-        }
+        Self::with_stream(|stream| stream.flush())
     }
 }
 

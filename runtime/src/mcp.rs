@@ -53,8 +53,8 @@ mod server;
 
 use std::time::Instant;
 
+use opentelemetry::KeyValue;
 use opentelemetry::metrics::Histogram;
-use opentelemetry::{InstrumentationScope, KeyValue};
 
 pub use client::{McpClient, TracedTransport, connect};
 pub use server::{Traced, serve_stdio};
@@ -112,7 +112,8 @@ struct Instruments {
 
 impl Instruments {
     fn new(operation: &'static str, session: &'static str) -> Self {
-        let meter = opentelemetry::global::meter_provider().meter_with_scope(scope());
+        let meter =
+            opentelemetry::global::meter_provider().meter_with_scope(crate::semconv::scope());
         let histogram = |name: &'static str, description: &'static str| {
             meter
                 .f64_histogram(name)
@@ -126,10 +127,6 @@ impl Instruments {
             session: histogram(session, "MCP session duration"),
         }
     }
-}
-
-fn scope() -> InstrumentationScope {
-    crate::semconv::scope()
 }
 
 /// A session's start and what its duration point carries.

@@ -222,10 +222,6 @@ fn parent_of<'a>(spans: &'a [ReceivedSpan], span: &ReceivedSpan) -> &'a Received
         .unwrap_or_else(|| panic!("the parent of {}: {spans:#?}", span.name))
 }
 
-fn str_attr<'a>(span: &'a ReceivedSpan, key: &str) -> Option<&'a str> {
-    span.attr(key).and_then(AttrValue::as_str)
-}
-
 /// Every span once, all in one trace, whose root is `root`.
 fn assert_one_trace_under(spans: &[ReceivedSpan], root: &ReceivedSpan) {
     let ids: std::collections::HashSet<&str> = spans.iter().map(|s| s.span_id.as_str()).collect();
@@ -256,9 +252,9 @@ fn assert_chat(chat: &ReceivedSpan, input_tokens: i64, output_tokens: i64) {
     assert_eq!(chat.name, format!("chat {MODEL}"));
     assert_eq!(chat.kind, SpanKind::Client, "{chat:#?}");
     assert_eq!(chat.scope_name, "trace-genai.tracing");
-    assert_eq!(str_attr(chat, "gen_ai.operation.name"), Some("chat"));
-    assert_eq!(str_attr(chat, "gen_ai.provider.name"), Some("openai"));
-    assert_eq!(str_attr(chat, "gen_ai.request.model"), Some(MODEL));
+    assert_eq!(chat.str_attr("gen_ai.operation.name"), Some("chat"));
+    assert_eq!(chat.str_attr("gen_ai.provider.name"), Some("openai"));
+    assert_eq!(chat.str_attr("gen_ai.request.model"), Some(MODEL));
     assert_eq!(
         chat.attr("gen_ai.usage.input_tokens"),
         Some(&AttrValue::Int(input_tokens)),
@@ -391,7 +387,7 @@ fn a_langchain_chain_call_is_a_chat_span_under_the_application_span_with_usage_a
         agent.attr("gen_ai.usage.output_tokens"),
         Some(&AttrValue::Int(ANSWER_TOKENS))
     );
-    assert_eq!(str_attr(agent, "gen_ai.provider.name"), Some("openai"));
+    assert_eq!(agent.str_attr("gen_ai.provider.name"), Some("openai"));
 
     // The GenAI metrics for langchain's model call: one duration, and its tokens.
     let durations = points(&run.receiver, "gen_ai.client.operation.duration", "chat");
@@ -456,7 +452,7 @@ fn a_langchain_agent_run_with_a_tool_is_one_trace_of_genai_spans_without_content
     assert_eq!(run_span.kind, SpanKind::Internal);
     assert_eq!(run_span.scope_name, "trace-genai.tracing");
     assert_eq!(
-        str_attr(run_span, "gen_ai.operation.name"),
+        run_span.str_attr("gen_ai.operation.name"),
         Some("invoke_agent")
     );
     assert_eq!(run_span.attr("max_iterations"), Some(&AttrValue::Int(3)));
@@ -486,11 +482,8 @@ fn a_langchain_agent_run_with_a_tool_is_one_trace_of_genai_spans_without_content
     let tool = one(&spans, "execute_tool get_weather");
     assert_eq!(tool.parent_span_id, run_span.span_id);
     assert_eq!(tool.kind, SpanKind::Internal);
-    assert_eq!(str_attr(tool, "gen_ai.tool.name"), Some(TOOL_NAME));
-    assert_eq!(
-        str_attr(tool, "gen_ai.operation.name"),
-        Some("execute_tool")
-    );
+    assert_eq!(tool.str_attr("gen_ai.tool.name"), Some(TOOL_NAME));
+    assert_eq!(tool.str_attr("gen_ai.operation.name"), Some("execute_tool"));
     assert!(tool.start_time_unix_nano >= chats[0].end_time_unix_nano);
     assert!(tool.end_time_unix_nano <= chats[1].start_time_unix_nano);
 

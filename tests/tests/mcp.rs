@@ -41,10 +41,6 @@ fn run(receiver: &OtlpReceiver, env: &[(&str, &str)]) -> Output {
     output
 }
 
-fn str_attr<'a>(span: &'a ReceivedSpan, key: &str) -> Option<&'a str> {
-    span.attr(key).and_then(|value| value.as_str())
-}
-
 /// The span named `name`, of `kind`, over `transport`.
 fn one<'a>(
     spans: &'a [ReceivedSpan],
@@ -57,7 +53,7 @@ fn one<'a>(
         .filter(|span| {
             span.name == name
                 && span.kind == kind
-                && str_attr(span, "network.transport") == Some(transport)
+                && span.str_attr("network.transport") == Some(transport)
         })
         .collect();
     assert_eq!(found.len(), 1, "{name} {kind:?} {transport}: {spans:#?}");
@@ -111,15 +107,13 @@ fn an_agent_and_its_mcp_servers_over_stdio_and_http_are_one_trace() {
             "the server's span is the client's child ({transport})"
         );
         for span in [client, server] {
-            assert_eq!(str_attr(span, "mcp.method.name"), Some("tools/call"));
-            assert_eq!(
-                str_attr(span, "gen_ai.operation.name"),
-                Some("execute_tool")
-            );
-            assert_eq!(str_attr(span, "gen_ai.tool.name"), Some("get_weather"));
-            assert_eq!(str_attr(span, "jsonrpc.request.id"), Some("2"));
+            assert_eq!(span.str_attr("mcp.method.name"), Some("tools/call"));
+            assert_eq!(span.str_attr("gen_ai.operation.name"), Some("execute_tool"));
+            assert_eq!(span.str_attr("gen_ai.tool.name"), Some("get_weather"));
+            assert_eq!(span.str_attr("jsonrpc.request.id"), Some("2"));
             assert!(
-                str_attr(span, "mcp.protocol.version").is_some_and(|v| v.starts_with("20")),
+                span.str_attr("mcp.protocol.version")
+                    .is_some_and(|v| v.starts_with("20")),
                 "{span:#?}"
             );
             assert_eq!(span.status_code, StatusCode::Unset, "{span:#?}");
@@ -149,7 +143,9 @@ fn an_agent_and_its_mcp_servers_over_stdio_and_http_are_one_trace() {
     // Streamable HTTP has sessions.
     let http_server = one(&spans, "tools/call get_weather", SpanKind::Server, "tcp");
     assert!(
-        str_attr(http_server, "mcp.session.id").is_some_and(|id| !id.is_empty()),
+        http_server
+            .str_attr("mcp.session.id")
+            .is_some_and(|id| !id.is_empty()),
         "{http_server:#?}"
     );
 
@@ -205,15 +201,14 @@ fn tool_arguments_and_results_cross_only_with_content_on() {
         for kind in [SpanKind::Client, SpanKind::Server] {
             let span = one(&spans, "tools/call get_weather", kind, transport);
             let arguments: serde_json::Value =
-                serde_json::from_str(str_attr(span, "gen_ai.tool.call.arguments").unwrap())
-                    .unwrap();
+                serde_json::from_str(span.str_attr("gen_ai.tool.call.arguments").unwrap()).unwrap();
             assert_eq!(
                 arguments,
                 serde_json::json!({ "city": "Paris" }),
                 "{span:#?}"
             );
             assert!(
-                str_attr(span, "gen_ai.tool.call.result")
+                span.str_attr("gen_ai.tool.call.result")
                     .is_some_and(|result| result.contains("sunny, 24 °C")),
                 "{span:#?}"
             );
@@ -377,17 +372,17 @@ fn a_tool_error_and_a_json_rpc_error_are_the_server_spans_error_type() {
             .unwrap_or_else(|| panic!("no {name}: {spans:#?}\n{stderr}"))
     };
     let tool_error = server("tools/call get_weather");
-    assert_eq!(str_attr(tool_error, "error.type"), Some("tool_error"));
+    assert_eq!(tool_error.str_attr("error.type"), Some("tool_error"));
     assert_eq!(tool_error.status_code, StatusCode::Error);
     assert_eq!(tool_error.trace_id, "0af7651916cd43dd8448eb211c80319c");
     assert_eq!(tool_error.parent_span_id, "b7ad6b7169203331");
     let rpc_error = server("tools/call no_such_tool");
     assert_eq!(
-        str_attr(rpc_error, "error.type"),
+        rpc_error.str_attr("error.type"),
         Some(code.to_string().as_str())
     );
     assert_eq!(
-        str_attr(rpc_error, "rpc.response.status_code"),
+        rpc_error.str_attr("rpc.response.status_code"),
         Some(code.to_string().as_str())
     );
     assert_eq!(rpc_error.status_code, StatusCode::Error);

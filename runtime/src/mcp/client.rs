@@ -147,8 +147,7 @@ impl<S: Service<RoleClient>> McpClient<S> {
         mut request: ClientRequest,
     ) -> Result<ServerResult, ServiceError> {
         let _local = self.shared.local_parent();
-        let meta = request.get_meta_mut();
-        crate::propagation::inject_meta(&mut meta.0.0);
+        inject(request.get_meta_mut());
         self.running.send_request(request).await
     }
 
@@ -171,7 +170,11 @@ impl<S: Service<RoleClient>> McpClient<S> {
 
 /// Puts the current trace context in a request's `params._meta`.
 fn in_trace(meta: &mut Option<RequestMetaObject>) {
-    let meta = meta.get_or_insert_with(RequestMetaObject::default);
+    inject(meta.get_or_insert_with(RequestMetaObject::default));
+}
+
+/// Puts the current trace context in `meta`.
+fn inject(meta: &mut RequestMetaObject) {
     crate::propagation::inject_meta(&mut meta.0.0);
 }
 
@@ -261,7 +264,8 @@ where
             inner,
             shared: Arc::new(Shared {
                 session_parent,
-                tracer: opentelemetry::global::tracer_provider().tracer_with_scope(super::scope()),
+                tracer: opentelemetry::global::tracer_provider()
+                    .tracer_with_scope(crate::semconv::scope()),
                 instruments: Instruments::new(
                     MCP_CLIENT_OPERATION_DURATION,
                     MCP_CLIENT_SESSION_DURATION,

@@ -64,7 +64,8 @@ impl<S> Traced<S> {
     pub fn new(inner: S) -> Self {
         Traced {
             inner,
-            tracer: opentelemetry::global::tracer_provider().tracer_with_scope(super::scope()),
+            tracer: opentelemetry::global::tracer_provider()
+                .tracer_with_scope(crate::semconv::scope()),
             instruments: Instruments::new(
                 MCP_SERVER_OPERATION_DURATION,
                 MCP_SERVER_SESSION_DURATION,

@@ -187,6 +187,12 @@ impl ReceivedSpan {
         self.attributes.get(key)
     }
 
+    /// The attribute `key`, if the span has it as a string.
+    #[must_use]
+    pub fn str_attr(&self, key: &str) -> Option<&str> {
+        self.attr(key).and_then(AttrValue::as_str)
+    }
+
     /// The resource's `service.name`, if it is a string.
     #[must_use]
     pub fn service_name(&self) -> Option<&str> {
